@@ -1,0 +1,48 @@
+/** Small helpers drivers share for reading HTTP answers; no platform knowledge here. */
+import { createHash } from 'node:crypto';
+import type { SendOutcome } from './channel.js';
+import type { HttpClient, HttpResponse } from './http.js';
+
+/** `Retry-After` header in ms (seconds form or HTTP date), or undefined. */
+export function retryAfterHeaderMs(headers: Headers, now = Date.now()): number | undefined {
+  const v = headers.get('retry-after');
+  if (!v) return undefined;
+  const s = Number(v);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Parses a JSON body, or undefined when it is not JSON (a proxy's HTML error page, say). */
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends a JSON POST; a network failure becomes a `transient` outcome instead of a throw. */
+export async function postJson(http: HttpClient, url: string, payload: unknown, signal: AbortSignal, headers: Record<string, string> = {}): Promise<HttpResponse | SendOutcome> {
+  try {
+    return await http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload), signal });
+  } catch (err) {
+    return { kind: 'transient', reason: (err as Error).message };
+  }
+}
+
+/** Narrows {@link postJson}'s result. */
+export function isOutcome(x: HttpResponse | SendOutcome): x is SendOutcome {
+  return 'kind' in x;
+}
+
+/** The generic fallback every driver applies after its own cases: 5xx and odd answers are transient. */
+export function genericOutcome(res: HttpResponse, what: string): SendOutcome {
+  if (res.status >= 500 || res.status === 408) return { kind: 'transient', reason: `${what} answered ${res.status}` };
+  return { kind: 'rejected', reason: `${what} answered ${res.status}: ${res.body.slice(0, 200)}` };
+}
+
+/** Short stable id derived from secret material (a SHA-256 prefix): lets ids tell destinations apart without revealing the secret. */
+export function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,83 @@
+/**
+ * Splitting long text into ordered parts that each fit a platform's limit — never truncating.
+ * Splits on line boundaries; a single line longer than the limit is cut (at a space when one
+ * is near the end, never inside a surrogate pair).
+ */
+
+/** Length as the platform counts it. Must be additive: measure(a + b) = measure(a) + measure(b). */
+export type Measure = (text: string) => number;
+
+/** Code points, the unit Telegram counts in. */
+export const codePoints: Measure = (text) => {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+  }
+  return n;
+};
+
+/** UTF-16 code units, what Discord and JS count. */
+export const utf16Length: Measure = (text) => text.length;
+
+/**
+ * Splits `text` into parts with `measure(part) <= max`. Joining the parts with `'\n'` gives back
+ * the text where a split fell on a line break; hard cuts inside a line lose nothing either
+ * (the line's pieces are consecutive parts).
+ */
+export function splitText(text: string, max: number, measure: Measure): string[] {
+  if (measure(text) <= max) return [text];
+  const parts: string[] = [];
+  const newline = measure('\n');
+  let current: string | null = null; // null: nothing placed in the current part yet
+  let currentLen = 0;
+  for (const line of text.split('\n')) {
+    const len = measure(line);
+    if (current !== null && currentLen + newline + len <= max) {
+      current += '\n' + line;
+      currentLen += newline + len;
+      continue;
+    }
+    if (current !== null) parts.push(current);
+    if (len <= max) {
+      current = line;
+      currentLen = len;
+      continue;
+    }
+    const pieces = hardSplit(line, max, measure);
+    parts.push(...pieces.slice(0, -1));
+    current = pieces[pieces.length - 1]!;
+    currentLen = measure(current);
+  }
+  if (current !== null) parts.push(current);
+  return parts;
+}
+
+/** Cuts one line into pieces that fit, preferring a space in the last fifth of a piece. */
+function hardSplit(line: string, max: number, measure: Measure): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (measure(rest) > max) {
+    let cut = fitPrefix(rest, max, measure);
+    const space = rest.lastIndexOf(' ', cut);
+    if (space > cut * 0.8) cut = space + 1;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
+/** Largest UTF-16 index such that `measure(text.slice(0, i)) <= max`, not inside a surrogate pair. */
+function fitPrefix(text: string, max: number, measure: Measure): number {
+  let lo = 1;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (measure(text.slice(0, mid)) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  const c = text.charCodeAt(lo - 1);
+  if (c >= 0xd800 && c <= 0xdbff && lo > 1) lo--;
+  return lo;
+}

@@ -1,0 +1,67 @@
+/**
+ * Draining on process exit, the pino way: the hot path only enqueues, and on `beforeExit`,
+ * SIGINT and SIGTERM every live notifier gets a deadline to deliver what it holds.
+ * One set of process listeners serves all notifiers.
+ */
+
+/** What the exit hook needs from a notifier. */
+export interface Drainable {
+  /** Notifications not yet delivered or failed. */
+  backlog(): number;
+  /** Delivers within the deadline, then releases resources and reports what was left. */
+  close(deadlineMs: number): Promise<unknown>;
+  readonly exitDeadlineMs: number;
+}
+
+const live = new Set<Drainable>();
+let installed = false;
+let draining: Promise<void> | undefined;
+
+function drainAll(): Promise<void> {
+  draining ??= Promise.all([...live].map((n) => n.close(n.exitDeadlineMs))).then(
+    () => {
+      draining = undefined;
+    },
+    () => {
+      draining = undefined;
+    },
+  );
+  return draining;
+}
+
+function onBeforeExit(): void {
+  // beforeExit fires again after our async work; act only while something is still pending.
+  if ([...live].some((n) => n.backlog() > 0)) void drainAll();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  void drainAll().then(() => {
+    // With other listeners the host owns the exit; alone, restore the default and re-raise.
+    if (process.listenerCount(signal) === 1) {
+      uninstall();
+      process.kill(process.pid, signal);
+    }
+  });
+}
+
+function uninstall(): void {
+  process.off('beforeExit', onBeforeExit);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  installed = false;
+}
+
+/** Registers a notifier for draining at exit. Returns the function that unregisters it. */
+export function drainOnExit(n: Drainable): () => void {
+  live.add(n);
+  if (!installed) {
+    installed = true;
+    process.on('beforeExit', onBeforeExit);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return () => {
+    live.delete(n);
+    if (live.size === 0 && installed) uninstall();
+  };
+}

@@ -1,0 +1,50 @@
+/** Turns whatever a strategy passes to `log()` into readable text — never "[object Object]". */
+
+/** What an empty or missing message becomes, so no platform ever receives an empty request. */
+export const EMPTY_PLACEHOLDER = '(empty message)';
+const STACK_LINES = 5;
+
+/** Renders any value readably: Errors as message + top of stack, objects as JSON. */
+export function renderMessage(value: unknown): string {
+  if (typeof value === 'string') return value.trim() === '' ? EMPTY_PLACEHOLDER : value;
+  if (value === undefined || value === null) return EMPTY_PLACEHOLDER;
+  if (value instanceof Error) return renderError(value);
+  if (typeof value === 'object') return renderJson(value);
+  if (typeof value === 'symbol') return value.toString();
+  return String(value);
+}
+
+/** `Name: message` followed by the first stack frames (the part that says where). */
+export function renderError(error: Error): string {
+  const head = `${error.name || 'Error'}: ${error.message || '(no message)'}`;
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, STACK_LINES)
+    .map((l) => `  ${l.trim()}`);
+  return frames.length ? `${head}\n${frames.join('\n')}` : head;
+}
+
+function renderJson(value: object): string {
+  const seen = new WeakSet<object>();
+  try {
+    const json = JSON.stringify(
+      value,
+      (_k, v: unknown) => {
+        if (typeof v === 'bigint') return v.toString();
+        if (v instanceof Error) return renderError(v);
+        if (v instanceof Map) return Object.fromEntries(v);
+        if (v instanceof Set) return [...v];
+        if (typeof v === 'object' && v !== null) {
+          if (seen.has(v)) return '[Circular]';
+          seen.add(v);
+        }
+        return v;
+      },
+      2,
+    );
+    return json === undefined || json === '{}' ? `${Object.prototype.toString.call(value)} {}` : json;
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The platform-agnostic delivery engine: one {@link Lane} per destination, shared rate limits,
+ * flush with a deadline, and close.
+ */
+import type { Channel } from '../channels/channel.js';
+import type { OutboxEntry } from './entry.js';
+import type { Emit } from './events.js';
+import { Lane, type LaneStats } from './lane.js';
+import { type DeliveryOptions, deliveryOptions } from './options.js';
+import { LocalRateLimits, type RateLimits } from './rate-limits.js';
+
+/** What is still undelivered after a flush or close, per destination. */
+export interface FlushReport {
+  /** True when everything queued was delivered or definitely failed in time. */
+  readonly complete: boolean;
+  readonly undelivered: readonly { readonly destination: string; readonly count: number }[];
+}
+
+/** Construction parameters of {@link Delivery}. */
+export interface DeliverySetup {
+  readonly emit: Emit;
+  readonly options?: Partial<DeliveryOptions>;
+  readonly limits?: RateLimits;
+  readonly onDisabled?: (channel: Channel, reason: string, fix?: string) => void;
+}
+
+/** Owns every destination's queue. */
+export class Delivery {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly options: DeliveryOptions;
+  private readonly limits: RateLimits;
+  private seq = 0;
+
+  constructor(private readonly setup: DeliverySetup) {
+    this.options = deliveryOptions(setup.options);
+    this.limits = setup.limits ?? new LocalRateLimits();
+  }
+
+  /** Next notification sequence number. */
+  nextSeq = (): number => ++this.seq;
+
+  /** The lane for a channel, created on first use. */
+  lane(channel: Channel): Lane {
+    let lane = this.lanes.get(channel.id);
+    if (!lane) {
+      lane = new Lane(channel, {
+        limits: this.limits,
+        options: this.options,
+        emit: this.setup.emit,
+        nextSeq: this.nextSeq,
+        onDisabled: (l, reason, fix) => this.setup.onDisabled?.(l.channel, reason, fix),
+      });
+      this.lanes.set(channel.id, lane);
+    }
+    return lane;
+  }
+
+  /** True when the destination was found unusable. */
+  isDisabled(channel: Channel): boolean {
+    return this.lanes.get(channel.id)?.disabled ?? false;
+  }
+
+  /** Queues an entry on each channel. Returns at once. */
+  enqueue(channels: readonly Channel[], entry: OutboxEntry): void {
+    for (const c of channels) this.lane(c).enqueue(entry);
+  }
+
+  /** Resolves when every queue is empty, or at the deadline with what is left. */
+  async flush(timeoutMs?: number): Promise<FlushReport> {
+    const all = Promise.all([...this.lanes.values()].map((l) => l.idle()));
+    if (timeoutMs === undefined) {
+      await all;
+    } else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    const undelivered = [...this.lanes.values()].filter((l) => l.backlog > 0).map((l) => ({ destination: l.channel.label, count: l.backlog }));
+    return { complete: undelivered.length === 0, undelivered };
+  }
+
+  /** Flushes within the deadline, then stops every lane, failing (and reporting) what is left. */
+  async close(timeoutMs?: number): Promise<FlushReport> {
+    const report = await this.flush(timeoutMs);
+    for (const lane of this.lanes.values()) lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline`);
+    for (const lane of this.lanes.values()) lane.channel.close?.();
+    return report;
+  }
+
+  /** Per-destination counters. */
+  stats(): LaneStats[] {
+    return [...this.lanes.values()].map((l) => l.stats());
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * One destination's queue and its sender loop. FIFO per destination; waits for the rate
+ * limiter, then sends everything that piled up meanwhile as few messages as the platform's size
+ * limit allows (coalescing); retries by the driver's classification of each answer.
+ */
+import type { Channel, SendOutcome } from '../channels/channel.js';
+import { splitText } from '../channels/split.js';
+import { backoffDelay } from './backoff.js';
+import { Deque } from './deque.js';
+import { type OutboxEntry, makeEntry } from './entry.js';
+import type { Emit, FailedEvent } from './events.js';
+import type { DeliveryOptions } from './options.js';
+import type { RateLimits } from './rate-limits.js';
+import { StormFilter } from './storm.js';
+
+/** Counters for one destination, as returned by `stats()`. */
+export interface LaneStats {
+  destination: string;
+  platform: string;
+  state: 'active' | 'disabled' | 'closed';
+  /** Notifications waiting (including the batch being sent). */
+  backlog: number;
+  backlogBytes: number;
+  queued: number;
+  delivered: number;
+  failed: number;
+  dropped: number;
+  suppressed: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+}
+
+/** What a lane needs from the engine around it. */
+export interface LaneContext {
+  readonly limits: RateLimits;
+  readonly options: DeliveryOptions;
+  readonly emit: Emit;
+  readonly nextSeq: () => number;
+  /** Called once when the destination turns out to be unusable. */
+  readonly onDisabled: (lane: Lane, reason: string, fix?: string) => void;
+}
+
+interface Batch {
+  readonly entries: readonly OutboxEntry[];
+  readonly parts: readonly string[];
+  index: number;
+  attempts: number;
+  moves: number;
+}
+
+const MAX_MOVES = 3;
+
+/** A destination's FIFO queue and sender. */
+export class Lane {
+  private readonly queue = new Deque<OutboxEntry>();
+  /** Entries of a rejected coalesced batch, retried one by one so one bad message fails alone. */
+  private solo: OutboxEntry[] = [];
+  private current: Batch | undefined;
+  private running = false;
+  private disabledReason: string | undefined;
+  private closed = false;
+  private blockedUntil = 0;
+  private droppedPending = 0;
+  private bytes = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  private sleeping: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  private readonly abort = new AbortController();
+  private readonly storm: StormFilter;
+  private readonly counters = { queued: 0, delivered: 0, failed: 0, dropped: 0, suppressed: 0, requests: 0, retries: 0, rateLimited: 0 };
+
+  constructor(readonly channel: Channel, private readonly ctx: LaneContext) {
+    const o = ctx.options;
+    this.storm = new StormFilter(o.stormWindowMs, o.stormMaxKeys, (first, total, windowMs) => {
+      const text = `🔁 ×${total} in the last ${Math.round(windowMs / 1000)} s: ${first.text}`;
+      this.push(makeEntry(ctx.nextSeq(), text, first.level, first.silent, Date.now()));
+    });
+  }
+
+  /** True once the destination was found unusable. */
+  get disabled(): boolean {
+    return this.disabledReason !== undefined;
+  }
+
+  /** Accepts a notification for this destination. Never throws, never waits. */
+  enqueue(entry: OutboxEntry): void {
+    if (this.disabledReason !== undefined || this.closed) {
+      this.counters.failed++;
+      const cause = this.closed ? 'closed' : 'disabled';
+      this.ctx.emit('failed', { destination: this.channel.label, cause, seqs: [entry.seq], reason: this.closed ? 'the notifier is closed' : `destination disabled: ${this.disabledReason}` });
+      return;
+    }
+    if (!this.storm.admit(entry, Date.now())) {
+      this.counters.suppressed++;
+      return;
+    }
+    this.push(entry);
+  }
+
+  private push(entry: OutboxEntry): void {
+    this.queue.push(entry);
+    this.bytes += entry.bytes;
+    this.counters.queued++;
+    this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
+    if (this.bytes > this.ctx.options.maxQueueBytes) this.enforceBudget();
+    if (!this.running) {
+      this.running = true;
+      // A microtask, so every log() of the current tick is queued before the first send.
+      queueMicrotask(() => void this.pump());
+    }
+  }
+
+  /** Drops the oldest info notifications (errors only when nothing else is left) until within budget. */
+  private enforceBudget(): void {
+    let dropped = 0;
+    while (this.bytes > this.ctx.options.maxQueueBytes && this.queue.length > 1) {
+      let i = 0;
+      while (i < this.queue.length && this.queue.at(i)!.level === 'error') i++;
+      const victim = this.queue.removeAt(i < this.queue.length ? i : 0)!;
+      this.bytes -= victim.bytes;
+      dropped++;
+    }
+    if (dropped === 0) return;
+    this.droppedPending += dropped;
+    this.counters.dropped += dropped;
+    this.ctx.emit('dropped', { destination: this.channel.label, count: dropped, reason: `queue over its ${formatBytes(this.ctx.options.maxQueueBytes)} budget` });
+  }
+
+  /** Emits pending storm summaries now, then resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    this.storm.flush();
+    if (!this.running && !this.hasWork()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Notifications not yet delivered or failed. */
+  get backlog(): number {
+    return this.queue.length + this.solo.length + (this.current?.entries.length ?? 0) + (this.droppedPending > 0 ? 1 : 0);
+  }
+
+  /** Stops sending: aborts the request in flight and reports everything still queued as failed. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort(new Error(reason));
+    this.failAll('closed', reason);
+    this.wake();
+  }
+
+  stats(): LaneStats {
+    return {
+      destination: this.channel.label,
+      platform: this.channel.platform,
+      state: this.closed ? 'closed' : this.disabledReason !== undefined ? 'disabled' : 'active',
+      backlog: this.backlog,
+      backlogBytes: this.bytes,
+      ...this.counters,
+    };
+  }
+
+  private hasWork(): boolean {
+    return this.current !== undefined || this.solo.length > 0 || this.queue.length > 0 || this.droppedPending > 0;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (!this.closed && this.disabledReason === undefined && this.hasWork()) {
+        const now = Date.now();
+        if (this.blockedUntil > now) {
+          await this.sleep(this.blockedUntil - now);
+          continue;
+        }
+        const wait = this.ctx.limits.reserve(this.channel.buckets(), now);
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        this.current ??= this.takeBatch();
+        await this.sendCurrent(this.current);
+      }
+    } catch (err) {
+      // A bug here must not become an unhandled rejection in the host; report and stop this lane.
+      this.failAll('internal', `internal error: ${(err as Error).message}`);
+    } finally {
+      this.running = false;
+      if (!this.closed && this.disabledReason === undefined && this.hasWork()) {
+        this.running = true;
+        queueMicrotask(() => void this.pump());
+      } else {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    }
+  }
+
+  private takeBatch(): Batch {
+    const { channel } = this;
+    const entries: OutboxEntry[] = [];
+    if (this.droppedPending > 0) {
+      const n = this.droppedPending;
+      this.droppedPending = 0;
+      entries.push(makeEntry(this.ctx.nextSeq(), `⚠️ Herald dropped ${n} older notification${n === 1 ? '' : 's'} here: more than ${formatBytes(this.ctx.options.maxQueueBytes)} was waiting for this destination.`, 'error', false, Date.now()));
+    } else if (this.solo.length > 0) {
+      return this.batchOf([this.solo.shift()!]);
+    } else {
+      entries.push(this.takeHead());
+    }
+    if (channel.coalesce === false) return this.batchOf(entries);
+    const first = entries[0]!;
+    const newline = channel.measure('\n');
+    let length = channel.measure(first.text);
+    for (let next = this.queue.peek(); next && this.solo.length === 0; next = this.queue.peek()) {
+      if (next.level !== first.level || next.silent !== first.silent) break;
+      const add = newline + channel.measure(next.text);
+      if (length + add > channel.maxLength) break;
+      length += add;
+      entries.push(this.takeHead());
+    }
+    return this.batchOf(entries);
+  }
+
+  private takeHead(): OutboxEntry {
+    const e = this.queue.shift()!;
+    this.bytes -= e.bytes;
+    return e;
+  }
+
+  private batchOf(entries: readonly OutboxEntry[]): Batch {
+    const text = entries.length === 1 ? entries[0]!.text : entries.map((e) => e.text).join('\n');
+    return { entries, parts: splitText(text, this.channel.maxLength, this.channel.measure), index: 0, attempts: 0, moves: 0 };
+  }
+
+  private async sendCurrent(batch: Batch): Promise<void> {
+    const first = batch.entries[0]!;
+    batch.attempts++;
+    this.counters.requests++;
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.channel.send({ text: batch.parts[batch.index]!, level: first.level, silent: first.silent }, this.abort.signal);
+    } catch (err) {
+      outcome = { kind: 'transient', reason: `driver error: ${(err as Error).message}` };
+    }
+    if (this.closed) return;
+    const now = Date.now();
+    if ('rate' in outcome && outcome.rate) this.ctx.limits.observe(outcome.rate, now);
+    switch (outcome.kind) {
+      case 'ok':
+        batch.index++;
+        if (batch.index < batch.parts.length) {
+          batch.attempts = 0;
+          return;
+        }
+        this.current = undefined;
+        this.counters.delivered += batch.entries.length;
+        this.ctx.emit('delivered', { destination: this.channel.label, seqs: batch.entries.map((e) => e.seq), parts: batch.parts.length, attempts: batch.attempts, latencyMs: now - first.createdAt });
+        return;
+      case 'retry-after':
+        this.counters.rateLimited++;
+        this.retryLater(batch, outcome.delayMs, outcome.reason, true);
+        if (outcome.blockKeys) this.ctx.limits.block(outcome.blockKeys, now + outcome.delayMs);
+        return;
+      case 'transient': {
+        if (now - first.createdAt >= this.ctx.options.giveUpAfterMs) {
+          this.fail(batch.entries, 'gave-up', `gave up after ${batch.attempts} attempts over ${Math.round((now - first.createdAt) / 1000)} s: ${outcome.reason}`);
+          return;
+        }
+        this.retryLater(batch, backoffDelay(batch.attempts, this.ctx.options.backoff), outcome.reason, false);
+        return;
+      }
+      case 'rejected':
+        if (batch.entries.length > 1) {
+          // Coalesced text was refused: resend one by one so only the bad notification fails.
+          this.current = undefined;
+          this.solo.push(...batch.entries);
+          return;
+        }
+        this.fail(batch.entries, 'rejected', outcome.reason, outcome.fix);
+        return;
+      case 'moved':
+        batch.attempts--;
+        if (++batch.moves > MAX_MOVES) {
+          this.fail(batch.entries, 'rejected', `${outcome.reason} (moved too often, giving up)`, outcome.fix);
+          return;
+        }
+        this.ctx.emit('warning', { code: 'destination-moved', destination: this.channel.label, message: outcome.reason, fix: outcome.fix });
+        return;
+      case 'dead':
+        this.disabledReason = outcome.reason;
+        this.failAll('disabled', outcome.reason, outcome.fix);
+        this.ctx.onDisabled(this, outcome.reason, outcome.fix);
+        return;
+    }
+  }
+
+  private retryLater(batch: Batch, delayMs: number, reason: string, rateLimited: boolean): void {
+    this.counters.retries++;
+    this.blockedUntil = Date.now() + delayMs;
+    this.ctx.emit('retrying', { destination: this.channel.label, reason, delayMs, attempt: batch.attempts, rateLimited });
+  }
+
+  private fail(entries: readonly OutboxEntry[], cause: FailedEvent['cause'], reason: string, fix?: string): void {
+    if (this.current && this.current.entries === entries) this.current = undefined;
+    if (entries.length === 0) return;
+    this.counters.failed += entries.length;
+    this.ctx.emit('failed', { destination: this.channel.label, cause, seqs: entries.map((e) => e.seq), reason, ...(fix ? { fix } : {}) });
+  }
+
+  private failAll(cause: FailedEvent['cause'], reason: string, fix?: string): void {
+    const entries = [...(this.current?.entries ?? []), ...this.solo.splice(0), ...this.queue.drain()];
+    this.current = undefined;
+    this.bytes = 0;
+    if (this.droppedPending > 0) this.droppedPending = 0;
+    this.fail(entries, cause, reason, fix);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms);
+      // Waiting must not keep a finished process alive; the exit drain keeps it alive on purpose.
+      timer.unref?.();
+      this.sleeping = { timer, resolve };
+    });
+  }
+
+  private wake(): void {
+    if (!this.sleeping) return;
+    clearTimeout(this.sleeping.timer);
+    const { resolve } = this.sleeping;
+    this.sleeping = undefined;
+    resolve();
+  }
+}
+
+/** `8 MiB`-style sizes for messages. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}

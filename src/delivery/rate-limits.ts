@@ -1,0 +1,74 @@
+/**
+ * Proactive rate limiting with token buckets keyed by string. Buckets are shared by every lane
+ * that names the same key (one Telegram bot across its chats), and the interface is small
+ * enough to be backed by a shared store for fleets of bots later.
+ */
+import type { RateBucket, RateObservation } from '../channels/channel.js';
+
+/** Where limits live. The in-memory implementation is {@link LocalRateLimits}. */
+export interface RateLimits {
+  /** Takes one token from every bucket and returns 0, or returns the ms to wait (taking nothing). */
+  reserve(buckets: readonly RateBucket[], now: number): number;
+  /** Applies what a platform reported about a bucket (remaining requests, reset time). */
+  observe(observation: RateObservation, now: number): void;
+  /** Blocks buckets until `until` (a 429 that applies beyond one destination). */
+  block(keys: readonly string[], until: number): void;
+}
+
+interface BucketState {
+  tokens: number;
+  capacity: number;
+  intervalMs: number;
+  updatedAt: number;
+  blockedUntil: number;
+}
+
+/** Token buckets in this process's memory. */
+export class LocalRateLimits implements RateLimits {
+  private readonly states = new Map<string, BucketState>();
+
+  reserve(buckets: readonly RateBucket[], now: number): number {
+    let wait = 0;
+    for (const b of buckets) {
+      const s = this.state(b.key, now, b);
+      this.refill(s, now);
+      const w = Math.max(s.blockedUntil - now, s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs));
+      if (w > wait) wait = w;
+    }
+    if (wait > 0) return wait;
+    for (const b of buckets) this.states.get(b.key)!.tokens -= 1;
+    return 0;
+  }
+
+  observe(o: RateObservation, now: number): void {
+    const s = this.states.get(o.bucketKey);
+    if (!s) return;
+    if (o.limit !== undefined && o.limit > 0) s.capacity = o.limit;
+    s.tokens = Math.min(s.tokens, o.remaining);
+    s.updatedAt = now;
+    if (o.remaining <= 0) s.blockedUntil = Math.max(s.blockedUntil, now + o.resetAfterMs);
+  }
+
+  block(keys: readonly string[], until: number): void {
+    for (const k of keys) {
+      const s = this.states.get(k);
+      if (s) s.blockedUntil = Math.max(s.blockedUntil, until);
+    }
+  }
+
+  private state(key: string, now: number, b: RateBucket): BucketState {
+    let s = this.states.get(key);
+    if (!s) {
+      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0 };
+      this.states.set(key, s);
+    }
+    return s;
+  }
+
+  private refill(s: BucketState, now: number): void {
+    if (now > s.updatedAt) {
+      s.tokens = Math.min(s.capacity, s.tokens + (now - s.updatedAt) / s.intervalMs);
+      s.updatedAt = now;
+    }
+  }
+}

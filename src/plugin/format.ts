@@ -1,0 +1,72 @@
+/** Number formatting for trading messages: prices with grouping, signed PnL, readable durations. */
+
+/** Exchanges often send numbers as strings; accept both. */
+export function toNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+const cache = new Map<string, Intl.NumberFormat>();
+function nf(min: number, max: number, significant = false): Intl.NumberFormat {
+  const key = `${min}-${max}-${significant}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', significant ? { maximumSignificantDigits: max } : { minimumFractionDigits: min, maximumFractionDigits: max });
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** `64210.5` → `64,210.50`; small prices keep their significant digits (`0.00012345`). */
+export function formatPrice(v: unknown): string {
+  const n = toNumber(v);
+  if (n === undefined) return String(v ?? '');
+  const a = Math.abs(n);
+  if (a >= 1000) return nf(2, 2).format(n);
+  if (a >= 1) return nf(2, 4).format(n);
+  return a === 0 ? '0' : nf(0, 6, true).format(n);
+}
+
+/** Quantities as given, up to 8 decimals, grouped: `0.5`, `1,250`. */
+export function formatQty(v: unknown): string {
+  const n = toNumber(v);
+  return n === undefined ? String(v ?? '') : nf(0, 8).format(n);
+}
+
+/** Signed amount: `+899.75`, `-120.50`. */
+export function formatSigned(v: unknown): string {
+  const n = toNumber(v);
+  if (n === undefined) return String(v ?? '');
+  return `${n > 0 ? '+' : n < 0 ? '-' : ''}${nf(2, 2).format(Math.abs(n))}`;
+}
+
+/** Signed percent: `+2.80%`. */
+export function formatPct(v: unknown): string {
+  const n = toNumber(v);
+  return n === undefined ? String(v ?? '') : `${formatSigned(n)}%`;
+}
+
+/** `12345` ms → `12.3 s`, `185000` → `3 min 5 s`. */
+export function formatDuration(ms: unknown): string {
+  const n = toNumber(ms);
+  if (n === undefined) return String(ms ?? '');
+  if (n < 60_000) return `${+(n / 1000).toFixed(1)} s`;
+  const min = Math.floor(n / 60_000);
+  const s = Math.round((n % 60_000) / 1000);
+  return s ? `${min} min ${s} s` : `${min} min`;
+}
+
+/** Formats a template field by what its name says it is. */
+export function formatField(key: string, v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (/price$/i.test(key)) return formatPrice(v);
+  if (/^pnlpct$/i.test(key)) return formatPct(v);
+  if (/^pnl$/i.test(key)) return formatSigned(v);
+  if (/qty$/i.test(key)) return formatQty(v);
+  if (/ms$/i.test(key)) return formatDuration(v);
+  if (v instanceof Error) return v.message;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,140 @@
+/**
+ * Shared types of the local platform fake (Telegram Bot API, Discord webhooks, Slack incoming
+ * webhooks). Public names are re-exported from `fake-platforms.ts`; the `Internal*` ones are
+ * the contract between the server and its per-platform handlers.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Rate limits the fake enforces. Defaults follow PLATFORMS.md (observed platform behaviour). */
+export interface FakeLimits {
+  /** Token bucket per bot and chat: `burst` messages at once, then `perSecond` refill. */
+  telegramPerChat: { burst: number; perSecond: number };
+  /** Messages per rolling minute into one group/channel (chat ids starting with `-`). */
+  telegramPerGroupPerMinute: number;
+  /** Messages per rolling second per bot token, across all chats. */
+  telegramPerBotPerSecond: number;
+  /** Fixed window per Discord webhook id; every POST to a live webhook counts. */
+  discordPerWebhook: { limit: number; windowMs: number };
+  /** Token bucket per Slack webhook (`T/B` part of the path). */
+  slackPerWebhook: { burst: number; perSecond: number };
+}
+
+/** The limits used when `FakePlatformOptions.limits` leaves a field out. */
+export const DEFAULT_LIMITS: Readonly<FakeLimits> = Object.freeze({
+  telegramPerChat: { burst: 3, perSecond: 1 },
+  telegramPerGroupPerMinute: 20,
+  telegramPerBotPerSecond: 30,
+  discordPerWebhook: { limit: 5, windowMs: 2000 },
+  slackPerWebhook: { burst: 3, perSecond: 1 },
+});
+
+/** Options of {@link FakePlatformServer.start}. */
+export interface FakePlatformOptions {
+  /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
+  port?: number;
+  /** Overrides of {@link DEFAULT_LIMITS}; nested objects replace the default object whole. */
+  limits?: Partial<FakeLimits>;
+  /** Time source in ms for rate limits and timestamps; tests pass a fake to skip sleeping. */
+  clock?: () => number;
+}
+
+/** The platforms the fake serves. */
+export type Platform = 'telegram' | 'discord' | 'slack';
+
+/** One message the fake accepted (answered 2xx). */
+export interface ReceivedMessage {
+  /** 1-based arrival number across all platforms. */
+  seq: number;
+  platform: Platform;
+  /** Telegram: chat_id as a string; Discord: webhook id; Slack: the `T/B` part of the path. */
+  destination: string;
+  /** Telegram: text as sent (markup included); Discord: `content`; Slack: `text`. */
+  text: string;
+  /** Telegram `disable_notification`; Discord `flags & 4096` (SUPPRESS_NOTIFICATIONS). */
+  silent: boolean;
+  /** Telegram `parse_mode`, when one was given. */
+  parseMode?: string;
+  /** The parsed request body (Telegram: query and body parameters merged). */
+  body: unknown;
+  /** Clock time (ms) of arrival. */
+  at: number;
+}
+
+/**
+ * Something a live inbox or a test may want to show: an accepted message, a 429, or any
+ * other 4xx/5xx (including injected faults; `status` 0 for injected 'reset' and 'hang').
+ * A 429 is reported once, as 'rate-limited', not also as 'error'.
+ */
+export interface ServerEvent {
+  kind: 'message' | 'rate-limited' | 'error';
+  platform: Platform;
+  destination: string;
+  status: number;
+  /** Error description (Telegram `description`, Discord `message`, Slack body); secrets redacted. */
+  detail?: string;
+  /** Set for kind 'message'. */
+  message?: ReceivedMessage;
+  at: number;
+}
+
+/**
+ * What an injected fault answers instead of the real handler: a canned HTTP answer
+ * (object body → JSON, string body → text/plain), `'reset'` (destroy the socket) or
+ * `'hang'` (never answer; `close()` still finishes).
+ */
+export type Fault =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | 'reset'
+  | 'hang';
+
+/** A request as the platform handlers see it (body already read). */
+export interface InternalRequest {
+  /** HTTP method, upper case. */
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+  /** Aborted when the client goes away or the server closes (ends long polls). */
+  signal: AbortSignal;
+}
+
+/** The part of a {@link ReceivedMessage} a handler decides; the server adds seq/at/platform. */
+export interface InternalAccepted {
+  destination: string;
+  text: string;
+  silent: boolean;
+  parseMode?: string;
+  body: unknown;
+}
+
+/** A handler's answer plus what the server should record about it. */
+export interface InternalReply {
+  status: number;
+  headers?: Record<string, string>;
+  /** undefined → no body; string → text/plain; anything else → JSON. */
+  body?: unknown;
+  /** Set only when the request delivered a message (status must be 2xx). */
+  accepted?: InternalAccepted;
+  /** Event detail for 4xx/5xx answers. */
+  detail?: string;
+}
+
+/** A routed request: what fault matching needs, and how to answer it for real. */
+export interface InternalPrepared {
+  destination: string;
+  /** Telegram: the Bot API method name; Discord and Slack: the HTTP method. */
+  method: string;
+  run(): InternalReply | Promise<InternalReply>;
+}
+
+/** One platform's request handler and state. */
+export interface InternalHandler {
+  readonly platform: Platform;
+  /** Whether the path belongs to this platform (then this handler answers, even 404s). */
+  owns(pathname: string): boolean;
+  prepare(req: InternalRequest): InternalPrepared;
+  /** Forget all state (limits stay). */
+  reset(): void;
+  /** End pending work (long polls) so the server can close. */
+  shutdown(): void;
+}
