@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // 2-core machines: a few workers, generous hook timeouts for spawned processes.
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // An unhandled rejection anywhere fails the run (vitest's default, stated on purpose).
+    dangerouslyIgnoreUnhandledErrors: false,
+  },
+});
