@@ -21,7 +21,7 @@ export function renderError(error: Error): string {
     .split('\n')
     .filter((l) => /^\s+at /.test(l))
     .slice(0, STACK_LINES)
-    .map((l) => `  ${l.trim()}`);
+    .map((l) => `  ${shortenPaths(l.trim())}`);
   return frames.length ? `${head}\n${frames.join('\n')}` : head;
 }
 
@@ -47,4 +47,10 @@ function renderJson(value: object): string {
   } catch {
     return String(value);
   }
+}
+
+/** Stack paths relative to the working directory: shorter on a phone, and no home directory in a chat. */
+function shortenPaths(frame: string): string {
+  const cwd = process.cwd();
+  return frame.split(`file://${cwd}/`).join('').split(`${cwd}/`).join('');
 }

@@ -3,7 +3,7 @@
  * window and the X-RateLimit-* headers a bucket-aware client (like @discordjs/rest) reads.
  */
 import { createHash } from 'node:crypto';
-import { FixedWindow, getOrCreate, type FixedWindowState } from './rate-window.js';
+import { FixedWindow, getOrCreate, safeDecode, type FixedWindowState } from './rate-window.js';
 import { codePointLength } from './telegram-markup.js';
 import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest } from './types.js';
 
@@ -122,8 +122,8 @@ export class FakeDiscord implements InternalHandler {
     if (!m) {
       return { destination: '', method: req.method, run: () => discordError(404, '404: Not Found', 0) };
     }
-    const id = decodeURIComponent(m[1]!);
-    const token = decodeURIComponent(m[2]!);
+    const id = safeDecode(m[1]!);
+    const token = safeDecode(m[2]!);
     return { destination: id, method: req.method, run: () => this.run(req, id, token) };
   }
 

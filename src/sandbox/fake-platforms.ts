@@ -77,7 +77,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   }
   const out: Record<string, string> = {};
   if (type) out['content-type'] = type;
-  out['content-length'] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
+  // 204/304 must not carry a length (RFC 9110); everything else gets one so keep-alive works.
+  if (status !== 204 && status !== 304) out['content-length'] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
+  else payload = undefined;
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
   res.writeHead(status, out);
   res.end(payload);

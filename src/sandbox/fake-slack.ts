@@ -2,7 +2,7 @@
  * Fake Slack incoming webhooks: `POST /services/:T/:B/:secret`, plain-text answers like
  * hooks.slack.com, a token bucket per webhook.
  */
-import { getOrCreate, TokenBucket } from './rate-window.js';
+import { getOrCreate, safeDecode, TokenBucket } from './rate-window.js';
 import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest } from './types.js';
 
 const ROUTE_RE = /^\/services\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
@@ -65,7 +65,7 @@ export class FakeSlack implements InternalHandler {
   prepare(req: InternalRequest): InternalPrepared {
     const m = ROUTE_RE.exec(req.url.pathname);
     if (!m) return { destination: '', method: req.method, run: () => slackText(404, 'no_service') };
-    const destination = `${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`;
+    const destination = `${safeDecode(m[1]!)}/${safeDecode(m[2]!)}`;
     return { destination, method: req.method, run: () => this.run(req, destination) };
   }
 

@@ -138,3 +138,12 @@ export function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   }
   return value;
 }
+
+/** `decodeURIComponent` that keeps malformed input as is instead of throwing (bad paths → 4xx, not 500). */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
