@@ -32,7 +32,7 @@ export class LocalRateLimits implements RateLimits {
     for (const b of buckets) {
       const s = this.state(b.key, now, b);
       this.refill(s, now);
-      const w = Math.max(s.blockedUntil - now, s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs));
+      const w = Math.max(s.blockedUntil - now, s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs - 1e-9)); // epsilon: 0.999 tokens must not round up to a 2 ms wait
       if (w > wait) wait = w;
     }
     if (wait > 0) return wait;

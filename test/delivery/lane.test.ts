@@ -1,0 +1,253 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Delivery } from '../../src/delivery/delivery.js';
+import { makeEntry } from '../../src/delivery/entry.js';
+import type { DeliveryEvents } from '../../src/delivery/events.js';
+import type { DeliveryOptions } from '../../src/delivery/options.js';
+import type { Level } from '../../src/channels/channel.js';
+import { ScriptedChannel } from './scripted-channel.js';
+
+type Recorded = { [K in keyof DeliveryEvents]: { name: K; payload: DeliveryEvents[K][0] } }[keyof DeliveryEvents];
+
+function setup(options: Partial<DeliveryOptions> = {}) {
+  const events: Recorded[] = [];
+  const disabled: string[] = [];
+  const delivery = new Delivery({
+    emit: (name, payload) => void events.push({ name, payload } as Recorded),
+    options: { stormWindowMs: 0, backoff: { baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 0 }, ...options },
+    onDisabled: (c, reason) => void disabled.push(`${c.id}: ${reason}`),
+  });
+  const send = (channels: ScriptedChannel[], text: string, level: Level = 'info', silent = false) =>
+    delivery.enqueue(channels, makeEntry(delivery.nextSeq(), text, level, silent, Date.now()));
+  const of = <K extends keyof DeliveryEvents>(name: K) => events.filter((e) => e.name === name).map((e) => e.payload as DeliveryEvents[K][0]);
+  return { delivery, events, disabled, send, of };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('lane ordering and coalescing', () => {
+  it('sends the first notification alone at once, then coalesces what piled up while waiting for a rate slot', async () => {
+    const ch = new ScriptedChannel('a', 100, [{ key: 'a', capacity: 1, intervalMs: 1000 }]);
+    const { send, delivery } = setup();
+    send([ch], 'first');
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 1; i <= 30; i++) send([ch], `m${String(i).padStart(2, '0')}`); // 3 chars + newline each
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.received[0]!.text).toBe('first');
+    expect(ch.lines()).toEqual(['first', ...Array.from({ length: 30 }, (_, i) => `m${String(i + 1).padStart(2, '0')}`)]);
+    // 30 × 3 chars + 29 newlines = 119 > 100: two coalesced requests after the first.
+    expect(ch.received).toHaveLength(3);
+    for (const r of ch.received) expect(r.text.length).toBeLessThanOrEqual(100);
+  });
+
+  it('never mixes info with error or silent with loud in one message, and keeps FIFO order', async () => {
+    const ch = new ScriptedChannel('a', 1000, [{ key: 'b', capacity: 1, intervalMs: 1000 }]);
+    const { send, delivery } = setup();
+    send([ch], 'i1');
+    send([ch], 'i2');
+    send([ch], 'e1', 'error');
+    send([ch], 'e2', 'error');
+    send([ch], 's1', 'info', true);
+    send([ch], 'i3');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.received.map((r) => [r.text, r.level, r.silent])).toEqual([
+      ['i1\ni2', 'info', false],
+      ['e1\ne2', 'error', false],
+      ['s1', 'info', true],
+      ['i3', 'info', false],
+    ]);
+  });
+
+  it('splits one long notification into ordered parts, each within the limit', async () => {
+    const ch = new ScriptedChannel('a', 50);
+    const { send, delivery, of } = setup();
+    const text = Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n');
+    send([ch], text);
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.received.every((r) => r.text.length <= 50)).toBe(true);
+    expect(ch.received.map((r) => r.text).join('\n')).toBe(text);
+    expect(of('delivered')[0]).toMatchObject({ parts: ch.received.length, seqs: [1] });
+  });
+
+  it('does not coalesce on channels that opt out (the console)', async () => {
+    const ch = new ScriptedChannel('c', 1000, [], false);
+    const { send, delivery } = setup();
+    for (const t of ['a', 'b', 'c']) send([ch], t);
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.received.map((r) => r.text)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('lane failure policy', () => {
+  it('waits exactly retry-after on a 429, then resends the same part first (order kept)', async () => {
+    const ch = new ScriptedChannel('a', 1000, [{ key: 'c', capacity: 1, intervalMs: 10 }]);
+    ch.script = [{ kind: 'retry-after', delayMs: 7000, reason: '429' }];
+    const { send, delivery, of } = setup();
+    send([ch], 'one');
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch], 'two');
+    await vi.advanceTimersByTimeAsync(6999);
+    expect(ch.received).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ch.received[1]!.at - ch.received[0]!.at).toBe(7000);
+    await vi.advanceTimersByTimeAsync(100);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['one', 'two']);
+    expect(of('retrying')).toEqual([expect.objectContaining({ delayMs: 7000, rateLimited: true, attempt: 1 })]);
+  });
+
+  it('backs off exponentially on transient failures and delivers in order afterwards', async () => {
+    const ch = new ScriptedChannel();
+    ch.script = [1, 2, 3].map(() => ({ kind: 'transient' as const, reason: '502' }));
+    const { send, delivery, of } = setup();
+    send([ch], 'a');
+    send([ch], 'b');
+    await vi.advanceTimersByTimeAsync(60_000);
+    await delivery.flush();
+    expect(of('retrying').map((r) => r.delayMs)).toEqual([1000, 2000, 4000]);
+    const gaps = ch.received.slice(1).map((r, i) => r.at - ch.received[i]!.at);
+    expect(gaps).toEqual([1000, 2000, 4000]);
+    expect(ch.lines()).toEqual(['a', 'b']);
+    expect(of('delivered')[0]!.attempts).toBe(4);
+  });
+
+  it('gives up on a transient failure only past giveUpAfterMs, and reports it', async () => {
+    const ch = new ScriptedChannel();
+    ch.script = Array.from({ length: 100 }, () => ({ kind: 'transient' as const, reason: 'connection reset' }));
+    const { send, delivery, of } = setup({ giveUpAfterMs: 30_000 });
+    send([ch], 'doomed');
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(of('failed')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await delivery.flush();
+    expect(of('failed')).toEqual([expect.objectContaining({ cause: 'gave-up', seqs: [1], reason: expect.stringContaining('connection reset') })]);
+  });
+
+  it('fails a rejected notification alone: a coalesced batch is retried one by one', async () => {
+    const ch = new ScriptedChannel('a', 1000, [{ key: 'd', capacity: 1, intervalMs: 1000 }]);
+    ch.script = [(p) => (p.text.includes('bad') ? { kind: 'rejected', reason: 'Bad Request' } : { kind: 'ok' })];
+    ch.script.push(...Array.from({ length: 10 }, () => (p: { text: string }) => (p.text.includes('bad') ? ({ kind: 'rejected', reason: 'Bad Request' } as const) : ({ kind: 'ok' } as const))));
+    const { send, delivery, of } = setup();
+    send([ch], 'warmup');
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch], 'good1');
+    send([ch], 'bad');
+    send([ch], 'good2');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['warmup', 'good1', 'good2']);
+    expect(of('failed')).toEqual([expect.objectContaining({ cause: 'rejected', seqs: [3], reason: 'Bad Request' })]);
+  });
+
+  it('disables a dead destination once: fails its queue, stops sending, reports once', async () => {
+    const ch = new ScriptedChannel();
+    ch.script = [{ kind: 'dead', reason: 'Unauthorized', fix: 'new token' }];
+    const { send, delivery, of, disabled } = setup();
+    send([ch], 'a');
+    send([ch], 'b');
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    send([ch], 'c');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ch.received).toHaveLength(1);
+    expect(disabled).toEqual(['scripted: Unauthorized']);
+    expect(of('failed').flatMap((f) => f.seqs)).toEqual([1, 2, 3]);
+    expect(delivery.stats()[0]).toMatchObject({ state: 'disabled', failed: 3, delivered: 0 });
+  });
+
+  it('resends at once after a move and warns once per move', async () => {
+    const ch = new ScriptedChannel();
+    ch.script = [{ kind: 'moved', reason: 'upgraded to supergroup -100999', fix: 'set X=-100999' }];
+    const { send, delivery, of } = setup();
+    send([ch], 'hello');
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.delivered.map((r) => r.text)).toEqual(['hello']);
+    expect(of('warning')).toEqual([expect.objectContaining({ code: 'destination-moved', fix: 'set X=-100999' })]);
+  });
+
+  it('a slow destination never delays another', async () => {
+    const slow = new ScriptedChannel('slow');
+    slow.script = [() => new Promise((r) => setTimeout(() => r({ kind: 'ok' }), 30_000))];
+    const fast = new ScriptedChannel('fast');
+    const { send, delivery } = setup();
+    send([slow, fast], 'x');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fast.delivered).toHaveLength(1);
+    expect(slow.delivered).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await delivery.flush();
+    expect(slow.delivered).toHaveLength(1);
+  });
+});
+
+describe('bounded memory', () => {
+  it('drops the oldest info first, keeps errors, and says how many were dropped', async () => {
+    const ch = new ScriptedChannel('a', 10_000, [{ key: 'e', capacity: 1, intervalMs: 1000 }]);
+    const { send, delivery, of } = setup({ maxQueueBytes: 2_000 });
+    send([ch], 'warmup');
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch], 'ERR-1', 'error');
+    for (let i = 0; i < 100; i++) send([ch], `info ${i} ${'x'.repeat(20)}`);
+    const dropped = of('dropped').reduce((n, d) => n + d.count, 0);
+    expect(dropped).toBeGreaterThan(50);
+    expect(delivery.stats()[0]!.backlogBytes).toBeLessThanOrEqual(2_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await delivery.flush();
+    const lines = ch.lines();
+    expect(lines).toContain('ERR-1');
+    expect(lines.some((l) => l.includes(`dropped ${dropped} older notifications`))).toBe(true);
+    // Survivors are the newest, in order; every notification is accounted for.
+    const infos = lines.filter((l) => l.startsWith('info '));
+    expect(infos.at(-1)).toContain('info 99 ');
+    expect(infos.length + dropped).toBe(100);
+  });
+});
+
+describe('storm suppression', () => {
+  it('collapses the same text within the window into one summary with a count', async () => {
+    const ch = new ScriptedChannel('a', 1000);
+    const { send, delivery } = setup({ stormWindowMs: 60_000 });
+    for (let i = 0; i < 37; i++) {
+      send([ch], 'exchange timeout');
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    send([ch], 'something else');
+    await vi.advanceTimersByTimeAsync(60_000);
+    await delivery.flush();
+    expect(ch.delivered.map((r) => r.text)).toEqual(['exchange timeout', 'something else', '🔁 ×37 in the last 60 s: exchange timeout']);
+  });
+
+  it('flush emits pending summaries instead of losing the count', async () => {
+    const ch = new ScriptedChannel('a', 1000);
+    const { send, delivery } = setup({ stormWindowMs: 60_000 });
+    for (let i = 0; i < 5; i++) send([ch], 'same');
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['same', '🔁 ×5 in the last 60 s: same']);
+  });
+});
+
+describe('flush and close', () => {
+  it('flush with a deadline reports what is left; close fails it with a reason', async () => {
+    const ch = new ScriptedChannel();
+    ch.script = Array.from({ length: 100 }, () => ({ kind: 'transient' as const, reason: '503' }));
+    const { send, delivery, of } = setup();
+    send([ch], 'stuck');
+    const flushed = delivery.flush(5000);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await flushed).toEqual({ complete: false, undelivered: [{ destination: 'scripted scripted', count: 1 }] });
+    const closed = delivery.close(10);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await closed).complete).toBe(false);
+    expect(of('failed')).toEqual([expect.objectContaining({ cause: 'closed', seqs: [1] })]);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { LocalRateLimits } from '../../src/delivery/rate-limits.js';
+import { backoffDelay } from '../../src/delivery/backoff.js';
+import { Deque } from '../../src/delivery/deque.js';
+
+describe('LocalRateLimits', () => {
+  const chat = { key: 'chat', capacity: 3, intervalMs: 1000 };
+  const bot = { key: 'bot', capacity: 30, intervalMs: 1000 / 30 };
+
+  it('allows the burst, then one per interval', () => {
+    const l = new LocalRateLimits();
+    expect([0, 0, 0].map(() => l.reserve([chat], 0))).toEqual([0, 0, 0]);
+    expect(l.reserve([chat], 0)).toBe(1000);
+    expect(l.reserve([chat], 999)).toBe(1);
+    expect(l.reserve([chat], 1000)).toBe(0);
+  });
+
+  it('takes from every bucket or from none (a shared bot bucket limits all chats)', () => {
+    const l = new LocalRateLimits();
+    const chats = Array.from({ length: 31 }, (_, i) => ({ key: `chat${i}`, capacity: 3, intervalMs: 1000 }));
+    const waits = chats.map((c) => l.reserve([c, bot], 0));
+    expect(waits.slice(0, 30).every((w) => w === 0)).toBe(true);
+    expect(waits[30]).toBeGreaterThan(0);
+    // The refused reservation took nothing from chat30's own bucket.
+    expect([1, 2, 3].map(() => l.reserve([chats[30]!], 0))).toEqual([0, 0, 0]);
+  });
+
+  it('follows what the platform reports: remaining 0 blocks until reset', () => {
+    const l = new LocalRateLimits();
+    const hook = { key: 'hook', capacity: 5, intervalMs: 400 };
+    expect(l.reserve([hook], 0)).toBe(0);
+    l.observe({ bucketKey: 'hook', remaining: 0, resetAfterMs: 1500, limit: 5 }, 0);
+    expect(l.reserve([hook], 0)).toBe(1500);
+    expect(l.reserve([hook], 1500)).toBe(0);
+  });
+
+  it('block() holds a shared bucket (a global 429)', () => {
+    const l = new LocalRateLimits();
+    const g = { key: 'global', capacity: 50, intervalMs: 20 };
+    l.reserve([g], 0);
+    l.block(['global'], 3000);
+    expect(l.reserve([g], 100)).toBe(2900);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the base up to the cap, with bounded jitter', () => {
+    const p = { baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 0.3 };
+    expect([1, 2, 3, 7, 8, 20].map((a) => backoffDelay(a, p, () => 0))).toEqual([1000, 2000, 4000, 60_000, 60_000, 60_000]);
+    expect(backoffDelay(1, p, () => 1)).toBe(700);
+  });
+});
+
+describe('Deque', () => {
+  it('is FIFO across compactions and supports removal', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 5000; i++) d.push(i);
+    for (let i = 0; i < 3000; i++) expect(d.shift()).toBe(i);
+    expect(d.length).toBe(2000);
+    expect(d.removeAt(1)).toBe(3001);
+    d.unshiftAll([-2, -1]);
+    expect([d.shift(), d.shift(), d.shift(), d.shift()]).toEqual([-2, -1, 3000, 3002]);
+    expect(d.drain()).toHaveLength(1997);
+    expect(d.shift()).toBeUndefined();
+  });
+});
