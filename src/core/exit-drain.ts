@@ -35,10 +35,12 @@ function onBeforeExit(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Decide now: closing the notifiers below removes this very listener.
+  const alone = process.listenerCount(signal) === 1;
   void drainAll().then(() => {
     // With other listeners the host owns the exit; alone, restore the default and re-raise.
-    if (process.listenerCount(signal) === 1) {
-      uninstall();
+    if (alone) {
+      if (installed) uninstall();
       process.kill(process.pid, signal);
     }
   });

@@ -1,0 +1,64 @@
+/**
+ * pino-style exit drain, tested the only honest way: a real child process sends a burst and
+ * exits (or is signalled) without calling close(); a real server counts what arrived.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
+
+const child = fileURLToPath(new URL('../fixtures/burst-child.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+let server: FakePlatformServer;
+
+beforeAll(async () => {
+  server = await FakePlatformServer.start();
+});
+afterAll(() => server.close());
+
+function run(env: Record<string, string>, onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, ['--import', `file://${tsx}`, child], {
+      env: { PATH: process.env.PATH!, HERALD_TEST_SERVER: server.url, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.stdout.on('data', (d) => onStdout?.(String(d), (sig) => p.kill(sig)));
+    p.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+/** Notification numbers found in every message a platform received (coalesced ones too). */
+function numbers(platform: 'telegram' | 'discord' | 'slack'): number[] {
+  return server.messagesFor(platform).flatMap((m) => [...m.text.matchAll(/fill #(\d+)/g)].map((x) => Number(x[1])));
+}
+
+describe('drain at exit', () => {
+  it('delivers a burst from a process that simply ends', async () => {
+    server.reset();
+    const r = await run({ BURST: '200' });
+    expect(r.code).toBe(0);
+    const all = Array.from({ length: 200 }, (_, i) => i);
+    for (const p of ['telegram', 'discord', 'slack'] as const) expect(numbers(p)).toEqual(all);
+    expect(r.stderr).toBe('');
+  }, 30_000);
+
+  it('drains on SIGTERM, then exits by the signal', async () => {
+    server.reset();
+    const r = await run({ BURST: '60', MODE: 'signal' }, (s, kill) => s.includes('ready') && kill('SIGTERM'));
+    expect(r.signal).toBe('SIGTERM');
+    const all = Array.from({ length: 60 }, (_, i) => i);
+    for (const p of ['telegram', 'discord', 'slack'] as const) expect(numbers(p)).toEqual(all);
+  }, 30_000);
+
+  it('reports on stderr what could not be delivered by the deadline, to where, redacted', async () => {
+    server.reset();
+    server.inject({ platform: 'slack' }, { status: 503, body: 'unavailable' }, 1000);
+    const r = await run({ BURST: '5', HERALD_EXIT_DEADLINE_MS: '1500' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/could not be delivered before shutdown: 5 to Slack webhook T000\/B000\/XX…/);
+    expect(r.stderr).not.toContain('XXXXXXXX');
+    expect(numbers('telegram')).toHaveLength(5);
+  }, 30_000);
+});
