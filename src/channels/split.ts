@@ -28,6 +28,10 @@ export const utf16Length: Measure = (text) => text.length;
 export function splitText(text: string, max: number, measure: Measure): string[] {
   if (measure(text) <= max) return [text];
   const parts: string[] = [];
+  // Platforms refuse blank messages; a blank part can only be a line break at a split point.
+  const emit = (part: string): void => {
+    if (part.trim() !== '') parts.push(part);
+  };
   const newline = measure('\n');
   let current: string | null = null; // null: nothing placed in the current part yet
   let currentLen = 0;
@@ -38,19 +42,19 @@ export function splitText(text: string, max: number, measure: Measure): string[]
       currentLen += newline + len;
       continue;
     }
-    if (current !== null) parts.push(current);
+    if (current !== null) emit(current);
     if (len <= max) {
       current = line;
       currentLen = len;
       continue;
     }
     const pieces = hardSplit(line, max, measure);
-    parts.push(...pieces.slice(0, -1));
+    pieces.slice(0, -1).forEach(emit);
     current = pieces[pieces.length - 1]!;
     currentLen = measure(current);
   }
-  if (current !== null) parts.push(current);
-  return parts;
+  if (current !== null) emit(current);
+  return parts.length ? parts : [text];
 }
 
 /** Cuts one line into pieces that fit, preferring a space in the last fifth of a piece. */
@@ -59,7 +63,8 @@ function hardSplit(line: string, max: number, measure: Measure): string[] {
   let rest = line;
   while (measure(rest) > max) {
     let cut = fitPrefix(rest, max, measure);
-    const space = rest.lastIndexOf(' ', cut);
+    // cut - 1: a space exactly at `cut` would make the piece one character too long.
+    const space = rest.lastIndexOf(' ', cut - 1);
     if (space > cut * 0.8) cut = space + 1;
     pieces.push(rest.slice(0, cut));
     rest = rest.slice(cut);

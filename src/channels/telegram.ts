@@ -8,7 +8,7 @@ import type { ConfigProblem } from '../config/problems.js';
 import { type Driver, type DriverContext, type Env, type EnvReading, type Role, isLoopbackHost } from './driver.js';
 import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
 import { codePoints } from './split.js';
-import { maskSecret } from '../core/redact.js';
+import { maskSecret, redact } from '../core/redact.js';
 
 /** Telegram's default API root; `TELEGRAM_API_BASE_URL` overrides it. */
 export const TELEGRAM_DEFAULT_BASE = 'https://api.telegram.org';
@@ -65,10 +65,10 @@ export function readTelegramBaseUrl(env: Env): { baseUrl: string; problem?: Conf
   try {
     url = new URL(raw);
   } catch {
-    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${raw}" is not a URL`, fix: `use ${TELEGRAM_DEFAULT_BASE} or your Bot API server's address, e.g. http://127.0.0.1:8081` } };
+    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${redact(raw)}" is not a URL`, fix: `use ${TELEGRAM_DEFAULT_BASE} or your Bot API server's address, e.g. http://127.0.0.1:8081` } };
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${raw}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
+    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${redact(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
   }
   return { baseUrl: raw.replace(/\/+$/, '') };
 }

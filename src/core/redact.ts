@@ -15,7 +15,7 @@ export function maskSecret(secret: string): string {
 
 // Shapes of secrets we may not have been told about (e.g. a token typed as a log target).
 const PATTERNS: readonly RegExp[] = [
-  /\b\d{5,}:[A-Za-z0-9_-]{20,}/g, // Telegram bot token
+  /(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}/g, // Telegram bot token (also inside /bot<token>/, where \b fails)
   /(\/webhooks\/\d+\/)[A-Za-z0-9_.-]{8,}/g, // Discord webhook token
   /(\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/)[A-Za-z0-9]{6,}/g, // Slack webhook secret
 ];

@@ -26,20 +26,25 @@ export function renderError(error: Error): string {
 }
 
 function renderJson(value: object): string {
-  const seen = new WeakSet<object>();
+  // Only objects on the current path are cycles; the same object twice elsewhere is just data.
+  const holders: unknown[] = [];
+  const path: unknown[] = [];
   try {
     const json = JSON.stringify(
       value,
-      (_k, v: unknown) => {
+      function (this: unknown, _k, v: unknown) {
+        while (holders.length && holders[holders.length - 1] !== this) {
+          holders.pop();
+          path.pop();
+        }
         if (typeof v === 'bigint') return v.toString();
         if (v instanceof Error) return renderError(v);
-        if (v instanceof Map) return Object.fromEntries(v);
-        if (v instanceof Set) return [...v];
-        if (typeof v === 'object' && v !== null) {
-          if (seen.has(v)) return '[Circular]';
-          seen.add(v);
-        }
-        return v;
+        if (typeof v !== 'object' || v === null) return v;
+        if (path.includes(v)) return '[Circular]';
+        const out = v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v;
+        holders.push(out);
+        path.push(v);
+        return out;
       },
       2,
     );
