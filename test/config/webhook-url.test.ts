@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { discordDriver } from '../../src/channels/discord.js';
+import { isLoopbackHost } from '../../src/channels/driver.js';
+import { WEBHOOKS } from '../../src/channels/registry.js';
+import { slackDriver } from '../../src/channels/slack.js';
+import type { ConfigProblem } from '../../src/config/problems.js';
+import { isProblem, parseWebhookUrl, readWebhookVariable } from '../../src/config/webhook-url.js';
+import { DISCORD_URL, SLACK_URL } from '../fixtures/platforms.js';
+
+const DISCORD_SECRET = DISCORD_URL.split('/').pop()!;
+const SLACK_SECRET = SLACK_URL.split('/').pop()!;
+
+function problem(raw: string, origin = 'MY_HOOK'): ConfigProblem {
+  const r = parseWebhookUrl(raw, origin, WEBHOOKS);
+  if (!isProblem(r)) throw new Error(`expected a problem for ${raw}, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+describe('parseWebhookUrl', () => {
+  it('tells Discord and Slack apart by host and path', () => {
+    expect(parseWebhookUrl(DISCORD_URL, 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', origin: 'X', webhookId: '111222333444555666', token: DISCORD_SECRET });
+    expect(parseWebhookUrl(SLACK_URL, 'Y', WEBHOOKS)).toMatchObject({ driver: 'slack', origin: 'Y', name: 'T0AAAAAAA/B0BBBBBBB', secret: SLACK_SECRET });
+  });
+
+  it('accepts surrounding whitespace', () => {
+    expect(parseWebhookUrl(`  ${DISCORD_URL}\n`, 'X', WEBHOOKS)).toMatchObject({ driver: 'discord' });
+  });
+
+  it('accepts plain http on loopback hosts, where only the path tells platforms apart', () => {
+    expect(parseWebhookUrl('http://127.0.0.1:8080/api/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', url: 'http://127.0.0.1:8080/api/webhooks/1/abc' });
+    expect(parseWebhookUrl('http://localhost:9/services/T1/B2/c3', 'X', WEBHOOKS)).toMatchObject({ driver: 'slack', url: 'http://localhost:9/services/T1/B2/c3' });
+    expect(parseWebhookUrl('http://[::1]:9/api/v10/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord' });
+  });
+
+  it('rejects plain http elsewhere, naming the variable, with a fix', () => {
+    const p = problem(DISCORD_URL.replace('https:', 'http:'), 'GENERAL_DISCORD_WEBHOOK');
+    expect(p.variable).toBe('GENERAL_DISCORD_WEBHOOK');
+    expect(p.message).toMatch(/not https/);
+    expect(p.fix).toMatch(/https/);
+    expect(p.message).not.toContain(DISCORD_SECRET);
+  });
+
+  it('rejects a string that is not a URL without echoing its secret', () => {
+    const p = problem(`discord.com/api/webhooks/1/${DISCORD_SECRET}`);
+    expect(p.message).toMatch(/not a URL/);
+    expect(p.fix).toContain('discord.com/api/webhooks');
+    expect(p.message).not.toContain(DISCORD_SECRET);
+  });
+
+  it('rejects an https URL of an unknown host or path', () => {
+    for (const raw of ['https://example.com/api/webhooks/1/abc', 'https://discord.com/channels/1/2', 'https://hooks.slack.com/workflows/T1/A2/3/abc']) {
+      const p = problem(raw);
+      expect(p.message).toMatch(/is not a Discord webhook .* or a Slack incoming webhook/);
+      expect(p.fix).toMatch(/copy the webhook URL again/);
+    }
+  });
+
+  it('with a single platform allowed, the other platform\'s URL is a problem that hides its secret', () => {
+    const r = parseWebhookUrl(SLACK_URL, 'GENERAL_DISCORD_WEBHOOK', [discordDriver.webhook!]);
+    expect(isProblem(r)).toBe(true);
+    const p = r as ConfigProblem;
+    expect(p.message).toMatch(/not a Discord webhook/);
+    expect(p.message).not.toContain(SLACK_SECRET);
+  });
+});
+
+describe('readWebhookVariable', () => {
+  it('an unset or blank variable gives nothing and no problem', () => {
+    expect(readWebhookVariable({}, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how')).toEqual({ specs: [], problems: [] });
+    expect(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: '  ' }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how')).toEqual({ specs: [], problems: [] });
+  });
+
+  it('a good URL gives one spec whose origin is the variable', () => {
+    const r = readWebhookVariable({ GENERAL_SLACK_WEBHOOK: SLACK_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how');
+    expect(r.problems).toEqual([]);
+    expect(r.specs).toEqual([expect.objectContaining({ driver: 'slack', origin: 'GENERAL_SLACK_WEBHOOK', url: SLACK_URL })]);
+  });
+
+  it('a bad URL gives a problem whose fix ends with how to get the right one', () => {
+    const r = readWebhookVariable({ GENERAL_SLACK_WEBHOOK: DISCORD_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'Slack: do this');
+    expect(r.specs).toEqual([]);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]!.variable).toBe('GENERAL_SLACK_WEBHOOK');
+    expect(r.problems[0]!.fix).toMatch(/Slack: do this$/);
+    expect(r.problems[0]!.message).not.toContain(DISCORD_SECRET);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('knows 127.0.0.0/8, ::1 and localhost, nothing else', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['128.0.0.1', '10.0.0.1', 'localhost.evil.com', '127.0.0.1.nip.io', 'example.com', '0.0.0.0']) expect(isLoopbackHost(h), h).toBe(false);
+  });
+});

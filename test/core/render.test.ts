@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_PLACEHOLDER, renderError, renderMessage } from '../../src/core/render.js';
+
+describe('renderMessage: strings and primitives', () => {
+  it('returns a string unchanged', () => {
+    expect(renderMessage('hello\n  world ')).toBe('hello\n  world ');
+  });
+
+  it('undefined, null, empty and blank strings become the placeholder', () => {
+    expect(EMPTY_PLACEHOLDER).not.toBe('');
+    for (const v of [undefined, null, '', '   ', '\n\t']) expect(renderMessage(v)).toBe(EMPTY_PLACEHOLDER);
+  });
+
+  it('numbers, booleans, bigints and symbols as text', () => {
+    expect(renderMessage(0)).toBe('0');
+    expect(renderMessage(-1.5)).toBe('-1.5');
+    expect(renderMessage(NaN)).toBe('NaN');
+    expect(renderMessage(true)).toBe('true');
+    expect(renderMessage(false)).toBe('false');
+    expect(renderMessage(12345678901234567890n)).toBe('12345678901234567890');
+    expect(renderMessage(Symbol('s'))).toBe('Symbol(s)');
+  });
+});
+
+describe('renderMessage: errors', () => {
+  it('Error → "Name: message" then at most 5 stack lines', () => {
+    const err = new TypeError('bad input');
+    err.stack = ['TypeError: bad input', ...Array.from({ length: 9 }, (_, i) => `    at fn${i} (file${i}.ts:${i}:1)`)].join('\n');
+    const lines = renderMessage(err).split('\n');
+    expect(lines[0]).toBe('TypeError: bad input');
+    expect(lines.slice(1)).toEqual(['  at fn0 (file0.ts:0:1)', '  at fn1 (file1.ts:1:1)', '  at fn2 (file2.ts:2:1)', '  at fn3 (file3.ts:3:1)', '  at fn4 (file4.ts:4:1)']);
+  });
+
+  it('a real thrown error keeps its name, message and top frames', () => {
+    let err: Error | undefined;
+    try {
+      JSON.parse('{oops');
+    } catch (e) {
+      err = e as Error;
+    }
+    const out = renderMessage(err);
+    const [head, ...frames] = out.split('\n');
+    expect(head).toMatch(/^SyntaxError: /);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThanOrEqual(5);
+    for (const f of frames) expect(f).toMatch(/^ {2}at /);
+  });
+
+  it('stack paths are shown relative to the working directory', () => {
+    const err = new Error('x');
+    err.stack = `Error: x\n    at f (${process.cwd()}/src/a.ts:1:2)\n    at g (file://${process.cwd()}/src/b.ts:3:4)`;
+    expect(renderError(err)).toBe('Error: x\n  at f (src/a.ts:1:2)\n  at g (src/b.ts:3:4)');
+  });
+
+  it('an error without stack or message still reads', () => {
+    const err = new Error('');
+    err.stack = undefined;
+    expect(renderMessage(err)).toBe('Error: (no message)');
+  });
+
+  it('a custom error subclass shows its name', () => {
+    class OrderRejected extends Error {
+      override name = 'OrderRejected';
+    }
+    expect(renderMessage(new OrderRejected('insufficient margin')).split('\n')[0]).toBe('OrderRejected: insufficient margin');
+  });
+});
+
+describe('renderMessage: objects', () => {
+  it('objects and arrays as indented JSON, never [object Object]', () => {
+    expect(renderMessage({ symbol: 'ETH', qty: 2, tags: ['a'] })).toBe(JSON.stringify({ symbol: 'ETH', qty: 2, tags: ['a'] }, null, 2));
+    expect(renderMessage([1, 'two'])).toBe('[\n  1,\n  "two"\n]');
+  });
+
+  it('a circular object renders with a [Circular] marker', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    const out = renderMessage(a);
+    expect(JSON.parse(out)).toEqual({ name: 'a', self: '[Circular]' });
+  });
+
+  it('bigint values inside objects render as digits', () => {
+    expect(JSON.parse(renderMessage({ qty: 10n ** 20n }))).toEqual({ qty: '100000000000000000000' });
+  });
+
+  it('Map and Set render their contents', () => {
+    const out = JSON.parse(renderMessage({ m: new Map<string, unknown>([['a', 1], ['b', { c: 2 }]]), s: new Set([1, 2]) }));
+    expect(out).toEqual({ m: { a: 1, b: { c: 2 } }, s: [1, 2] });
+    expect(JSON.parse(renderMessage(new Map([['k', 'v']])))).toEqual({ k: 'v' });
+  });
+
+  it('a Map that contains itself renders safely with [Circular], not "[object Object]"', () => {
+    const m = new Map<string, unknown>([['name', 'm']]);
+    m.set('self', m);
+    const out = renderMessage({ m });
+    expect(out).not.toContain('[object');
+    expect(out).toContain('[Circular]');
+    expect(out).toContain('"name": "m"');
+  });
+
+  it('the same object referenced twice (not a cycle) is rendered both times', () => {
+    const price = { value: 64000, currency: 'USDT' };
+    const out = JSON.parse(renderMessage({ entry: price, exit: price }));
+    expect(out).toEqual({ entry: price, exit: price });
+  });
+
+  it('an Error inside an object renders as its text', () => {
+    const err = new Error('inner');
+    err.stack = 'Error: inner\n    at x (y.ts:1:1)';
+    expect(JSON.parse(renderMessage({ error: err }))).toEqual({ error: 'Error: inner\n  at x (y.ts:1:1)' });
+  });
+
+  it('an object with a throwing toJSON does not throw', () => {
+    const bad = {
+      toJSON() {
+        throw new Error('nope');
+      },
+    };
+    expect(() => renderMessage(bad)).not.toThrow();
+    expect(typeof renderMessage(bad)).toBe('string');
+  });
+
+  it('an object without enumerable fields still says what it is', () => {
+    expect(renderMessage({})).not.toBe('');
+    expect(renderMessage(new (class Position {})())).toContain('{}');
+  });
+});
