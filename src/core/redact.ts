@@ -16,8 +16,8 @@ export function maskSecret(secret: string): string {
 // Shapes of secrets we may not have been told about (e.g. a token typed as a log target).
 const PATTERNS: readonly RegExp[] = [
   /(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}/g, // Telegram bot token (also inside /bot<token>/, where \b fails)
-  /(\/webhooks\/\d+\/)[A-Za-z0-9_.-]{8,}/g, // Discord webhook token
-  /(\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/)[A-Za-z0-9]{6,}/g, // Slack webhook secret
+  /(\/webhooks\/\d+\/)([A-Za-z0-9_.-]{2})[A-Za-z0-9_.-]{6,}/g, // Discord webhook token
+  /(\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/)([A-Za-z0-9]{2})[A-Za-z0-9]{4,}/g, // Slack webhook secret
 ];
 
 /** Replaces every known secret and every secret-shaped substring in `text`. */
@@ -25,8 +25,8 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
   let out = text;
   for (const s of secrets) if (s.length >= 6) out = out.split(s).join(maskSecret(s));
   out = out.replace(PATTERNS[0]!, (m) => maskSecret(m));
-  out = out.replace(PATTERNS[1]!, (_m, head: string) => `${head}…`);
-  out = out.replace(PATTERNS[2]!, (_m, head: string) => `${head}…`);
+  out = out.replace(PATTERNS[1]!, '$1$2…');
+  out = out.replace(PATTERNS[2]!, '$1$2…');
   return out;
 }
 

@@ -31,18 +31,18 @@ describe('redact: secret shapes nobody told us about', () => {
 
   it('masks a Discord webhook token and keeps the webhook id', () => {
     const out = redact(`POST ${DISCORD_URL} → 404`);
-    expect(out).toBe('POST https://discord.com/api/webhooks/111222333444555666/… → 404');
+    expect(out).toBe('POST https://discord.com/api/webhooks/111222333444555666/Ab… → 404');
     expect(out).not.toContain(DISCORD_SECRET);
   });
 
   it('masks a Discord token in the /api/v10/ form and keeps the query', () => {
     const out = redact('https://discordapp.com/api/v10/webhooks/42/AbCdEfGhIjKl_-.x?thread_id=9');
-    expect(out).toBe('https://discordapp.com/api/v10/webhooks/42/…?thread_id=9');
+    expect(out).toBe('https://discordapp.com/api/v10/webhooks/42/Ab…?thread_id=9');
   });
 
   it('masks a Slack webhook secret and keeps T…/B…', () => {
     const out = redact(`Slack: ${SLACK_URL}`);
-    expect(out).toBe('Slack: https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/…');
+    expect(out).toBe('Slack: https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/ab…');
     expect(out).not.toContain(SLACK_SECRET);
   });
 
