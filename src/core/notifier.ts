@@ -109,11 +109,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   /** Sends `message` to the general destinations, or to `target` (a webhook URL or env variable name). Returns at once. */
   log(message: unknown, target?: string): void {
-    this.notify(message, target === undefined ? {} : { to: target });
+    this.notify(message, target === undefined || target === null ? {} : { to: target });
   }
 
   /** Sends one notification. Returns at once; never throws for delivery problems. */
-  notify(message: unknown, options: NotifyOptions = {}): void {
+  notify(message: unknown, options?: NotifyOptions | null): void {
+    options ??= {};
     try {
       const level: Level = options.level === 'error' ? 'error' : 'info';
       let text = renderMessage(message);
@@ -176,10 +177,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     return c;
   }
 
-  private target(target: string): Cached {
+  private target(to: unknown): Cached {
+    // JS callers may pass anything; a string key keeps the once-only report per distinct target.
+    const target = typeof to === 'string' ? to : `(a ${typeof to})`;
     const cached = this.targets.get(target);
     if (cached) return cached;
-    const r = resolveTarget(target, this.env, WEBHOOKS);
+    const r = resolveTarget(to, this.env, WEBHOOKS);
     let result: Cached;
     if (r.ok) {
       result = { channel: this.channel(createChannel(r.spec, { http: this.http })) };

@@ -48,10 +48,28 @@ function renderJson(value: object): string {
       },
       2,
     );
-    return json === undefined || json === '{}' ? `${Object.prototype.toString.call(value)} {}` : json;
-  } catch {
-    return String(value);
+    if (json === undefined || json === '{}') {
+      const name = (value as { constructor?: { name?: string } }).constructor?.name;
+      return name && name !== 'Object' ? `${name} {}` : '{}';
+    }
+    return json;
+  } catch (err) {
+    return describeUnserialisable(value, err);
   }
+}
+
+/** Best effort for objects JSON refuses (throwing toJSON/getters): the fields that can be read. */
+function describeUnserialisable(value: object, err: unknown): string {
+  const fields: string[] = [];
+  for (const key of Object.keys(value)) {
+    try {
+      const v = (value as Record<string, unknown>)[key];
+      fields.push(`${key}: ${typeof v === 'object' && v !== null ? Object.prototype.toString.call(v) : String(v)}`);
+    } catch {
+      fields.push(`${key}: (unreadable)`);
+    }
+  }
+  return `{ ${fields.join(', ')} } (not serialisable: ${(err as Error)?.message ?? String(err)})`;
 }
 
 /** Stack paths relative to the working directory: shorter on a phone, and no home directory in a chat. */

@@ -13,9 +13,12 @@ export type TargetResolution = { readonly ok: true; readonly spec: ChannelSpec }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Resolves one target string against the environment and the known webhook formats. */
-export function resolveTarget(target: string, env: Env, webhooks: readonly WebhookSupport[]): TargetResolution {
-  const t = target.trim();
+export function resolveTarget(target: unknown, env: Env, webhooks: readonly WebhookSupport[]): TargetResolution {
   const expected = webhooks.map((w) => w.description).join(' or ');
+  if (typeof target !== 'string') {
+    return { ok: false, problem: { variable: 'log target', message: `a ${typeof target} is not a target`, fix: `pass ${expected}, or the name of a variable that holds one, as a string` } };
+  }
+  const t = target.trim();
   if (t.includes('://')) {
     const r = parseWebhookUrl(t, 'log target', webhooks);
     return isProblem(r) ? { ok: false, problem: r } : { ok: true, spec: r };

@@ -30,6 +30,7 @@ export class Delivery {
   private readonly options: DeliveryOptions;
   private readonly limits: RateLimits;
   private seq = 0;
+  private closed = false;
 
   constructor(private readonly setup: DeliverySetup) {
     this.options = deliveryOptions(setup.options);
@@ -51,6 +52,8 @@ export class Delivery {
         onDisabled: (l, reason, fix) => this.setup.onDisabled?.(l.channel, reason, fix),
       });
       this.lanes.set(channel.id, lane);
+      // After close, a destination used for the first time must fail fast, not retry on a closed pool.
+      if (this.closed) lane.close('the notifier is closed');
     }
     return lane;
   }
@@ -67,7 +70,11 @@ export class Delivery {
 
   /** Resolves when every queue is empty, or at the deadline with what is left. */
   async flush(timeoutMs?: number): Promise<FlushReport> {
-    const all = Promise.all([...this.lanes.values()].map((l) => l.idle()));
+    // Loop: delivering can queue more (a disabled destination's notice to the others, storm summaries).
+    const all = (async () => {
+      do await Promise.all([...this.lanes.values()].map((l) => l.idle()));
+      while ([...this.lanes.values()].some((l) => l.backlog > 0 && !l.disabled));
+    })();
     if (timeoutMs === undefined) {
       await all;
     } else {
@@ -82,6 +89,7 @@ export class Delivery {
   /** Flushes within the deadline, then stops every lane, failing (and reporting) what is left. */
   async close(timeoutMs?: number): Promise<FlushReport> {
     const report = await this.flush(timeoutMs);
+    this.closed = true;
     for (const lane of this.lanes.values()) lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline`);
     for (const lane of this.lanes.values()) lane.channel.close?.();
     return report;

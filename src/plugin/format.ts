@@ -52,9 +52,13 @@ export function formatPct(v: unknown): string {
 export function formatDuration(ms: unknown): string {
   const n = toNumber(ms);
   if (n === undefined) return String(ms ?? '');
-  if (n < 60_000) return `${+(n / 1000).toFixed(1)} s`;
-  const min = Math.floor(n / 60_000);
-  const s = Math.round((n % 60_000) / 1000);
+  // Below 59.95 s one decimal still reads below a minute; above, carry whole seconds.
+  if (n < 59_950) return `${+(n / 1000).toFixed(1)} s`;
+  const total = Math.round(n / 1000);
+  const h = Math.floor(total / 3600);
+  const min = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h) return min ? `${h} h ${min} min` : `${h} h`;
   return s ? `${min} min ${s} s` : `${min} min`;
 }
 
@@ -65,7 +69,7 @@ export function formatField(key: string, v: unknown): string {
   if (/^pnlpct$/i.test(key)) return formatPct(v);
   if (/^pnl$/i.test(key)) return formatSigned(v);
   if (/qty$/i.test(key)) return formatQty(v);
-  if (/ms$/i.test(key)) return formatDuration(v);
+  if (/(?:^ms|[a-z0-9]Ms)$/.test(key)) return formatDuration(v); // downtimeMs, not "items"
   if (v instanceof Error) return v.message;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);

@@ -110,7 +110,12 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
       const giveLog = (strategy: unknown): void => {
         if (strategy === null || typeof strategy !== 'object') return;
         const log: HeraldStrategy['log'] = (message, target) => notifier.log(message, target);
-        Object.defineProperty(strategy, 'log', { value: log, configurable: true, writable: true, enumerable: false });
+        try {
+          Object.defineProperty(strategy, 'log', { value: log, configurable: true, writable: true, enumerable: false });
+        } catch (err) {
+          const name = (strategy as { name?: unknown }).name;
+          notifier.notify(`⚠️ Herald could not give strategy ${typeof name === 'string' ? name : '(unnamed)'} its log(): ${(err as Error).message}`, { level: 'error' });
+        }
       };
       listeners.push(['strategy.created', giveLog]);
       for (const [event, fn] of listeners) host.events.on(event, fn);

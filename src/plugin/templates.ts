@@ -2,7 +2,7 @@
  * Default message for each host event: short and scannable, the important word first
  * (`✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross`).
  */
-import { renderError } from '../core/render.js';
+import { renderMessage } from '../core/render.js';
 import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, toNumber } from './format.js';
 
 /** Every host event kind Herald turns into a notification. */
@@ -95,13 +95,13 @@ function closed(p: Payload): string {
 function error(p: Payload): string {
   const err = p.error;
   const where = [str(p.strategy), str(p.symbol)].filter(Boolean).join(' · ');
-  const text = err instanceof Error ? renderError(err) : String(err ?? 'unknown error');
+  const text = err === undefined || err === null || err === '' ? 'unknown error' : renderMessage(err);
   return `🚨 ${p.fatal ? 'FATAL ERROR' : 'ERROR'}${where ? ` · ${where}` : ''}\n${text}`;
 }
 
 function custom(p: Payload): string {
   const name = str(p.name);
-  const message = str(p.message);
+  const message = p.message === undefined || p.message === null || p.message === '' ? undefined : renderMessage(p.message);
   const data = p.data !== undefined ? `\n${JSON.stringify(p.data, null, 2)}` : '';
   if (message) return `📣 ${name ? `${name}: ` : ''}${message}${data}`;
   return `📣 ${name ?? 'event'}${data}`;

@@ -1,0 +1,233 @@
+/**
+ * `log(message, target)`: webhook URLs and env variable names resolve to their destination;
+ * anything else never throws, still reaches the general destinations with a note, and is
+ * reported once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Env } from '../../src/channels/driver.js';
+import { WEBHOOKS } from '../../src/channels/registry.js';
+import type { NotifierOptions } from '../../src/core/notifier.js';
+import { resolveTarget } from '../../src/core/targets.js';
+import type { Notifier, WarningEvent } from '../../src/index.js';
+import { captured, DISCORD_URL, fullEnv, sent, SLACK_URL, testNotifier, TOKEN, useMsw } from '../fixtures/platforms.js';
+
+useMsw();
+
+const OTHER_DISCORD = 'https://discord.com/api/webhooks/555666777888999000/OtherOtherOtherOtherOtherOther_-zz';
+const OTHER_DISCORD_ID = '555666777888999000';
+const OTHER_SLACK = 'https://hooks.slack.com/services/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';
+const OTHER_SLACK_NAME = 'T0AAAAAAA/B0DDDDDDD';
+const GENERAL = { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL };
+
+const open: Notifier[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((n) => n.close(500)));
+});
+
+function make(env: Env, options: NotifierOptions = {}) {
+  const t = testNotifier(env, options);
+  open.push(t.notifier);
+  const warnings: WarningEvent[] = [];
+  t.notifier.on('warning', (w) => warnings.push(w));
+  return { ...t, warnings };
+}
+
+function texts(platform: 'telegram' | 'discord' | 'slack', address?: string): string[] {
+  return sent(platform, address).map((c) => String(platform === 'discord' ? c.body.content : c.body.text));
+}
+function lines(platform: 'telegram' | 'discord' | 'slack', address?: string): string[] {
+  return texts(platform, address).flatMap((t) => t.split('\n'));
+}
+
+describe('resolveTarget', () => {
+  it('resolves Discord webhooks (discord.com, discordapp.com) and Slack webhooks by host and path', () => {
+    const d = resolveTarget(OTHER_DISCORD, {}, WEBHOOKS);
+    expect(d).toMatchObject({ ok: true, spec: { driver: 'discord', webhookId: OTHER_DISCORD_ID, origin: 'log target' } });
+    const legacy = resolveTarget(OTHER_DISCORD.replace('discord.com', 'discordapp.com'), {}, WEBHOOKS);
+    expect(legacy).toMatchObject({ ok: true, spec: { driver: 'discord', webhookId: OTHER_DISCORD_ID } });
+    const s = resolveTarget(`  ${OTHER_SLACK}  `, {}, WEBHOOKS);
+    expect(s).toMatchObject({ ok: true, spec: { driver: 'slack', name: OTHER_SLACK_NAME } });
+  });
+
+  it('resolves the NAME of an environment variable to the webhook it holds', () => {
+    const r = resolveTarget('ALERTS_WEBHOOK', { ALERTS_WEBHOOK: ` ${OTHER_SLACK} ` }, WEBHOOKS);
+    expect(r).toMatchObject({ ok: true, spec: { driver: 'slack', name: OTHER_SLACK_NAME, origin: 'ALERTS_WEBHOOK' } });
+  });
+
+  it('allows plain http on loopback hosts only', () => {
+    expect(resolveTarget('http://127.0.0.1:8080/api/webhooks/1234/abcdefgh', {}, WEBHOOKS)).toMatchObject({ ok: true, spec: { driver: 'discord' } });
+    expect(resolveTarget('http://localhost:8080/services/T1/B1/abcdefgh', {}, WEBHOOKS)).toMatchObject({ ok: true, spec: { driver: 'slack' } });
+    const r = resolveTarget('http://example.com/x', {}, WEBHOOKS);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem.message).toContain('is not https');
+  });
+
+  it.each([
+    ['an unset variable', 'MISSING_HOOK', {}, /MISSING_HOOK is not set/],
+    ['a variable holding a non-webhook URL', 'SITE', { SITE: 'https://example.com/page' }, /^SITE: "https:\/\/example\.com\/page" is not a Discord webhook .* or a Slack incoming webhook/],
+    ['a variable holding no URL', 'NOTE', { NOTE: 'hello' }, /^NOTE: "hello" is not a URL/],
+    ['plain http', 'http://example.com/x', {}, /"http:\/\/example\.com\/x" is not https/],
+    ['an https URL that is neither Discord nor Slack', 'https://example.com/hook', {}, /is not a Discord webhook/],
+    ['a Discord host with a wrong path', 'https://discord.com/channels/1/2', {}, /is not a Discord webhook/],
+    ['neither URL nor variable name', 'not a target!', {}, /"not a target!" is neither a webhook URL nor an environment variable name/],
+  ] as const)('explains %s', (_what, target, env, message) => {
+    const r = resolveTarget(target, env, WEBHOOKS);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problem.message).toMatch(message);
+    expect(r.problem.fix.length).toBeGreaterThan(10);
+  });
+
+  it('never repeats a secret in its explanation', () => {
+    const leaky = [
+      TOKEN,
+      'http://discord.com/api/webhooks/123456789/HttpSecretHttpSecretHttpSecret',
+      'http://hooks.slack.com/services/T0AAAAAAA/B0DDDDDDD/slacksecretslacksecret',
+    ];
+    for (const t of leaky) {
+      const r = resolveTarget(t, {}, WEBHOOKS);
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      const all = `${r.problem.message} ${r.problem.fix}`;
+      for (const secret of ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0', 'HttpSecretHttpSecretHttpSecret', 'slacksecretslacksecret']) expect(all).not.toContain(secret);
+    }
+  });
+});
+
+describe('log(message, target)', () => {
+  it('a Discord URL target → only that webhook gets it', async () => {
+    const { notifier, warnings } = make(GENERAL);
+    notifier.log('to other discord', OTHER_DISCORD);
+    await notifier.flush();
+    expect(texts('discord', OTHER_DISCORD_ID)).toEqual(['to other discord']);
+    expect(captured).toHaveLength(1);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a Slack URL target → only that webhook gets it', async () => {
+    const { notifier } = make(GENERAL);
+    notifier.log('to other slack', OTHER_SLACK);
+    await notifier.flush();
+    expect(texts('slack', OTHER_SLACK_NAME)).toEqual(['to other slack']);
+    expect(captured).toHaveLength(1);
+  });
+
+  it('an env variable NAME → the webhook it holds', async () => {
+    const { notifier } = make({ ...GENERAL, ALERTS_WEBHOOK: OTHER_DISCORD, TEAM_SLACK: OTHER_SLACK });
+    notifier.log('via env discord', 'ALERTS_WEBHOOK');
+    notifier.log('via env slack', 'TEAM_SLACK');
+    await notifier.flush();
+    expect(texts('discord', OTHER_DISCORD_ID)).toEqual(['via env discord']);
+    expect(texts('slack', OTHER_SLACK_NAME)).toEqual(['via env slack']);
+    expect(captured).toHaveLength(2);
+  });
+
+  it('a target works with nothing else configured (no console fallback for it)', async () => {
+    const { notifier, consoleOut } = make({});
+    notifier.log('only there', OTHER_DISCORD);
+    await notifier.flush();
+    expect(texts('discord', OTHER_DISCORD_ID)).toEqual(['only there']);
+    expect(consoleOut).toEqual([]);
+  });
+
+  it('the general webhook as a target shares its queue: order is preserved', async () => {
+    const { notifier } = make(GENERAL);
+    notifier.log('g1');
+    notifier.log('t1', DISCORD_URL);
+    notifier.log('g2');
+    notifier.log('t2', 'GENERAL_DISCORD_WEBHOOK');
+    notifier.log('g3');
+    await notifier.flush();
+    expect(lines('discord')).toEqual(['g1', 't1', 'g2', 't2', 'g3']);
+    expect(lines('slack')).toEqual(['g1', 'g2', 'g3']);
+    expect(notifier.stats().destinations).toHaveLength(3);
+  });
+
+  it('keeps order across general and targeted messages spread over several requests', async () => {
+    const { notifier } = make({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL });
+    for (let i = 0; i < 4; i++) {
+      notifier.log(`g${i}`);
+      await Promise.resolve();
+      notifier.log(`t${i}`, DISCORD_URL);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await notifier.flush();
+    expect(lines('discord')).toEqual(['g0', 't0', 'g1', 't1', 'g2', 't2', 'g3', 't3']);
+  });
+
+  it('an empty target means the general destinations', async () => {
+    const { notifier, warnings } = make(GENERAL);
+    notifier.log('plain', '');
+    await notifier.flush();
+    expect(captured).toHaveLength(3);
+    expect(warnings).toEqual([]);
+  });
+
+  describe.each([
+    ['an unset variable', 'NO_SUCH_HOOK', /NO_SUCH_HOOK is not set/],
+    ['a variable holding a non-webhook URL', 'SITE_URL', /SITE_URL: .*is not a Discord webhook/],
+    ['a plain-http URL', 'http://example.com/x', /"http:\/\/example\.com\/x" is not https/],
+    ['a URL that is neither Discord nor Slack', 'https://example.com/hooks/abc', /"https:\/\/example\.com\/hooks\/abc" is not a Discord webhook/],
+    ['neither a URL nor a variable name', 'my channel', /"my channel" is neither a webhook URL nor an environment variable name/],
+  ] as const)('a bad target: %s', (_what, target, why) => {
+    it('never throws, reaches every general destination with a note, and is reported once over 5 logs', async () => {
+      const { notifier, warnings, reports } = make({ ...GENERAL, SITE_URL: 'https://example.com/status' });
+      for (let i = 0; i < 5; i++) expect(() => notifier.log(`msg ${i}`, target)).not.toThrow();
+      await notifier.flush();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.code).toBe('target-unresolved');
+      expect(warnings[0]!.message).toMatch(why);
+      expect(warnings[0]!.fix).toBeTruthy();
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(/^herald: log target /);
+      expect(reports[0]).toMatch(why);
+      expect(reports[0]).toMatch(/\n$/);
+
+      for (const [platform, read] of [
+        ['discord', () => lines('discord')],
+        ['slack', () => lines('slack')],
+      ] as const) {
+        const got = read();
+        for (let i = 0; i < 5; i++) expect(got, platform).toContain(`msg ${i}`);
+        const notes = got.filter((l) => l.startsWith('⚠️ log target'));
+        expect(notes, platform).toHaveLength(5);
+        for (const n of notes) {
+          expect(n).toMatch(why);
+          expect(n).toMatch(/sent here instead\.$/);
+        }
+      }
+      expect(texts('telegram', TOKEN).join('\n')).toContain('msg 4');
+      // Only the general destinations: nothing else was created for the bad target.
+      expect(notifier.stats().destinations).toHaveLength(3);
+      expect(captured.every((c) => c.platform === 'telegram' || c.address === '111222333444555666' || c.address === 'T0AAAAAAA/B0BBBBBBB')).toBe(true);
+    });
+  });
+
+  it('reports each distinct bad target once', async () => {
+    const { notifier, warnings, reports } = make(GENERAL);
+    for (let i = 0; i < 3; i++) {
+      notifier.log(`a${i}`, 'FIRST_MISSING');
+      notifier.log(`b${i}`, 'SECOND_MISSING');
+    }
+    await notifier.flush();
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('FIRST_MISSING'), expect.stringContaining('SECOND_MISSING')]);
+    expect(reports).toHaveLength(2);
+  });
+
+  it('a bad target with nothing configured still prints the message on the console', async () => {
+    const { notifier, consoleOut, warnings } = make({});
+    notifier.log('still visible', 'NOPE_HOOK');
+    await notifier.flush();
+    expect(warnings).toHaveLength(1);
+    expect(consoleOut.join('')).toContain('still visible');
+    expect(consoleOut.join('')).toContain('NOPE_HOOK is not set');
+  });
+
+  it('notify({ to }) behaves like log(msg, target), keeping level and silent', async () => {
+    const { notifier } = make(fullEnv());
+    notifier.notify('urgent, targeted', { to: OTHER_DISCORD, level: 'error', silent: true });
+    await notifier.flush();
+    expect(sent('discord', OTHER_DISCORD_ID).map((c) => c.body)).toEqual([expect.objectContaining({ content: 'urgent, targeted', flags: 4096 })]);
+    expect(captured).toHaveLength(1);
+  });
+});
