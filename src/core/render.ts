@@ -19,7 +19,8 @@ export function renderError(error: Error): string {
   const head = `${error.name || 'Error'}: ${error.message || '(no message)'}`;
   const frames = (error.stack ?? '')
     .split('\n')
-    .filter((l) => /^\s+at /.test(l))
+    // Node's own frames say nothing about the strategy; keep the user's.
+    .filter((l) => /^\s+at /.test(l) && !/\(node:|^\s+at node:/.test(l))
     .slice(0, STACK_LINES)
     .map((l) => `  ${shortenPaths(l.trim())}`);
   return frames.length ? `${head}\n${frames.join('\n')}` : head;
