@@ -29,7 +29,11 @@ const webhook: WebhookSupport<DiscordSpec> = {
   matches: (url, loopback) => (loopback || HOSTS.has(url.hostname.toLowerCase())) && PATH_RE.test(url.pathname),
   parse(url, origin) {
     const m = PATH_RE.exec(url.pathname)!;
-    return { driver: 'discord', origin, url: url.toString(), webhookId: m[1]!, token: m[2]! };
+    // URLs copied from Discord carry no version, i.e. the deprecated default, where 429's
+    // retry_after is in milliseconds; pin v10 so it is seconds as PLATFORMS.md describes.
+    const pinned = new URL(url);
+    pinned.pathname = `/api/v10/webhooks/${m[1]}/${m[2]}`;
+    return { driver: 'discord', origin, url: pinned.toString(), webhookId: m[1]!, token: m[2]! };
   },
 };
 

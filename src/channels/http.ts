@@ -50,7 +50,11 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     async request(url, init) {
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${o.requestTimeoutMs} ms`)), o.requestTimeoutMs);
-      const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+      // Forward the caller's abort by hand: AbortSignal.any on a long-lived signal retains memory per request (Node 20).
+      const forward = (): void => timeout.abort(init.signal?.reason);
+      if (init.signal?.aborted) forward();
+      init.signal?.addEventListener('abort', forward, { once: true });
+      const signal = timeout.signal;
       try {
         // `dispatcher` is undici's extension of RequestInit; Node's fetch honours it. The cast only
         // bridges the npm undici typings and Node's bundled undici-types, which are the same API.
@@ -59,9 +63,10 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         const body = await res.text();
         return { status: res.status, headers: res.headers, body };
       } catch (err) {
-        throw new Error(describeNetworkError(err, timeout.signal));
+        throw new Error(init.signal?.aborted ? 'aborted' : describeNetworkError(err, timeout.signal));
       } finally {
         clearTimeout(timer);
+        init.signal?.removeEventListener('abort', forward);
       }
     },
     close: () => agent.close(),

@@ -57,31 +57,40 @@ export function splitText(text: string, max: number, measure: Measure): string[]
   return parts.length ? parts : [text];
 }
 
-/** Cuts one line into pieces that fit, preferring a space in the last fifth of a piece. */
+/** Cuts one line into pieces that fit, preferring a space in the last fifth of a piece. Linear in the line's length. */
 function hardSplit(line: string, max: number, measure: Measure): string[] {
   const pieces: string[] = [];
-  let rest = line;
-  while (measure(rest) > max) {
-    let cut = fitPrefix(rest, max, measure);
+  let pos = 0;
+  while (pos < line.length) {
+    // No prefix that fits is longer than 2 × max units (a code point is at most 2 units, and no measure counts less than one per unit).
+    const window = line.slice(pos, pos + 2 * max);
+    let cut = fitPrefix(window, max, measure);
+    if (pos + cut >= line.length) {
+      pieces.push(line.slice(pos));
+      break;
+    }
     // cut - 1: a space exactly at `cut` would make the piece one character too long.
-    const space = rest.lastIndexOf(' ', cut - 1);
+    const space = window.lastIndexOf(' ', cut - 1);
     if (space > cut * 0.8) cut = space + 1;
-    pieces.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
+    pieces.push(line.slice(pos, pos + cut));
+    pos += cut;
   }
-  pieces.push(rest);
   return pieces;
 }
 
 /** Largest UTF-16 index such that `measure(text.slice(0, i)) <= max`, not inside a surrogate pair. */
 function fitPrefix(text: string, max: number, measure: Measure): number {
   let lo = 1;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (measure(text.slice(0, mid)) <= max) lo = mid;
-    else hi = mid - 1;
+  if (measure(text) <= max) lo = text.length;
+  else {
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (measure(text.slice(0, mid)) <= max) lo = mid;
+      else hi = mid - 1;
+    }
   }
+  // Also when the whole window fits: the window itself may end inside a pair.
   const c = text.charCodeAt(lo - 1);
   if (c >= 0xd800 && c <= 0xdbff && lo > 1) lo--;
   return lo;

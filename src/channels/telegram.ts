@@ -91,6 +91,7 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
     if (p) problems.push(p);
   }
   const base = readTelegramBaseUrl(env);
+  if (base.problem) problems.push(base.problem);
   if (problems.length || !token || !chatId) return { specs: [], problems };
   return { specs: [{ driver: 'telegram', origin: tokenVar, token, chatId, baseUrl: base.baseUrl, chatVariable: chatVar }], problems: [] };
 }

@@ -5,7 +5,6 @@
 import { config as loadDotenv } from 'dotenv';
 import type { ChannelSpec, Env } from '../channels/driver.js';
 import { DRIVERS } from '../channels/registry.js';
-import { readTelegramBaseUrl } from '../channels/telegram.js';
 import type { ConfigProblem } from './problems.js';
 
 /** Destinations by role, as plain data. */
@@ -28,9 +27,10 @@ export function readConfig(env: Env): HeraldConfig {
       problems.push(...reading.problems);
     }
   }
-  const base = readTelegramBaseUrl(env).problem;
-  if (base) problems.push(base);
-  return { general, error, problems };
+  // A shared variable (TELEGRAM_API_BASE_URL) is read for each role: report its problem once.
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => !seen.has(`${p.variable}\0${p.message}`) && seen.add(`${p.variable}\0${p.message}`));
+  return { general, error, problems: unique };
 }
 
 /**

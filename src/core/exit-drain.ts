@@ -10,6 +10,8 @@ export interface Drainable {
   backlog(): number;
   /** Delivers within the deadline, then releases resources and reports what was left. */
   close(deadlineMs: number): Promise<unknown>;
+  /** Delivers within the deadline, staying usable (the host handles the signal and may log more). */
+  flush(deadlineMs: number): Promise<unknown>;
   readonly exitDeadlineMs: number;
 }
 
@@ -17,8 +19,8 @@ const live = new Set<Drainable>();
 let installed = false;
 let draining: Promise<void> | undefined;
 
-function drainAll(): Promise<void> {
-  draining ??= Promise.all([...live].map((n) => n.close(n.exitDeadlineMs))).then(
+function drainAll(close = true): Promise<void> {
+  draining ??= Promise.all([...live].map((n) => (close ? n.close(n.exitDeadlineMs) : n.flush(n.exitDeadlineMs)))).then(
     () => {
       draining = undefined;
     },
@@ -37,7 +39,8 @@ function onBeforeExit(): void {
 function onSignal(signal: NodeJS.Signals): void {
   // Decide now: closing the notifiers below removes this very listener.
   const alone = process.listenerCount(signal) === 1;
-  void drainAll().then(() => {
+  // With its own handler the host is still shutting down (cancelling orders, logging): keep the notifiers open.
+  void drainAll(alone).then(() => {
     // With other listeners the host owns the exit; alone, restore the default and re-raise.
     if (alone) {
       if (installed) uninstall();

@@ -104,7 +104,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     // With no general destination, notifications still show somewhere: the console.
     this.generalRoute = general.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
     this.errorRoute = unique([...error, ...this.generalRoute]);
-    this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), exitDeadlineMs: this.exitDeadlineMs });
+    this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
   }
 
   /** Sends `message` to the general destinations, or to `target` (a webhook URL or env variable name). Returns at once. */
@@ -169,6 +169,25 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     return { general: this.generalRoute.map((c) => c.label), error: this.errorRoute.map((c) => c.label) };
   }
 
+  /**
+   * Where `notify(message, options)` would go right now, without queuing anything or reporting
+   * a bad target: the (redacted) labels of the destinations, and the note an unusable `to`
+   * target would put on the message's first line. Routing and target resolution are those of
+   * {@link Notifier.notify}. For dry runs (`herald send --dry-run`) and setup tools.
+   */
+  preview(options?: NotifyOptions | null): { destinations: string[]; note?: string } {
+    options ??= {};
+    const route = options.level === 'error' ? this.errorRoute : this.generalRoute;
+    const labels = (channels: readonly Channel[]): string[] => channels.map((c) => c.label);
+    if (options.to === undefined || options.to === '') return { destinations: labels(route) };
+    const cached = this.targets.get(typeof options.to === 'string' ? options.to : `(a ${typeof options.to})`);
+    if (cached) return 'channel' in cached ? { destinations: [cached.channel.label] } : { destinations: labels(route), note: cached.note };
+    const r = resolveTarget(options.to, this.env, WEBHOOKS);
+    // Building a channel only computes its label; nothing is registered or sent.
+    if (r.ok) return { destinations: [createChannel(r.spec, { http: this.http }).label] };
+    return { destinations: labels(route), note: `⚠️ ${this.redactor.apply(`log target ${r.problem.message}`)} — sent here instead.` };
+  }
+
   private channel(c: Channel): Channel {
     const existing = this.channels.get(c.id);
     if (existing) return existing;
@@ -209,14 +228,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   /** Redacts, emits, and prints what nobody else will see. */
   private deliver<K extends keyof NotifierEvents>(name: K, ...args: NotifierEvents[K]): void {
-    const emit = this.emit as (n: string, p: unknown) => boolean;
     // The hot path's events carry only labels, which are redacted when the channel is made.
-    if (name === 'queued' || name === 'delivered') {
-      emit.call(this, name, args[0]);
-      return;
-    }
-    const payload = this.redactPayload(args[0] as unknown as Record<string, unknown>);
-    emit.call(this, name, payload);
+    const hot = name === 'queued' || name === 'delivered';
+    const payload = hot ? args[0] : this.redactPayload(args[0] as unknown as Record<string, unknown>);
+    this.safeEmit(name, payload);
+    if (hot) return;
     if (name === 'warning') {
       const w = payload as unknown as WarningEvent;
       this.reportLine(`herald: ${w.message}${w.fix ? `. Fix: ${w.fix}` : ''}\n`);
@@ -226,6 +242,16 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       if (f.cause === 'disabled' && f.seqs.length === 1 && /^destination disabled/.test(f.reason)) return;
       const n = f.seqs.length;
       this.reportLine(`herald: could not deliver ${n} notification${n === 1 ? '' : 's'} to ${f.destination}: ${f.reason}${f.fix ? `. Fix: ${f.fix}` : ''}\n`);
+    }
+  }
+
+  /** A host listener that throws must not break delivery or reach the engine. */
+  private safeEmit(name: string, payload: unknown): void {
+    if (this.listenerCount(name as keyof NotifierEvents) === 0) return;
+    try {
+      (this.emit as (n: string, p: unknown) => boolean).call(this, name, payload);
+    } catch (err) {
+      this.reportLine(`herald: a '${name}' event listener threw: ${this.redactor.apply((err as Error)?.message ?? String(err))}\n`);
     }
   }
 

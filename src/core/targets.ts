@@ -30,6 +30,6 @@ export function resolveTarget(target: unknown, env: Env, webhooks: readonly Webh
   if (!value) {
     return { ok: false, problem: { variable: t, message: `${t} is not set`, fix: `add ${t}=<webhook URL> to .env or the environment (${expected})` } };
   }
-  const r = parseWebhookUrl(value, t, webhooks);
+  const r = parseWebhookUrl(value, t, webhooks, { reveal: false });
   return isProblem(r) ? { ok: false, problem: { ...r, message: `${t}: ${r.message}` } } : { ok: true, spec: r };
 }

@@ -70,6 +70,16 @@ export class Delivery {
 
   /** Resolves when every queue is empty, or at the deadline with what is left. */
   async flush(timeoutMs?: number): Promise<FlushReport> {
+    // Lanes sleep on unref'd timers; a caller awaiting flush must keep the process alive meanwhile.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      return await this.flushLanes(timeoutMs);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async flushLanes(timeoutMs?: number): Promise<FlushReport> {
     // Loop: delivering can queue more (a disabled destination's notice to the others, storm summaries).
     const all = (async () => {
       do await Promise.all([...this.lanes.values()].map((l) => l.idle()));

@@ -63,6 +63,8 @@ export class Lane {
   private blockedUntil = 0;
   private droppedPending = 0;
   private bytes = 0;
+  /** Error entries in `queue`, so the budget need not scan an all-error queue. */
+  private queuedErrors = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private sleeping: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
   private readonly abort = new AbortController();
@@ -84,13 +86,7 @@ export class Lane {
 
   /** Accepts a notification for this destination. Never throws, never waits. */
   enqueue(entry: OutboxEntry): void {
-    if (this.disabledReason !== undefined || this.closed) {
-      this.counters.failed++;
-      const cause = this.closed ? 'closed' : 'disabled';
-      this.ctx.emit('failed', { destination: this.channel.label, cause, seqs: [entry.seq], reason: this.closed ? 'the notifier is closed' : `destination disabled: ${this.disabledReason}` });
-      return;
-    }
-    if (!this.storm.admit(entry, Date.now())) {
+    if (this.disabledReason === undefined && !this.closed && !this.storm.admit(entry, Date.now())) {
       this.counters.suppressed++;
       return;
     }
@@ -98,16 +94,24 @@ export class Lane {
   }
 
   private push(entry: OutboxEntry): void {
+    if (this.closed || this.disabledReason !== undefined) {
+      // A storm summary firing after close/disable: report it rather than strand it.
+      this.counters.failed++;
+      this.ctx.emit('failed', { destination: this.channel.label, cause: this.closed ? 'closed' : 'disabled', seqs: [entry.seq], reason: this.closed ? 'the notifier is closed' : `destination disabled: ${this.disabledReason}` });
+      return;
+    }
     this.queue.push(entry);
     this.bytes += entry.bytes;
+    if (entry.level === 'error') this.queuedErrors++;
     this.counters.queued++;
-    this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
     if (this.bytes > this.ctx.options.maxQueueBytes) this.enforceBudget();
     if (!this.running) {
       this.running = true;
       // A microtask, so every log() of the current tick is queued before the first send.
       queueMicrotask(() => void this.pump());
     }
+    // Last: a throwing listener must not strand the entry.
+    this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
   }
 
   /** Drops the oldest info notifications (errors only when nothing else is left) until within budget. */
@@ -115,9 +119,10 @@ export class Lane {
     let dropped = 0;
     while (this.bytes > this.ctx.options.maxQueueBytes && this.queue.length > 1) {
       let i = 0;
-      while (i < this.queue.length && this.queue.at(i)!.level === 'error') i++;
-      const victim = this.queue.removeAt(i < this.queue.length ? i : 0)!;
+      if (this.queuedErrors < this.queue.length) while (this.queue.at(i)!.level === 'error') i++;
+      const victim = this.queue.removeAt(i)!;
       this.bytes -= victim.bytes;
+      if (victim.level === 'error') this.queuedErrors--;
       dropped++;
     }
     if (dropped === 0) return;
@@ -135,12 +140,13 @@ export class Lane {
 
   /** Notifications not yet delivered or failed. */
   get backlog(): number {
-    return this.queue.length + this.solo.length + (this.current?.entries.length ?? 0) + (this.droppedPending > 0 ? 1 : 0);
+    return this.queue.length + this.solo.length + (this.current?.entries.length ?? 0) + (this.droppedPending > 0 ? 1 : 0) + this.storm.pending;
   }
 
   /** Stops sending: aborts the request in flight and reports everything still queued as failed. */
   close(reason: string): void {
     if (this.closed) return;
+    this.storm.flush(); // summaries become entries, reported as failed with the rest below
     this.closed = true;
     this.abort.abort(new Error(reason));
     this.failAll('closed', reason);
@@ -221,6 +227,7 @@ export class Lane {
   private takeHead(): OutboxEntry {
     const e = this.queue.shift()!;
     this.bytes -= e.bytes;
+    if (e.level === 'error') this.queuedErrors--;
     return e;
   }
 
@@ -284,6 +291,7 @@ export class Lane {
         this.ctx.emit('warning', { code: 'destination-moved', destination: this.channel.label, message: outcome.reason, fix: outcome.fix });
         return;
       case 'dead':
+        this.storm.flush();
         this.disabledReason = outcome.reason;
         this.failAll('disabled', outcome.reason, outcome.fix);
         this.ctx.onDisabled(this, outcome.reason, outcome.fix);
@@ -308,6 +316,7 @@ export class Lane {
     const entries = [...(this.current?.entries ?? []), ...this.solo.splice(0), ...this.queue.drain()];
     this.current = undefined;
     this.bytes = 0;
+    this.queuedErrors = 0;
     if (this.droppedPending > 0) this.droppedPending = 0;
     this.fail(entries, cause, reason, fix);
   }

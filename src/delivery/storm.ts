@@ -40,6 +40,13 @@ export class StormFilter {
     return true;
   }
 
+  /** Repeats counted but not yet summarised. */
+  get pending(): number {
+    let n = 0;
+    for (const storm of this.recent.values()) if (storm.repeats > 0) n++;
+    return n;
+  }
+
   /** Emits every pending summary now (flush/close must not lose the counts). */
   flush(): void {
     for (const [key, storm] of [...this.recent]) if (storm.repeats > 0) this.close(key);

@@ -102,7 +102,7 @@ function error(p: Payload): string {
 function custom(p: Payload): string {
   const name = str(p.name);
   const message = p.message === undefined || p.message === null || p.message === '' ? undefined : renderMessage(p.message);
-  const data = p.data !== undefined ? `\n${JSON.stringify(p.data, null, 2)}` : '';
+  const data = p.data !== undefined ? `\n${renderMessage(p.data)}` : '';
   if (message) return `📣 ${name ? `${name}: ` : ''}${message}${data}`;
   return `📣 ${name ?? 'event'}${data}`;
 }
