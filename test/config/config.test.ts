@@ -222,3 +222,18 @@ describe('loadEnv', () => {
     expect(env.PATH).toBe(process.env.PATH);
   });
 });
+
+describe('TELEGRAM_API_BASE_URL', () => {
+  it('is only checked when Telegram is configured, and reported once for both bots', () => {
+    expect(readConfig({ TELEGRAM_API_BASE_URL: 'not a url', GENERAL_SLACK_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/abcdefgh' }).problems).toEqual([]);
+    const both = readConfig({
+      TELEGRAM_API_BASE_URL: 'not a url',
+      GENERAL_TELEGRAM_BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0',
+      GENERAL_TELEGRAM_BOT_CHAT_ID: '42',
+      ERROR_TELEGRAM_BOT_TOKEN: '987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9',
+      ERROR_TELEGRAM_BOT_CHAT_ID: '43',
+    });
+    expect(both.problems.map((p) => p.variable)).toEqual(['TELEGRAM_API_BASE_URL']);
+  });
+});
+

@@ -27,7 +27,8 @@ describe('parseWebhookUrl', () => {
   });
 
   it('accepts plain http on loopback hosts, where only the path tells platforms apart', () => {
-    expect(parseWebhookUrl('http://127.0.0.1:8080/api/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', url: 'http://127.0.0.1:8080/api/webhooks/1/abc' });
+    // Discord URLs are pinned to API v10 (retry_after in seconds); the rest of the URL is kept.
+    expect(parseWebhookUrl('http://127.0.0.1:8080/api/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', url: 'http://127.0.0.1:8080/api/v10/webhooks/1/abc' });
     expect(parseWebhookUrl('http://localhost:9/services/T1/B2/c3', 'X', WEBHOOKS)).toMatchObject({ driver: 'slack', url: 'http://localhost:9/services/T1/B2/c3' });
     expect(parseWebhookUrl('http://[::1]:9/api/v10/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord' });
   });

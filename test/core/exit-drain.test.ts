@@ -52,6 +52,30 @@ describe('drain at exit', () => {
     for (const p of ['telegram', 'discord', 'slack'] as const) expect(numbers(p)).toEqual(all);
   }, 30_000);
 
+  it('keeps the process alive while flush() waits on a rate limit, even without the exit drain', async () => {
+    server.reset();
+    server.inject({ platform: 'slack' }, { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
+    const r = await run({ MODE: 'flush-no-drain' });
+    expect(r.code).toBe(0);
+    expect(numbers('slack')).toEqual([0, 1]);
+    expect(r.stderr).toBe('');
+  }, 30_000);
+
+  it('delivers the repeat count of a storm when the process simply ends', async () => {
+    server.reset();
+    const r = await run({ MODE: 'storm', BURST: '7' });
+    expect(r.code).toBe(0);
+    expect(server.messagesFor('discord').map((m) => m.text)).toEqual(['exchange timeout', '🔁 ×7 in the last 60 s: exchange timeout']);
+  }, 30_000);
+
+  it('leaves the notifier open when the host handles SIGINT itself, so its last messages arrive', async () => {
+    server.reset();
+    const r = await run({ BURST: '3', MODE: 'host-signal' }, (s, kill) => s.includes('ready') && kill('SIGINT'));
+    expect(r.code).toBe(0);
+    expect(numbers('telegram')).toEqual([0, 1, 2, 900, 901]);
+    expect(r.stderr).toBe('');
+  }, 30_000);
+
   it('reports on stderr what could not be delivered by the deadline, to where, redacted', async () => {
     server.reset();
     server.inject({ platform: 'slack' }, { status: 503, body: 'unavailable' }, 1000);

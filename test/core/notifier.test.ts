@@ -339,7 +339,7 @@ describe('events', () => {
   });
 
   it('a message Discord rejects with 400 fails once with its reason; others still deliver', async () => {
-    mswServer.use(http.post('https://discord.com/api/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
+    mswServer.use(http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
     const { notifier, reports } = make({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL });
     const ev = record(notifier);
     notifier.log('bad for discord');
@@ -362,7 +362,7 @@ describe('events', () => {
 
   it('a coalesced batch that is rejected is retried one by one so only the bad message fails', async () => {
     mswServer.use(
-      http.post('https://discord.com/api/webhooks/:id/:token', async ({ request }) => {
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', async ({ request }) => {
         const body = (await request.clone().json()) as { content: string };
         if (body.content.includes('poison')) return HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 });
         return undefined;
@@ -382,7 +382,7 @@ describe('events', () => {
   it('a 429 with retry_after emits retrying (rate limited), then delivered', async () => {
     let calls = 0;
     mswServer.use(
-      http.post('https://discord.com/api/webhooks/:id/:token', () => {
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', () => {
         if (++calls === 1) return HttpResponse.json({ message: 'You are being rate limited.', retry_after: 0.05, global: false }, { status: 429 });
         return undefined;
       }),
@@ -517,7 +517,7 @@ describe('redaction', () => {
     const TARGET_DISCORD = 'https://discord.com/api/webhooks/444555666777888999/TargetSecretTargetSecretTargetSecret_x';
     mswServer.use(
       telegramAnswers(TOKEN, 401, { ok: false, error_code: 401, description: 'Unauthorized' }),
-      http.post('https://discord.com/api/webhooks/:id/:token', ({ params, request }) => {
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', ({ params, request }) => {
         if (params.id === DISCORD_ID) return HttpResponse.json({ message: 'Unknown Webhook', code: 10015 }, { status: 404 });
         // An odd answer that echoes the URL back (a proxy error page, say).
         if (params.id === '444555666777888999') return new HttpResponse(`cannot POST ${request.url}`, { status: 418 });
@@ -583,7 +583,7 @@ describe('flush, close and stats', () => {
   });
 
   it('stats counts delivered and failed per destination', async () => {
-    mswServer.use(http.post('https://discord.com/api/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
+    mswServer.use(http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
     const { notifier } = make({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL });
     notifier.log('a');
     notifier.log('b');
@@ -650,3 +650,23 @@ describe('flush, close and stats', () => {
     expect(captured).toHaveLength(3);
   });
 });
+
+describe('a throwing event listener', () => {
+  it('never strands a message or stops delivery; it is reported', async () => {
+    const { notifier, reports } = testNotifier(fullEnv());
+    notifier.on('queued', () => {
+      throw new Error('listener bug');
+    });
+    notifier.on('delivered', () => {
+      throw new Error('listener bug 2');
+    });
+    notifier.log('one');
+    notifier.log('two');
+    const report = await notifier.flush(5000);
+    expect(report.complete).toBe(true);
+    expect(sent('discord').map((c) => c.body.content)).toEqual(['one\ntwo']);
+    expect(reports.join('')).toMatch(/'queued' event listener threw: listener bug/);
+    await notifier.close();
+  });
+});
+

@@ -64,8 +64,8 @@ describe('resolveTarget', () => {
 
   it.each([
     ['an unset variable', 'MISSING_HOOK', {}, /MISSING_HOOK is not set/],
-    ['a variable holding a non-webhook URL', 'SITE', { SITE: 'https://example.com/page' }, /^SITE: "https:\/\/example\.com\/page" is not a Discord webhook .* or a Slack incoming webhook/],
-    ['a variable holding no URL', 'NOTE', { NOTE: 'hello' }, /^NOTE: "hello" is not a URL/],
+    ['a variable holding a non-webhook URL', 'SITE', { SITE: 'https://example.com/page' }, /^SITE: its value is not a Discord webhook .* or a Slack incoming webhook/],
+    ['a variable holding no URL', 'NOTE', { NOTE: 'hello' }, /^NOTE: its value is not a URL/],
     ['plain http', 'http://example.com/x', {}, /"http:\/\/example\.com\/x" is not https/],
     ['an https URL that is neither Discord nor Slack', 'https://example.com/hook', {}, /is not a Discord webhook/],
     ['a Discord host with a wrong path', 'https://discord.com/channels/1/2', {}, /is not a Discord webhook/],
@@ -231,3 +231,20 @@ describe('log(message, target)', () => {
     expect(captured).toHaveLength(1);
   });
 });
+
+describe('a variable named as a target never has its value echoed', () => {
+  it('keeps an API secret out of the problem text', () => {
+    const secret = 'q8Zr2LmNw4Xv9TbK1pHs7YdE3cFgJuA6';
+    const r = resolveTarget('EXCHANGE_API_SECRET', { EXCHANGE_API_SECRET: secret }, WEBHOOKS);
+    expect(r.ok).toBe(false);
+    const text = JSON.stringify(r);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(secret.slice(0, 6));
+  });
+
+  it('keeps database credentials out of it too', () => {
+    const r = resolveTarget('DATABASE_URL', { DATABASE_URL: 'postgres://trader:hunter2pw@db.internal:5432/bot' }, WEBHOOKS);
+    expect(JSON.stringify(r)).not.toMatch(/hunter2pw|trader|db\.internal/);
+  });
+});
+

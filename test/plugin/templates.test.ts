@@ -147,3 +147,14 @@ describe('applyTemplate', () => {
     expect(applyTemplate('{items} items, {alarms} alarms', { items: 3, alarms: 2 })).toBe('3 items, 2 alarms');
   });
 });
+
+describe('custom data that JSON cannot take', () => {
+  it('renders BigInt and cycles instead of losing the event', () => {
+    const data: Record<string, unknown> = { size: 10n ** 20n };
+    data.self = data;
+    const text = DEFAULT_TEMPLATES.custom({ name: 'fills', message: 'done', data });
+    expect(text).toContain('100000000000000000000');
+    expect(text).toContain('[Circular]');
+  });
+});
+
