@@ -27,12 +27,21 @@ interface BucketState {
 export class LocalRateLimits implements RateLimits {
   private readonly states = new Map<string, BucketState>();
 
+  /**
+   * @param marginMs added to every wait for a refill. The platform counts from when a request
+   * arrives, we from when it leaves; without a margin a request can land a few ms early and earn
+   * a 429. Once waiting, spacing stays one interval (the margin only shifts the phase), except
+   * for capacity-1 buckets, where the cap absorbs it and spacing is interval + margin.
+   */
+  constructor(private readonly marginMs = 20) {}
+
   reserve(buckets: readonly RateBucket[], now: number): number {
     let wait = 0;
     for (const b of buckets) {
       const s = this.state(b.key, now, b);
       this.refill(s, now);
-      const w = Math.max(s.blockedUntil - now, s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs - 1e-9)); // epsilon: 0.999 tokens must not round up to a 2 ms wait
+      const refill = s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs - 1e-9) + this.marginMs; // epsilon: 0.999 tokens must not round up to a 2 ms wait
+      const w = Math.max(s.blockedUntil - now, refill);
       if (w > wait) wait = w;
     }
     if (wait > 0) return wait;

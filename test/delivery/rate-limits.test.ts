@@ -8,7 +8,7 @@ describe('LocalRateLimits', () => {
   const bot = { key: 'bot', capacity: 30, intervalMs: 1000 / 30 };
 
   it('allows the burst, then one per interval', () => {
-    const l = new LocalRateLimits();
+    const l = new LocalRateLimits(0);
     expect([0, 0, 0].map(() => l.reserve([chat], 0))).toEqual([0, 0, 0]);
     expect(l.reserve([chat], 0)).toBe(1000);
     expect(l.reserve([chat], 999)).toBe(1);
@@ -16,7 +16,7 @@ describe('LocalRateLimits', () => {
   });
 
   it('takes from every bucket or from none (a shared bot bucket limits all chats)', () => {
-    const l = new LocalRateLimits();
+    const l = new LocalRateLimits(0);
     const chats = Array.from({ length: 31 }, (_, i) => ({ key: `chat${i}`, capacity: 3, intervalMs: 1000 }));
     const waits = chats.map((c) => l.reserve([c, bot], 0));
     expect(waits.slice(0, 30).every((w) => w === 0)).toBe(true);
@@ -26,12 +26,23 @@ describe('LocalRateLimits', () => {
   });
 
   it('follows what the platform reports: remaining 0 blocks until reset', () => {
-    const l = new LocalRateLimits();
+    const l = new LocalRateLimits(0);
     const hook = { key: 'hook', capacity: 5, intervalMs: 400 };
     expect(l.reserve([hook], 0)).toBe(0);
     l.observe({ bucketKey: 'hook', remaining: 0, resetAfterMs: 1500, limit: 5 }, 0);
     expect(l.reserve([hook], 0)).toBe(1500);
     expect(l.reserve([hook], 1500)).toBe(0);
+  });
+
+  it('adds the safety margin to refill waits once, keeping the spacing at one interval', () => {
+    // Every platform bucket has a burst (capacity ≥ 3); with capacity 1 the cap would eat the margin.
+    const l = new LocalRateLimits(20);
+    const b = { key: 'm', capacity: 3, intervalMs: 1000 };
+    expect([0, 0, 0].map(() => l.reserve([b], 0))).toEqual([0, 0, 0]);
+    expect(l.reserve([b], 0)).toBe(1020);
+    expect(l.reserve([b], 1020)).toBe(0);
+    expect(l.reserve([b], 1020)).toBe(1000);
+    expect(l.reserve([b], 2020)).toBe(0);
   });
 
   it('block() holds a shared bucket (a global 429)', () => {
