@@ -25,6 +25,8 @@ export interface RateBucket {
   readonly key: string;
   readonly capacity: number;
   readonly intervalMs: number;
+  /** When set, the limit is a rolling window instead: at most `capacity` requests in any `windowMs`. */
+  readonly windowMs?: number;
 }
 
 /** What a platform said about a bucket in its answer (Discord's `X-RateLimit-*` headers). */

@@ -137,7 +137,8 @@ class TelegramChannel implements Channel {
       { key: `telegram:chat:${this.botKey}:${this.chatId}`, capacity: 3, intervalMs: 1000 },
       { key: `telegram:bot:${this.botKey}`, capacity: 30, intervalMs: 1000 / 30 },
     ];
-    if (this.chatId.startsWith('-')) list.push({ key: `telegram:group:${this.botKey}:${this.chatId}`, capacity: 20, intervalMs: 3000 });
+    // "20 per minute in a group" is a rolling window: a refilling bucket would allow 20 + t/3 in t seconds.
+    if (this.chatId.startsWith('-')) list.push({ key: `telegram:group:${this.botKey}:${this.chatId}`, capacity: 20, intervalMs: 3000, windowMs: 60_000 });
     return list;
   }
 

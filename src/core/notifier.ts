@@ -95,6 +95,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.http = createHttpClient(options.http);
     this.delivery = new Delivery({
       emit: (name, ...args) => this.deliver(name, ...args),
+      wants: (name) => this.listenerCount(name) > 0,
       ...(options.delivery ? { options: options.delivery } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
       onDisabled: (channel, reason, fix) => this.onDisabled(channel, reason, fix),
@@ -228,8 +229,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   /** Redacts, emits, and prints what nobody else will see. */
   private deliver<K extends keyof NotifierEvents>(name: K, ...args: NotifierEvents[K]): void {
-    // The hot path's events carry only labels, which are redacted when the channel is made.
-    const hot = name === 'queued' || name === 'delivered';
+    // These carry only labels (redacted when the channel is made) and fixed text: no secret to mask.
+    const hot = name === 'queued' || name === 'delivered' || name === 'dropped';
     const payload = hot ? args[0] : this.redactPayload(args[0] as unknown as Record<string, unknown>);
     this.safeEmit(name, payload);
     if (hot) return;

@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../channels/channel.js';
 import type { OutboxEntry } from './entry.js';
-import type { Emit } from './events.js';
+import type { Emit, Wants } from './events.js';
 import { Lane, type LaneStats } from './lane.js';
 import { type DeliveryOptions, deliveryOptions } from './options.js';
 import { LocalRateLimits, type RateLimits } from './rate-limits.js';
@@ -19,6 +19,8 @@ export interface FlushReport {
 /** Construction parameters of {@link Delivery}. */
 export interface DeliverySetup {
   readonly emit: Emit;
+  /** Lets lanes skip building payloads nobody listens to; default: always build. */
+  readonly wants?: Wants;
   readonly options?: Partial<DeliveryOptions>;
   readonly limits?: RateLimits;
   readonly onDisabled?: (channel: Channel, reason: string, fix?: string) => void;
@@ -48,6 +50,7 @@ export class Delivery {
         limits: this.limits,
         options: this.options,
         emit: this.setup.emit,
+        wants: this.setup.wants ?? (() => true),
         nextSeq: this.nextSeq,
         onDisabled: (l, reason, fix) => this.setup.onDisabled?.(l.channel, reason, fix),
       });

@@ -54,3 +54,6 @@ export interface DeliveryEvents {
 
 /** How the engine reports: an emit function with the event map's types. */
 export type Emit = <K extends keyof DeliveryEvents>(name: K, ...args: DeliveryEvents[K]) => void;
+
+/** True when someone listens for `name`, so the hot path can skip building a payload nobody reads. */
+export type Wants = (name: keyof DeliveryEvents) => boolean;

@@ -8,7 +8,7 @@ import { splitText } from '../channels/split.js';
 import { backoffDelay } from './backoff.js';
 import { Deque } from './deque.js';
 import { type OutboxEntry, makeEntry } from './entry.js';
-import type { Emit, FailedEvent } from './events.js';
+import type { Emit, FailedEvent, Wants } from './events.js';
 import type { DeliveryOptions } from './options.js';
 import type { RateLimits } from './rate-limits.js';
 import { StormFilter } from './storm.js';
@@ -36,6 +36,7 @@ export interface LaneContext {
   readonly limits: RateLimits;
   readonly options: DeliveryOptions;
   readonly emit: Emit;
+  readonly wants: Wants;
   readonly nextSeq: () => number;
   /** Called once when the destination turns out to be unusable. */
   readonly onDisabled: (lane: Lane, reason: string, fix?: string) => void;
@@ -62,6 +63,9 @@ export class Lane {
   private closed = false;
   private blockedUntil = 0;
   private droppedPending = 0;
+  private droppedUnreported = 0;
+  /** A request is on the wire: closing now cannot know whether it arrived. */
+  private inFlight = false;
   private bytes = 0;
   /** Error entries in `queue`, so the budget need not scan an all-error queue. */
   private queuedErrors = 0;
@@ -111,7 +115,7 @@ export class Lane {
       queueMicrotask(() => void this.pump());
     }
     // Last: a throwing listener must not strand the entry.
-    this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
+    if (this.ctx.wants('queued')) this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
   }
 
   /** Drops the oldest info notifications (errors only when nothing else is left) until within budget. */
@@ -128,7 +132,15 @@ export class Lane {
     if (dropped === 0) return;
     this.droppedPending += dropped;
     this.counters.dropped += dropped;
-    this.ctx.emit('dropped', { destination: this.channel.label, count: dropped, reason: `queue over its ${formatBytes(this.ctx.options.maxQueueBytes)} budget` });
+    // One event per tick, not per call: a flood over budget must not pay for an event each.
+    if (this.droppedUnreported === 0) queueMicrotask(() => this.reportDropped());
+    this.droppedUnreported += dropped;
+  }
+
+  private reportDropped(): void {
+    const count = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    this.ctx.emit('dropped', { destination: this.channel.label, count, reason: `queue over its ${formatBytes(this.ctx.options.maxQueueBytes)} budget` });
   }
 
   /** Emits pending storm summaries now, then resolves when nothing is queued or in flight. */
@@ -149,6 +161,11 @@ export class Lane {
     this.storm.flush(); // summaries become entries, reported as failed with the rest below
     this.closed = true;
     this.abort.abort(new Error(reason));
+    if (this.inFlight && this.current) {
+      const sending = this.current.entries;
+      this.current = undefined;
+      this.fail(sending, 'closed', `${reason}; closed while it was being sent, so it may have arrived`);
+    }
     this.failAll('closed', reason);
     this.wake();
   }
@@ -241,10 +258,13 @@ export class Lane {
     batch.attempts++;
     this.counters.requests++;
     let outcome: SendOutcome;
+    this.inFlight = true;
     try {
       outcome = await this.channel.send({ text: batch.parts[batch.index]!, level: first.level, silent: first.silent }, this.abort.signal);
     } catch (err) {
       outcome = { kind: 'transient', reason: `driver error: ${(err as Error).message}` };
+    } finally {
+      this.inFlight = false;
     }
     if (this.closed) return;
     const now = Date.now();

@@ -21,6 +21,9 @@ interface BucketState {
   intervalMs: number;
   updatedAt: number;
   blockedUntil: number;
+  /** Rolling-window buckets: send times within the window, oldest first. */
+  sent?: number[];
+  windowMs?: number;
 }
 
 /** Token buckets in this process's memory. */
@@ -33,19 +36,21 @@ export class LocalRateLimits implements RateLimits {
    * a 429. Once waiting, spacing stays one interval (the margin only shifts the phase), except
    * for capacity-1 buckets, where the cap absorbs it and spacing is interval + margin.
    */
-  constructor(private readonly marginMs = 20) {}
+  constructor(private readonly marginMs = 50) {}
 
   reserve(buckets: readonly RateBucket[], now: number): number {
     let wait = 0;
     for (const b of buckets) {
       const s = this.state(b.key, now, b);
-      this.refill(s, now);
-      const refill = s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs - 1e-9) + this.marginMs; // epsilon: 0.999 tokens must not round up to a 2 ms wait
-      const w = Math.max(s.blockedUntil - now, refill);
+      const w = Math.max(s.blockedUntil - now, s.sent ? this.windowWait(s, now) : this.refillWait(s, now));
       if (w > wait) wait = w;
     }
     if (wait > 0) return wait;
-    for (const b of buckets) this.states.get(b.key)!.tokens -= 1;
+    for (const b of buckets) {
+      const s = this.states.get(b.key)!;
+      if (s.sent) s.sent.push(now);
+      else s.tokens -= 1;
+    }
     return 0;
   }
 
@@ -68,10 +73,22 @@ export class LocalRateLimits implements RateLimits {
   private state(key: string, now: number, b: RateBucket): BucketState {
     let s = this.states.get(key);
     if (!s) {
-      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0 };
+      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0, ...(b.windowMs ? { sent: [], windowMs: b.windowMs } : {}) };
       this.states.set(key, s);
     }
     return s;
+  }
+
+  private refillWait(s: BucketState, now: number): number {
+    this.refill(s, now);
+    // epsilon: 0.999 tokens must not round up to a 2 ms wait
+    return s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) * s.intervalMs - 1e-9) + this.marginMs;
+  }
+
+  private windowWait(s: BucketState, now: number): number {
+    const sent = s.sent!;
+    while (sent.length && sent[0]! <= now - s.windowMs!) sent.shift();
+    return sent.length < s.capacity ? 0 : sent[0]! + s.windowMs! - now + this.marginMs;
   }
 
   private refill(s: BucketState, now: number): void {

@@ -24,9 +24,11 @@ export class StormFilter {
   /** True when the entry should be queued; false when it was counted as a repeat. */
   admit(entry: OutboxEntry, now: number): boolean {
     if (this.windowMs <= 0) return true;
-    const key = `${entry.level}${entry.silent ? 's' : 'n'}${entry.text}`;
+    // Keyed by the text alone: a string's hash is cached, so N destinations hash it once.
+    const key = entry.text;
     const storm = this.recent.get(key);
-    if (storm && now < storm.until) {
+    const same = storm !== undefined && storm.entry.level === entry.level && storm.entry.silent === entry.silent;
+    if (storm && same && now < storm.until) {
       storm.repeats++;
       if (!storm.timer) {
         storm.timer = setTimeout(() => this.close(key), Math.max(0, storm.until - now));

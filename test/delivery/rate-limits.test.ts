@@ -75,3 +75,25 @@ describe('Deque', () => {
     expect(d.shift()).toBeUndefined();
   });
 });
+
+describe('rolling-window buckets (Telegram: 20 per minute in a group)', () => {
+  it('allows capacity in any window, never capacity + refills', () => {
+    const l = new LocalRateLimits(0);
+    const group = { key: 'g', capacity: 20, intervalMs: 3000, windowMs: 60_000 };
+    let t = 0;
+    const sentAt: number[] = [];
+    // Ask every 100 ms for two minutes; count what a rolling minute ever lets through.
+    for (; t < 120_000; t += 100) if (l.reserve([group], t) === 0) sentAt.push(t);
+    for (const start of sentAt) expect(sentAt.filter((x) => x >= start && x < start + 60_000).length).toBeLessThanOrEqual(20);
+    expect(sentAt).toHaveLength(40);
+  });
+
+  it('says how long until the oldest send leaves the window (plus the margin)', () => {
+    const l = new LocalRateLimits(50);
+    const group = { key: 'g', capacity: 2, intervalMs: 3000, windowMs: 60_000 };
+    expect(l.reserve([group], 0)).toBe(0);
+    expect(l.reserve([group], 10_000)).toBe(0);
+    expect(l.reserve([group], 20_000)).toBe(40_050);
+  });
+});
+
