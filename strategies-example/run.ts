@@ -4,13 +4,14 @@
  *
  * Herald reads its destinations from the environment (a `.env` file, real variables win).
  * With none configured it prints notifications to the console, so this runs on a fresh
- * machine. Against the local sandbox, set `TELEGRAM_API_BASE_URL` and friends as usual;
- * nothing here is sandbox-specific.
+ * machine. With `HERALD_SANDBOX=1` it sends to a running `herald sandbox` instead (see
+ * {@link sandboxOptions}).
  *
  * Lines this script prints itself start with `[example]`, so they are never mistaken for
  * Herald's own output.
  */
-import { heraldPlugin } from '../src/index.js';
+import { heraldPlugin, type HeraldPluginOptions } from '../src/index.js';
+import { SANDBOX_DEFAULT_PORT, sandboxEnv } from '../src/sandbox/sandbox-env.js';
 import { loadCandles } from './candles.js';
 import { EmaCross } from './ema-cross.js';
 import { PaperHost } from './host.js';
@@ -18,7 +19,29 @@ import { PaperHost } from './host.js';
 const exchange = 'binance';
 const symbol = 'BTC-USDT';
 
-const plugin = heraldPlugin({});
+/**
+ * `HERALD_SANDBOX=1 npm start`: send everything to a running `herald sandbox` (`npm run
+ * sandbox`) on 127.0.0.1:${HERALD_SANDBOX_PORT ?? 8787} instead of the configured destinations,
+ * so the notifications appear in its inbox page. Only the sandbox's variables are used, so
+ * nothing reaches a real chat. Without HERALD_SANDBOX, nothing changes.
+ */
+async function sandboxOptions(): Promise<HeraldPluginOptions | undefined> {
+  const flag = process.env.HERALD_SANDBOX;
+  if (flag === undefined || flag === '' || flag === '0' || flag.toLowerCase() === 'false') return undefined;
+  const port = process.env.HERALD_SANDBOX_PORT?.trim() || String(SANDBOX_DEFAULT_PORT);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const res = await fetch(`${base}/inbox/health`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch {
+    console.error(`[example] HERALD_SANDBOX is set but no sandbox answers at ${base}: start one with \`npm run sandbox\` (or set HERALD_SANDBOX_PORT).`);
+    process.exit(1);
+  }
+  console.log(`[example] HERALD_SANDBOX: sending to the sandbox at ${base}; watch ${base}/`);
+  return { env: sandboxEnv(base) };
+}
+
+const plugin = heraldPlugin((await sandboxOptions()) ?? {});
 const host = new PaperHost();
 const handle = plugin.install(host);
 const strategy = host.addStrategy(new EmaCross());

@@ -40,6 +40,14 @@ export interface FaultMatch {
   method?: string;
 }
 
+/**
+ * An extra route served on the fake's own origin (the `herald sandbox` inbox page uses one).
+ * Called only for paths no platform owns (`/bot…`, `/api/…` and `/services/…` stay the
+ * platforms'), with the request body unread; returns true when it answered (or will answer)
+ * the request. Requests it answers are not counted in {@link FakePlatformServer.requests}.
+ */
+export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+
 interface PendingFault {
   match: FaultMatch;
   fault: Fault;
@@ -119,6 +127,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly handlers: InternalHandler[];
   private readonly sockets = new Set<Socket>();
   private readonly aborts = new Set<AbortController>();
+  private readonly routes: ExtraRoute[] = [];
   private faults: PendingFault[] = [];
   private seq = 0;
   private baseUrl = '';
@@ -251,6 +260,18 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.slack.archive(path);
   }
 
+  /**
+   * Serve `route` on this server's origin for paths no platform owns (see {@link ExtraRoute}).
+   * Routes are tried in mount order. Returns a function that unmounts it.
+   */
+  mount(route: ExtraRoute): () => void {
+    this.routes.push(route);
+    return () => {
+      const i = this.routes.indexOf(route);
+      if (i >= 0) this.routes.splice(i, 1);
+    };
+  }
+
   /** Forget messages, events, counters, faults and platform state; limits stay. */
   reset(): void {
     this.messages.length = 0;
@@ -320,7 +341,26 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     });
   }
 
+  /** Answers with a mounted route when one takes the request; true if one did. */
+  private routed(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.routes.length === 0) return false;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return false;
+    }
+    if (this.handlers.some((h) => h.owns(url.pathname))) return false;
+    try {
+      return this.routes.some((route) => route(req, res, url));
+    } catch (err) {
+      send(res, 500, `sandbox internal error: ${redactSecrets(String(err))}`);
+      return true;
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.routed(req, res)) return;
     this.requests++;
     const ac = new AbortController();
     this.aborts.add(ac);

@@ -1,0 +1,482 @@
+/**
+ * How the inbox page shows a message the way its platform would: Telegram's HTML subset (and
+ * MarkdownV2 / legacy Markdown), Discord markdown, Slack mrkdwn.
+ *
+ * The renderers are plain browser JavaScript in {@link RENDER_JS}, shipped verbatim in the
+ * page, and evaluated here too ({@link renderers}) so unit tests exercise the very code the
+ * browser runs. They never produce HTML: they return a small tree ({@link RNode}) of a fixed
+ * set of tags whose text is always text; the page builds DOM nodes from it with
+ * `createTextNode`, so nothing a message contains can become markup or script. Link targets
+ * pass {@link RENDER_JS}'s `safeHref` (http, https, tg, mailto only) twice: when the tree is
+ * built and again when the page sets `href`.
+ *
+ * Writing rules for the string (a `String.raw` template): no backtick characters (write
+ * `'\x60'` or use `BT`) and no dollar-brace sequences.
+ */
+
+/** A rendered node: text, or one of the whitelisted elements. */
+export type RNode = string | RElement;
+
+/** An element of the rendered tree. */
+export interface RElement {
+  /** `b`, `i`, `u`, `s`, `code`, `pre`, `a`, `blockquote` or `span`. */
+  t: string;
+  c: RNode[];
+  /** Only on `a`, already checked by `safeHref`. */
+  href?: string;
+  /** Space-separated classes from a fixed set (spoiler, mention, ping, h1…). */
+  cls?: string;
+  /** Only on `pre`: the code block's language, when given. */
+  lang?: string;
+}
+
+/** The functions {@link RENDER_JS} defines (as `HeraldRender` in the page). */
+export interface Renderers {
+  /** Renders a message's text for its platform; `parseMode` is Telegram's `parse_mode`. */
+  render(platform: string, text: string, parseMode?: string): RNode[];
+  /** The link target if its scheme is http, https, tg or mailto; null otherwise. */
+  safeHref(href: unknown): string | null;
+  /** Who a message would notify beyond the channel (`@everyone`, `@channel`…), from text and body. */
+  pings(platform: string, text: string, body?: unknown): string[];
+}
+
+/** Browser JavaScript defining `var HeraldRender = { render, safeHref, pings }`. */
+export const RENDER_JS = String.raw`
+var HeraldRender = (function () {
+  'use strict';
+  var BT = '\x60';
+
+  function el(t, c, extra) {
+    var n = { t: t, c: c || [] };
+    if (extra) for (var k in extra) if (Object.prototype.hasOwnProperty.call(extra, k)) n[k] = extra[k];
+    return n;
+  }
+  function pushText(out, text) {
+    if (!text) return;
+    if (out.length && typeof out[out.length - 1] === 'string') out[out.length - 1] += text;
+    else out.push(text);
+  }
+  function startsWith(s, sub, i) {
+    return s.substr(i, sub.length) === sub;
+  }
+
+  // ---------- links ----------
+  var SAFE_SCHEME = /^(https?:\/\/|tg:|mailto:)/i;
+  function safeHref(href) {
+    if (typeof href !== 'string') return null;
+    // Browsers ignore control characters and whitespace in a scheme ("java\nscript:"): check without them.
+    var h = href.replace(/[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+/g, '');
+    return SAFE_SCHEME.test(h) ? h : null;
+  }
+  function linkNode(href, children) {
+    var h = safeHref(href);
+    return h ? el('a', children, { href: h }) : el('span', children, { cls: 'link-inert' });
+  }
+
+  // Bare URLs become links (all three platforms do it), except inside code, pre and links.
+  var URL_RE = /\bhttps?:\/\/[^\s<>"]+/g;
+  function linkifyText(text, out) {
+    var last = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var url = m[0].replace(/[.,:;!?'")\]}>*_~]+$/, '');
+      if (!url || !safeHref(url)) continue;
+      pushText(out, text.slice(last, m.index));
+      out.push(el('a', [url], { href: safeHref(url) }));
+      last = m.index + url.length;
+      URL_RE.lastIndex = last;
+    }
+    pushText(out, text.slice(last));
+  }
+  function linkify(nodes) {
+    var out = [];
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      if (typeof n === 'string') linkifyText(n, out);
+      else {
+        if (n.t !== 'a' && n.t !== 'code' && n.t !== 'pre') n.c = linkify(n.c);
+        out.push(n);
+      }
+    }
+    return out;
+  }
+
+  // ---------- Telegram HTML ----------
+  var TG_TAGS = {
+    b: 'b', strong: 'b', i: 'i', em: 'i', u: 'u', ins: 'u', s: 's', strike: 's', del: 's',
+    code: 'code', pre: 'pre', a: 'a', blockquote: 'blockquote', 'tg-spoiler': 'spoiler',
+    span: 'span', 'tg-emoji': 'emoji'
+  };
+  var TG_ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"' };
+  function entityAt(s, i, named) {
+    var m = /^&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,7})|([a-zA-Z]{1,8}));/.exec(s.slice(i, i + 12));
+    if (!m) return null;
+    var ch;
+    if (m[3] !== undefined) {
+      if (!Object.prototype.hasOwnProperty.call(named, m[3])) return null;
+      ch = named[m[3]];
+    } else {
+      if (!named.numeric) return null;
+      var code = m[1] !== undefined ? parseInt(m[1], 10) : parseInt(m[2], 16);
+      if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return null;
+      ch = String.fromCodePoint(code);
+    }
+    return { ch: ch, end: i + m[0].length };
+  }
+  var TG_NAMED = { lt: '<', gt: '>', amp: '&', quot: '"', numeric: true };
+  function decodeWith(s, named) {
+    var out = '';
+    for (var i = 0; i < s.length;) {
+      var e = s[i] === '&' ? entityAt(s, i, named) : null;
+      if (e) { out += e.ch; i = e.end; } else { out += s[i]; i++; }
+    }
+    return out;
+  }
+  var TAG_RE = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*\/?>/;
+  var ATTR_RE = /([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
+  function parseAttrs(src) {
+    var attrs = Object.create(null), m;
+    ATTR_RE.lastIndex = 0;
+    while ((m = ATTR_RE.exec(src))) {
+      var v = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3] : m[4] !== undefined ? m[4] : '';
+      attrs[m[1].toLowerCase()] = decodeWith(v, TG_NAMED);
+    }
+    return attrs;
+  }
+  function telegramHtml(s) {
+    var root = el('root', []);
+    var stack = [{ node: root, name: '' }];
+    var text = '';
+    function top() { return stack[stack.length - 1].node; }
+    function flush() { pushText(top().c, text); text = ''; }
+    for (var i = 0; i < s.length;) {
+      var c = s[i];
+      if (c === '&') {
+        var e = entityAt(s, i, TG_NAMED);
+        if (e) { text += e.ch; i = e.end; } else { text += c; i++; }
+        continue;
+      }
+      if (c !== '<') { text += c; i++; continue; }
+      var m = TAG_RE.exec(s.slice(i));
+      var name = m ? m[2].toLowerCase() : '';
+      var kind = m && Object.prototype.hasOwnProperty.call(TG_TAGS, name) ? TG_TAGS[name] : null;
+      if (!kind) { text += c; i++; continue; } // not a supported tag: its characters are text
+      if (m[1] === '/') {
+        var k = stack.length - 1;
+        while (k > 0 && stack[k].name !== name) k--;
+        if (k === 0) { text += m[0]; i += m[0].length; continue; }
+        flush();
+        stack.length = k;
+        i += m[0].length;
+        continue;
+      }
+      flush();
+      var attrs = parseAttrs(m[3]);
+      var node;
+      if (kind === 'a') node = linkNode(attrs.href, []);
+      else if (kind === 'spoiler') node = el('span', [], { cls: 'spoiler' });
+      else if (kind === 'span') node = attrs['class'] === 'tg-spoiler' ? el('span', [], { cls: 'spoiler' }) : el('span', []);
+      else if (kind === 'emoji') node = el('span', []);
+      else if (kind === 'blockquote') node = el('blockquote', [], 'expandable' in attrs ? { cls: 'expandable' } : null);
+      else node = el(kind, []);
+      top().c.push(node);
+      stack.push({ node: node, name: name });
+      i += m[0].length;
+    }
+    flush();
+    return root.c;
+  }
+
+  // ---------- markdown family (Telegram MarkdownV2 / Markdown, Discord, Slack) ----------
+  // A flavor: inline rules tried in order at each position, an escape set, and hooks.
+  //   rule: { open, close, tag, cls, raw (no markup inside), flank ('space' | 'word'), line (no newline inside) }
+  function isSpace(ch) { return ch === undefined || /\s/.test(ch); }
+  function isWord(ch) { return ch !== undefined && /[A-Za-z0-9\u00c0-\uffff]/.test(ch); }
+  function openOk(s, i, rule) {
+    var after = s[i + rule.open.length];
+    if (rule.flank && isSpace(after)) return false;
+    if (rule.flank === 'word' && isWord(s[i - 1])) return false;
+    return true;
+  }
+  function closeOk(s, from, j, rule) {
+    if (j === from) return false;
+    if (rule.flank && isSpace(s[j - 1])) return false;
+    if (rule.flank === 'word' && isWord(s[j + rule.close.length])) return false;
+    return true;
+  }
+  function findClose(s, from, rule, flavor) {
+    for (var j = from; j < s.length;) {
+      if (!rule.raw && flavor.escape && s[j] === '\\' && flavor.escape.test(s[j + 1] || '')) { j += 2; continue; }
+      if (rule.line && s[j] === '\n') return -1;
+      if (startsWith(s, rule.close, j)) {
+        // "*a **b** c*": a single marker does not close on a doubled one.
+        if (rule.close.length === 1 && s[j + 1] === rule.close && flavor.doubled.indexOf(rule.close) >= 0) { j += 2; continue; }
+        if (closeOk(s, from, j, rule)) return j;
+      }
+      j++;
+    }
+    return -1;
+  }
+  function preNode(inner, flavor) {
+    var lang = '';
+    var nl = inner.indexOf('\n');
+    if (flavor.fenceLang && nl >= 0 && /^[A-Za-z0-9_+#.-]*$/.test(inner.slice(0, nl))) {
+      lang = inner.slice(0, nl);
+      inner = inner.slice(nl + 1);
+    } else if (inner[0] === '\n') inner = inner.slice(1);
+    if (inner[inner.length - 1] === '\n') inner = inner.slice(0, -1);
+    return el('pre', [el('code', [flavor.decode ? flavor.decode(inner) : inner])], lang ? { lang: lang } : null);
+  }
+  function inline(s, flavor) {
+    var out = [];
+    var text = '';
+    function flush() { pushText(out, flavor.decode ? flavor.decode(text) : text); text = ''; }
+    outer: for (var i = 0; i < s.length;) {
+      var c = s[i];
+      if (flavor.escape && c === '\\' && flavor.escape.test(s[i + 1] || '')) {
+        // An escaped character is literal even where the flavor decodes entities.
+        flush(); pushText(out, s[i + 1]); i += 2; continue;
+      }
+      if (c === '<' && flavor.angle) {
+        var am = /^<([^<>\n]+)>/.exec(s.slice(i));
+        var node = am ? flavor.angle(am[1]) : null;
+        if (node) { flush(); out.push(node); i += am[0].length; continue; }
+      }
+      if (c === '[' && flavor.links) {
+        var lm = /^\[([^\]\n]+)\]\(\s*<?([^()\s<>]+)>?\s*\)/.exec(s.slice(i));
+        if (lm) { flush(); out.push(linkNode(lm[2], inline(lm[1], flavor))); i += lm[0].length; continue; }
+      }
+      for (var r = 0; r < flavor.rules.length; r++) {
+        var rule = flavor.rules[r];
+        if (!startsWith(s, rule.open, i) || !openOk(s, i, rule)) continue;
+        var start = i + rule.open.length;
+        var end = findClose(s, start, rule, flavor);
+        if (end < 0) continue;
+        var inner = s.slice(start, end);
+        flush();
+        if (rule.tag === 'pre') out.push(preNode(inner, flavor));
+        else if (rule.raw) out.push(el(rule.tag, [flavor.decode ? flavor.decode(inner) : inner]));
+        else out.push(el(rule.tag, inline(inner, flavor), rule.cls ? { cls: rule.cls } : null));
+        i = end + rule.close.length;
+        continue outer;
+      }
+      text += c;
+      i++;
+    }
+    flush();
+    return out;
+  }
+  // Line structure: code fences first (nothing inside them is markup), then quotes, headings
+  // and list items line by line; the rest is inline markup.
+  function markdown(s, flavor) {
+    var out = [];
+    var fence = BT + BT + BT;
+    var pos = 0;
+    while (pos < s.length) {
+      var open = s.indexOf(fence, pos);
+      var close = open >= 0 ? s.indexOf(fence, open + 3) : -1;
+      if (open < 0 || close < 0) { lines(s.slice(pos), flavor, out); break; }
+      if (open > pos) lines(s.slice(pos, open), flavor, out);
+      var pre = preNode(s.slice(open + 3, close), flavor);
+      out.push(pre);
+      pos = close + 3;
+      if (s[pos] === '\n') pos++; // a block swallows its line break
+    }
+    return out;
+  }
+  function lines(s, flavor, out) {
+    var rows = s.split('\n');
+    var plain = [];
+    // Text before a block ends at the block: the block starts its own line.
+    function flushPlain() {
+      if (!plain.length) return;
+      var chunk = plain.join('\n');
+      var nodes = inline(chunk, flavor);
+      for (var k = 0; k < nodes.length; k++) typeof nodes[k] === 'string' ? pushText(out, nodes[k]) : out.push(nodes[k]);
+      plain = [];
+    }
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      if (flavor.quoteAll && /^>>> ?/.test(row)) {
+        flushPlain();
+        var rest = [row.replace(/^>>> ?/, '')].concat(rows.slice(i + 1)).join('\n');
+        out.push(el('blockquote', inline(rest, flavor)));
+        return;
+      }
+      var q = flavor.quote ? flavor.quote.exec(row) : null;
+      if (q) {
+        flushPlain();
+        var quoted = [row.slice(q[0].length)];
+        while (i + 1 < rows.length && flavor.quote.exec(rows[i + 1])) {
+          i++;
+          quoted.push(rows[i].slice(flavor.quote.exec(rows[i])[0].length));
+        }
+        out.push(el('blockquote', inline(quoted.join('\n'), flavor)));
+        continue;
+      }
+      var h = flavor.headings ? /^(#{1,3}) +(\S.*)$/.exec(row) : null;
+      if (h) {
+        flushPlain();
+        out.push(el('span', inline(h[2], flavor), { cls: 'h' + h[1].length }));
+        continue;
+      }
+      var li = flavor.lists ? /^( *)[-*] +(\S.*)$/.exec(row) : null;
+      if (li) {
+        flushPlain();
+        out.push(el('span', inline(li[2], flavor), { cls: 'li' }));
+        continue;
+      }
+      plain.push(row);
+    }
+    flushPlain();
+  }
+
+  var TG_MDV2 = {
+    escape: /[_*\[\]()~\x60>#+\-=|{}.!\\]/,
+    doubled: [],
+    links: true,
+    quote: /^\*{0,2}> ?/,
+    rules: [
+      { open: BT + BT + BT, close: BT + BT + BT, tag: 'pre', raw: true },
+      { open: BT, close: BT, tag: 'code', raw: true },
+      { open: '*', close: '*', tag: 'b' },
+      { open: '__', close: '__', tag: 'u' },
+      { open: '_', close: '_', tag: 'i' },
+      { open: '~', close: '~', tag: 's' },
+      { open: '||', close: '||', tag: 'span', cls: 'spoiler' }
+    ],
+    fenceLang: true
+  };
+  var TG_MD = {
+    escape: /[_*\x60\[]/,
+    doubled: [],
+    links: true,
+    rules: [
+      { open: BT + BT + BT, close: BT + BT + BT, tag: 'pre', raw: true },
+      { open: BT, close: BT, tag: 'code', raw: true },
+      { open: '*', close: '*', tag: 'b' },
+      { open: '_', close: '_', tag: 'i' }
+    ],
+    fenceLang: true
+  };
+
+  function discordAngle(inner) {
+    var m = /^(@!?|@&|#)(\d+)$/.exec(inner);
+    if (m) return el('span', [m[1] === '#' ? '#channel' : m[1] === '@&' ? '@role' : '@user'], { cls: 'mention' });
+    m = /^a?:(\w+):\d+$/.exec(inner);
+    if (m) return ':' + m[1] + ':';
+    if (/^https?:\/\/\S+$/.test(inner)) return linkNode(inner, [inner]);
+    return null;
+  }
+  var DISCORD = {
+    escape: /[\\*_~\x60|>#\-\[\]()<:@!.]/,
+    doubled: ['*', '_'],
+    links: true,
+    angle: discordAngle,
+    quote: /^> /,
+    quoteAll: true,
+    headings: true,
+    lists: true,
+    rules: [
+      { open: BT + BT, close: BT + BT, tag: 'code', raw: true },
+      { open: BT, close: BT, tag: 'code', raw: true },
+      { open: '***', close: '***', tag: 'b', cls: 'bi' },
+      { open: '**', close: '**', tag: 'b', flank: 'space' },
+      { open: '__', close: '__', tag: 'u', flank: 'space' },
+      { open: '*', close: '*', tag: 'i', flank: 'space' },
+      { open: '_', close: '_', tag: 'i', flank: 'word' },
+      { open: '~~', close: '~~', tag: 's', flank: 'space' },
+      { open: '||', close: '||', tag: 'span', cls: 'spoiler' }
+    ],
+    fenceLang: true
+  };
+
+  var SLACK_NAMED = { lt: '<', gt: '>', amp: '&' };
+  function slackDecode(s) { return decodeWith(s, SLACK_NAMED); }
+  function slackAngle(inner) {
+    var bar = inner.indexOf('|');
+    var target = bar >= 0 ? inner.slice(0, bar) : inner;
+    var label = bar >= 0 ? slackDecode(inner.slice(bar + 1)) : '';
+    if (target[0] === '!') {
+      var special = /^!(channel|here|everyone)$/.exec(target);
+      if (special) return el('span', ['@' + special[1]], { cls: 'mention ping' });
+      if (/^!date\^/.test(target)) return label || slackDecode(target);
+      if (/^!subteam\^/.test(target)) return el('span', [label || '@group'], { cls: 'mention' });
+      return el('span', [label || '@' + target.slice(1)], { cls: 'mention' });
+    }
+    if (target[0] === '@') return el('span', ['@' + (label || target.slice(1))], { cls: 'mention' });
+    if (target[0] === '#') return el('span', ['#' + (label || target.slice(1))], { cls: 'mention' });
+    var url = slackDecode(target);
+    return linkNode(url, [label || url]);
+  }
+  var SLACK = {
+    doubled: [],
+    decode: slackDecode,
+    angle: slackAngle,
+    quote: /^> ?/,
+    rules: [
+      { open: BT, close: BT, tag: 'code', raw: true, line: true },
+      { open: '*', close: '*', tag: 'b', flank: 'word', line: true },
+      { open: '_', close: '_', tag: 'i', flank: 'word', line: true },
+      { open: '~', close: '~', tag: 's', flank: 'word', line: true }
+    ]
+  };
+
+  function render(platform, text, parseMode) {
+    var s = typeof text === 'string' ? text : '';
+    var nodes;
+    if (platform === 'telegram') {
+      var mode = String(parseMode || '').toLowerCase();
+      if (mode === 'html') nodes = telegramHtml(s);
+      else if (mode === 'markdownv2') nodes = markdown(s, TG_MDV2);
+      else if (mode === 'markdown') nodes = markdown(s, TG_MD);
+      else nodes = [s];
+    } else if (platform === 'discord') nodes = markdown(s, DISCORD);
+    else if (platform === 'slack') nodes = markdown(s, SLACK);
+    else nodes = [s];
+    return linkify(nodes);
+  }
+
+  function pings(platform, text, body) {
+    var s = typeof text === 'string' ? text : '';
+    var found = [];
+    if (platform === 'discord') {
+      var am = body && typeof body === 'object' ? body.allowed_mentions : undefined;
+      var parse = am && typeof am === 'object' && Array.isArray(am.parse) ? am.parse : null;
+      // Without allowed_mentions Discord parses everything in the content.
+      var everyone = am === undefined || am === null || (parse !== null && parse.indexOf('everyone') >= 0);
+      var users = am === undefined || am === null || (parse !== null && parse.indexOf('users') >= 0) ||
+        (am && Array.isArray(am.users) && am.users.length > 0);
+      var roles = am === undefined || am === null || (parse !== null && parse.indexOf('roles') >= 0) ||
+        (am && Array.isArray(am.roles) && am.roles.length > 0);
+      if (everyone && /@everyone\b/.test(s)) found.push('@everyone');
+      if (everyone && /@here\b/.test(s)) found.push('@here');
+      if (users && /<@!?\d+>/.test(s)) found.push('a user');
+      if (roles && /<@&\d+>/.test(s)) found.push('a role');
+    } else if (platform === 'slack') {
+      var m, re = /<!(channel|here|everyone)(?:\|[^>]*)?>/g;
+      while ((m = re.exec(s))) if (found.indexOf('@' + m[1]) < 0) found.push('@' + m[1]);
+    }
+    return found;
+  }
+
+  return { render: render, safeHref: safeHref, pings: pings };
+})();
+`;
+
+/** {@link RENDER_JS} evaluated in Node: the same code the page runs, for tests and tools. */
+export const renderers: Renderers = new Function(`${RENDER_JS}\nreturn HeraldRender;`)() as Renderers;
+
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Serializes a rendered tree as HTML (every text and attribute escaped); for tests and snapshots. */
+export function toHtml(nodes: readonly RNode[]): string {
+  return nodes
+    .map((n) => {
+      if (typeof n === 'string') return escapeHtml(n);
+      const attrs = `${n.href !== undefined ? ` href="${escapeHtml(n.href)}"` : ''}${n.cls ? ` class="${escapeHtml(n.cls)}"` : ''}`;
+      return `<${n.t}${attrs}>${toHtml(n.c)}</${n.t}>`;
+    })
+    .join('');
+}

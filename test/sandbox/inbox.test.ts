@@ -1,0 +1,187 @@
+/**
+ * The inbox page in a real browser: headless Debian Chromium driven by playwright-core.
+ * Chromium must be installed (`.ci/run` installs it): without it this file FAILS, it does not
+ * skip. Leaves a screenshot in artifacts/inbox.png (git-ignored).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotifier, type Notifier } from '../../src/index.js';
+import { SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+
+let sandbox: Sandbox;
+let browser: Browser;
+let page: Page;
+let notifier: Notifier;
+const reports: string[] = [];
+
+const post = (url: string, body: unknown): Promise<Response> =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** The Telegram Bot API of the sandbox, called directly (not through Herald). */
+const telegram = (method: string, body: unknown): Promise<Response> =>
+  post(`${sandbox.url}/bot${SANDBOX_IDS.generalBotToken}/${method}`, body);
+
+const message = (column: string, text: string) => page.locator(`#col-${column} .msg`).filter({ hasText: text });
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
+  }
+  sandbox = await startSandbox({ port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 15_000 });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (err) => reports.push(`page error: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') reports.push(`console: ${m.text()}`);
+  });
+  await page.goto(sandbox.inboxUrl);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 5_000 });
+  // Herald, configured for the sandbox's Telegram chat; Discord and Slack through `to`.
+  const env = sandbox.env;
+  notifier = createNotifier({
+    env: {
+      TELEGRAM_API_BASE_URL: env.TELEGRAM_API_BASE_URL,
+      GENERAL_TELEGRAM_BOT_TOKEN: env.GENERAL_TELEGRAM_BOT_TOKEN,
+      GENERAL_TELEGRAM_BOT_CHAT_ID: env.GENERAL_TELEGRAM_BOT_CHAT_ID,
+    },
+    drainOnExit: false,
+    report: (line) => void reports.push(line),
+  });
+});
+
+afterAll(async () => {
+  await notifier?.close(1000);
+  await browser?.close();
+  await sandbox?.close();
+});
+
+describe('inbox page (headless Chromium)', () => {
+  it('shows messages sent through Herald live, in the right column, escaped and rendered', async () => {
+    notifier.notify('<b>bold?</b> & 5 < 6 and *x*');
+    notifier.notify('**bold** move, @everyone look', { to: sandbox.env.GENERAL_DISCORD_WEBHOOK });
+    notifier.notify('<!channel> *deploy* done', { to: sandbox.env.GENERAL_SLACK_WEBHOOK });
+    notifier.notify('quiet one', { silent: true });
+    expect((await notifier.flush(10_000)).complete).toBe(true);
+
+    // Telegram: Herald escaped the text, so the tags are text, not bold.
+    const tg = message('telegram', 'bold?');
+    await tg.waitFor({ timeout: 5_000 });
+    expect(await tg.locator('.body').innerText()).toBe('<b>bold?</b> & 5 < 6 and *x*');
+    expect(await tg.locator('.body b, .body i').count()).toBe(0);
+    expect(await tg.locator('.badge.mode').innerText()).toBe('HTML');
+    expect(await tg.locator('.dest').innerText()).toContain(`GENERAL bot chat · chat ${SANDBOX_IDS.generalChatId}`);
+    expect(await tg.locator('.badge.silent').count()).toBe(0);
+
+    // Discord: markdown rendered; @everyone shown but Herald's allowed_mentions stops the ping.
+    const dc = message('discord', 'move');
+    await dc.waitFor({ timeout: 5_000 });
+    expect(await dc.locator('.body b').innerText()).toBe('bold');
+    expect(await dc.locator('.body').innerText()).toBe('bold move, @everyone look');
+    expect(await dc.locator('.badge.ping').count()).toBe(0);
+
+    // Slack: Herald escaped <!channel>, so it is literal text and pings nobody; *deploy* is bold.
+    const sl = message('slack', 'deploy');
+    await sl.waitFor({ timeout: 5_000 });
+    expect(await sl.locator('.body').innerText()).toBe('<!channel> deploy done');
+    expect(await sl.locator('.body b').innerText()).toBe('deploy');
+    expect(await sl.locator('.body .mention').count()).toBe(0);
+    expect(await sl.locator('.badge.ping').count()).toBe(0);
+
+    // Each in its own column only.
+    expect(await page.locator('#col-discord, #col-slack').filter({ hasText: 'bold?' }).count()).toBe(0);
+    expect(await page.locator('#col-telegram, #col-slack').filter({ hasText: 'move' }).count()).toBe(0);
+    expect(await page.locator('#col-telegram, #col-discord').filter({ hasText: 'deploy' }).count()).toBe(0);
+
+    // The silent one carries the badge.
+    const quiet = message('telegram', 'quiet one');
+    await quiet.waitFor({ timeout: 5_000 });
+    expect(await quiet.locator('.badge.silent').innerText()).toContain('silent');
+  });
+
+  it('renders real Telegram HTML posted straight to the API, and keeps hostile markup inert', async () => {
+    const sent = await telegram('sendMessage', {
+      chat_id: SANDBOX_IDS.generalChatId,
+      parse_mode: 'HTML',
+      text: '<b>real bold</b>, <i>italic</i>, <code>x &lt; y</code>, <a href="https://example.com/docs">good link</a>, <a href="javascript:alert(1)">bad link</a> <tg-spoiler>secret</tg-spoiler>',
+    });
+    expect(sent.status).toBe(200);
+    const tg = message('telegram', 'real bold');
+    await tg.waitFor({ timeout: 5_000 });
+    expect(await tg.locator('.body b').innerText()).toBe('real bold');
+    expect(await tg.locator('.body i').innerText()).toBe('italic');
+    expect(await tg.locator('.body code').innerText()).toBe('x < y');
+    expect(await tg.locator('.body a', { hasText: 'good link' }).getAttribute('href')).toBe('https://example.com/docs');
+    expect(await tg.locator('.body a', { hasText: 'bad link' }).count()).toBe(0);
+    expect(await page.locator('a[href^="javascript"], a[href^="JAVASCRIPT"]').count()).toBe(0);
+    const spoiler = tg.locator('.body .spoiler');
+    expect(await spoiler.innerText()).toBe('secret');
+    await spoiler.click();
+    expect(await spoiler.getAttribute('class')).toContain('revealed');
+
+    // Raw posts that would be script in an unsafe page.
+    expect((await post(sandbox.env.GENERAL_DISCORD_WEBHOOK, { content: '<img src=x onerror="window.xssFlag=1"> <script>window.xssFlag=2</script> @everyone', flags: 4096 })).status).toBe(204);
+    expect((await post(sandbox.env.GENERAL_SLACK_WEBHOOK, { text: '<img src=x onerror=window.xssFlag=3> <!here> please' })).status).toBe(200);
+    const dc = message('discord', 'onerror');
+    const sl = message('slack', 'please');
+    await dc.waitFor({ timeout: 5_000 });
+    await sl.waitFor({ timeout: 5_000 });
+    expect(await dc.locator('.body').innerText()).toBe('<img src=x onerror="window.xssFlag=1"> <script>window.xssFlag=2</script> @everyone');
+    // Without allowed_mentions Discord would ping everyone; flags 4096 makes it silent.
+    expect(await dc.locator('.badge.ping').innerText()).toContain('@everyone');
+    expect(await dc.locator('.badge.silent').count()).toBe(1);
+    expect(await sl.locator('.body .mention.ping').innerText()).toBe('@here');
+    expect(await sl.locator('.badge.ping').innerText()).toContain('@here');
+    expect(await page.locator('img, script:not([src])').count()).toBe(0);
+    expect(await page.evaluate('window.xssFlag')).toBeUndefined();
+  });
+
+  it('lists 429s and errors in the side panel as they happen', async () => {
+    sandbox.fake.inject({ platform: 'discord' }, { status: 429, body: { message: 'You are being rate limited.', retry_after: 1.5, global: false }, headers: { 'retry-after': '2' } });
+    expect((await post(sandbox.env.GENERAL_DISCORD_WEBHOOK, { content: 'refused' })).status).toBe(429);
+    sandbox.fake.unknownChat('424242');
+    expect((await telegram('sendMessage', { chat_id: '424242', text: 'nobody' })).status).toBe(400);
+
+    const limited = page.locator('#problems .problem.rate-limited');
+    await limited.waitFor({ timeout: 5_000 });
+    expect(await limited.innerText()).toMatch(/429[\s\S]*discord[\s\S]*GENERAL_DISCORD_WEBHOOK[\s\S]*You are being rate limited/i);
+    const error = page.locator('#problems .problem.error', { hasText: 'chat not found' });
+    await error.waitFor({ timeout: 5_000 });
+    expect(await error.innerText()).toMatch(/400[\s\S]*telegram[\s\S]*chat 424242/i);
+    expect(await page.locator('[data-count="problems"]').innerText()).toBe('2');
+    expect(await message('discord', 'refused').count()).toBe(0);
+  });
+
+  it('replays everything to a page opened late, and leaves a screenshot', async () => {
+    const counts = async (p: Page) =>
+      Promise.all(['telegram', 'discord', 'slack', 'problems'].map((k) => p.locator(`[data-count="${k}"]`).innerText()));
+    const expected = await counts(page);
+    expect(expected.map(Number)).toEqual([3, 2, 2, 2]);
+    const late = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await late.goto(sandbox.inboxUrl);
+    await late.waitForSelector('body[data-ready="1"]', { timeout: 5_000 });
+    expect(await counts(late)).toEqual(expected);
+    expect(await late.locator('#col-telegram .msg .body b').filter({ hasText: 'real bold' }).count()).toBe(1);
+    await late.close();
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}inbox.png` });
+    expect(existsSync(`${ARTIFACTS}inbox.png`)).toBe(true);
+    expect(reports).toEqual([]);
+  });
+});
