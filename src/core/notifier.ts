@@ -186,7 +186,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const r = resolveTarget(options.to, this.env, WEBHOOKS);
     // Building a channel only computes its label; nothing is registered or sent.
     if (r.ok) return { destinations: [createChannel(r.spec, { http: this.http }).label] };
-    return { destinations: labels(route), note: `⚠️ ${this.redactor.apply(`log target ${r.problem.message}`)} — sent here instead.` };
+    return { destinations: labels(route), note: targetNote(this.targetProblem(r.problem)) };
   }
 
   private channel(c: Channel): Channel {
@@ -207,12 +207,16 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     if (r.ok) {
       result = { channel: this.channel(createChannel(r.spec, { http: this.http })) };
     } else {
-      const message = this.redactor.apply(`log target ${r.problem.message}`);
+      const message = this.targetProblem(r.problem);
       this.emitWarning({ code: 'target-unresolved', message, fix: r.problem.fix });
-      result = { note: `⚠️ ${message} — sent here instead.` };
+      result = { note: targetNote(message) };
     }
     this.targets.set(target, result);
     return result;
+  }
+
+  private targetProblem(problem: { message: string }): string {
+    return this.redactor.apply(`log target ${problem.message}`);
   }
 
   private onDisabled(channel: Channel, reason: string, fix?: string): void {
@@ -261,6 +265,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'string' ? this.redactor.apply(v) : v;
     return out;
   }
+}
+
+/** First line of a message whose target could not be used. */
+function targetNote(problem: string): string {
+  return `⚠️ ${problem} — sent here instead.`;
 }
 
 function unique(channels: readonly Channel[]): Channel[] {
