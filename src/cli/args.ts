@@ -47,15 +47,32 @@ export function maxPositionals(positionals: readonly string[], max: number, what
   }
 }
 
+/** The longest duration a seconds option (`--timeout`, `--grace`…) accepts: one day. */
+export const MAX_SECONDS = 86_400;
+
+/** The longest delay `setTimeout` honours (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * Parses a duration in seconds (`--timeout 30`, `--timeout 0.5`). Must be positive and finite;
- * anything else is a usage error naming the option.
+ * Parses a duration in seconds (`--timeout 30`, `--timeout 0.5`). Must be positive, finite and
+ * at most {@link MAX_SECONDS}; anything else is a usage error naming the option.
  */
 export function parseSeconds(raw: string | undefined, option: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${option} must be a positive number of seconds, not "${redact(raw)}"`);
+  if (n > MAX_SECONDS) throw new UsageError(`--${option} must be at most ${MAX_SECONDS} seconds (one day), not "${redact(raw)}"`);
   return n;
+}
+
+/**
+ * A delay for `setTimeout` derived from a user's option: at least 0 and at most
+ * {@link MAX_TIMER_MS}. Node fires a longer (or non-finite) delay after 1 ms instead, which
+ * would turn "wait a long time" into "stop at once".
+ */
+export function timerMs(ms: number): number {
+  if (Number.isNaN(ms) || ms <= 0) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
 }
 
 /** Parses a 1-based position (`--pick 2`). */

@@ -8,6 +8,7 @@ import type { HttpClient } from '../channels/http.js';
 import { createConsoleChannel } from '../channels/console.js';
 import { createChannel } from '../channels/registry.js';
 import { createNotifier, type Notifier } from '../core/notifier.js';
+import { timerMs } from './args.js';
 
 /** Label of the console fallback channel (read from the library, not copied); the CLI never counts it as a destination. */
 export const CONSOLE_LABEL = createConsoleChannel(() => {}).label;
@@ -104,7 +105,7 @@ export async function deliverAndWait(
     else options.signal.addEventListener('abort', onAbort, { once: true });
   });
   // Just past the give-up age, so a destination failing right at it reports its own reason.
-  const outcome = await Promise.race([notifier.flush(options.timeoutMs + 250), aborted]);
+  const outcome = await Promise.race([notifier.flush(timerMs(options.timeoutMs + 250)), aborted]);
   if (onAbort) options.signal.removeEventListener('abort', onAbort);
   const interrupted = outcome === 'aborted';
   const seconds = Math.round(options.timeoutMs / 100) / 10;

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import type { CliEnv } from './load-env.js';
 import type { Ui } from './output.js';
 
@@ -42,26 +43,62 @@ export function formatEnvValue(value: string): string {
   return `"${value.replace(/"/g, "'").replace(/\r?\n/g, '\\n')}"`;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * dotenv's own line pattern (dotenv 16, `LINE` in lib/main.js), with match indices. Scanning
+ * the file with it finds the assignments exactly where dotenv does: a `NAME=` line inside
+ * another variable's multi-line quoted value ("…", '…' or `…`) is part of that value, and a
+ * quoted value spanning several lines belongs to its one assignment.
+ */
+const DOTENV_LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
+
+/** One assignment as dotenv reads it: its name, the lines it spans and its value. */
+interface FoundAssignment {
+  readonly name: string;
+  /** Index of the line with the name. */
+  readonly first: number;
+  /** Index of the line where the value ends (after `first` for a multi-line quoted value). */
+  readonly last: number;
+  /** The value dotenv reads (quotes removed, `\n` expanded in double quotes). */
+  readonly value: string;
 }
 
-/** The value part of an assignment line as dotenv would read it (enough to tell "unchanged"). */
-function readValue(rest: string): string {
-  const v = rest.trim();
-  const q = v[0];
-  if ((q === '"' || q === "'" || q === '`') && v.length > 1) {
-    const end = v.indexOf(q, 1);
-    if (end > 0) return v.slice(1, end);
+/** The assignments dotenv sees in `lines` (a file split at its line breaks). */
+function findAssignments(lines: readonly string[]): FoundAssignment[] {
+  const text = lines.join('\n');
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const found: FoundAssignment[] = [];
+  const re = new RegExp(DOTENV_LINE.source, DOTENV_LINE.flags);
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const name = m[1]!;
+    const key = m.indices![1]!;
+    const value = m.indices![2];
+    const first = lineOf(key[0]);
+    // The pattern may also swallow a comment line after the value: the assignment ends with its value.
+    const last = value ? lineOf(Math.max(value[0], value[1] - 1)) : first;
+    found.push({ name, first, last: Math.max(first, last), value: parseDotenv(m[0])[name] ?? '' });
   }
-  return v.replace(/\s+#.*$/, '').trim();
+  return found;
 }
 
 /**
- * Returns `text` with each assignment applied. Every line that sets the variable (dotenv lets
- * the last one win, so all of them) is replaced in place, keeping an `export ` prefix and
- * indentation; a quoted value spanning several lines is replaced whole. Names not present are
- * appended, on a new line, with the file's own line ending.
+ * Returns `text` with each assignment applied. Every assignment of the variable (dotenv lets
+ * the last one win, so all of them) whose value differs is replaced in place, keeping an
+ * `export ` prefix and indentation; a quoted value spanning several lines is replaced whole.
+ * Assignments are found as dotenv finds them, so lines inside another variable's multi-line
+ * value are never touched. Names not present are appended, on a new line, with the file's own
+ * line ending.
  */
 export function updateEnvText(text: string, assignments: readonly EnvAssignment[]): EnvUpdate {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -73,35 +110,22 @@ export function updateEnvText(text: string, assignments: readonly EnvAssignment[
   const appended: string[] = [];
   const unchanged: string[] = [];
   for (const { name, value } of assignments) {
-    const re = new RegExp(`^(\\s*)(export\\s+)?${escapeRe(name)}\\s*=(.*)$`);
-    let seen = false;
-    let same = true;
-    for (let i = 0; i < lines.length; i++) {
-      const m = re.exec(lines[i]!);
-      if (!m) continue;
-      seen = true;
-      // A quoted value left open on this line continues until the line that closes it.
-      let last = i;
-      const rest = m[3]!.trimStart();
-      const q = rest[0];
-      if ((q === '"' || q === "'" || q === '`') && rest.indexOf(q, 1) < 0) {
-        let j = i + 1;
-        while (j < lines.length && !lines[j]!.includes(q)) j++;
-        if (j < lines.length) last = j;
-        same = false;
-      } else if (readValue(m[3]!) !== value) {
-        same = false;
-      }
-      if (same && last === i) continue;
-      lines.splice(i, last - i + 1, `${m[1]}${m[2] ?? ''}${name}=${formatEnvValue(value)}`);
+    const mine = findAssignments(lines).filter((a) => a.name === name);
+    let changed = false;
+    // From the last one, so the line numbers of the earlier ones stay valid.
+    for (const a of mine.reverse()) {
+      if (a.value === value) continue;
+      const lead = /^(\s*)(export\s+)?/.exec(lines[a.first]!)!;
+      lines.splice(a.first, a.last - a.first + 1, `${lead[1]}${lead[2] ?? ''}${name}=${formatEnvValue(value)}`);
+      changed = true;
     }
-    if (!seen) {
+    if (mine.length === 0) {
       lines.push(`${name}=${formatEnvValue(value)}`);
       appended.push(name);
-    } else if (same) {
-      unchanged.push(name);
-    } else {
+    } else if (changed) {
       replaced.push(name);
+    } else {
+      unchanged.push(name);
     }
   }
   const body = lines.join(eol);

@@ -1,7 +1,8 @@
 /**
  * Terminal output for the `herald` subcommands: every line is redacted before it is written,
- * colour only when stdout is a terminal and `NO_COLOR` is unset, a spinner on stderr only when
- * stderr is a terminal, and in `--json` mode nothing on stdout but the one JSON document.
+ * colour only on a stream that is a terminal and with `NO_COLOR` unset or empty (decided for
+ * stdout and stderr separately), a spinner on stderr only when stderr is a terminal, and in
+ * `--json` mode nothing on stdout but the one JSON document.
  */
 import type { CommandContext } from './command.js';
 import { redact } from '../core/redact.js';
@@ -25,11 +26,27 @@ function isTty(stream: NodeJS.WritableStream): boolean {
   return (stream as Stream).isTTY === true;
 }
 
-/** True when colour may be used: stdout is a terminal, `NO_COLOR` is unset or empty (no-color.org), and TERM is not `dumb`. */
-export function colorEnabled(env: NodeJS.ProcessEnv, stdout: NodeJS.WritableStream): boolean {
+/**
+ * True when colour may be used on `stream`: it is a terminal, `NO_COLOR` is unset or empty
+ * (no-color.org: any other value, "0" and "false" included, disables it), and TERM is not
+ * `dumb`. Decide for each stream written to: stdout may be a terminal while stderr is a file.
+ */
+export function colorEnabled(env: NodeJS.ProcessEnv, stream: NodeJS.WritableStream): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.TERM === 'dumb') return false;
-  return isTty(stdout);
+  return isTty(stream);
+}
+
+// C0 controls but tab and newline, DEL, and C1 controls (0x9b is a one-byte CSI on some terminals).
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Removes control characters from text that came from elsewhere (a message, a server's
+ * answer) before it reaches a terminal, so it cannot move the cursor, retitle the window,
+ * plant an OSC 8 link or clear the screen. Tab and newline stay.
+ */
+export function stripControl(text: string): string {
+  return text.replace(CONTROL_RE, '');
 }
 
 /** Colour functions for the given setting. */
@@ -51,8 +68,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
  * whether `--json` was given; register secrets with {@link Ui.addSecret} as soon as they are read.
  */
 export class Ui {
-  /** Styling for human output (off in JSON mode, without a TTY, or with NO_COLOR). */
+  /** Styling for human output on stdout (off in JSON mode, when stdout is no terminal, or with NO_COLOR). */
   readonly color: Colors;
+  /** Styling for diagnostics on stderr, decided from stderr (off in JSON mode too). */
+  readonly errColor: Colors;
   private readonly secrets = new Set<string>();
   private spinnerText: string | undefined;
   private spinnerTimer: ReturnType<typeof setInterval> | undefined;
@@ -66,6 +85,7 @@ export class Ui {
     readonly verbose: boolean,
   ) {
     this.color = makeColors(!json && colorEnabled(ctx.env, ctx.stdout));
+    this.errColor = makeColors(!json && colorEnabled(ctx.env, ctx.stderr));
   }
 
   /** Masks `secret` in everything written from now on (tokens given on the command line or read from the environment). */
@@ -99,8 +119,8 @@ export class Ui {
 
   /** Prints a problem on stderr: the message, then the fix indented under it. */
   problem(prefix: string, p: Problem): void {
-    this.warn(`${this.color.red(prefix)}${p.message}`);
-    if (p.fix) this.warn(`  ${this.color.bold('fix:')} ${p.fix}`);
+    this.warn(`${this.errColor.red(prefix)}${p.message}`);
+    if (p.fix) this.warn(`  ${this.errColor.bold('fix:')} ${p.fix}`);
   }
 
   /** Writes the JSON document (redacted, pretty-printed, newline-terminated). Only in JSON mode. */

@@ -1,6 +1,7 @@
 /** The `herald` dispatcher: global help, command lookup, usage errors (exit 2), unexpected errors (exit 1, no stack unless --verbose). */
 import { type Command, type CommandContext, EXIT_PROBLEM, EXIT_USAGE, UsageError } from './command.js';
 import { redact } from '../core/redact.js';
+import { EnvFileError } from './load-env.js';
 import { doctorCommand } from './commands/doctor.js';
 import { testCommand } from './commands/test.js';
 import { sendCommand } from './commands/send.js';
@@ -52,6 +53,11 @@ export async function runCli(argv: readonly string[], ctx: Omit<CommandContext, 
     if (err instanceof UsageError) {
       ctx.stderr.write(`herald ${name}: ${redact(err.message)}\nRun \`herald ${name} --help\` for usage.\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof EnvFileError) {
+      // Commands report this themselves (with their JSON document); this is the safety net.
+      ctx.stderr.write(`herald ${name}: ${redact(err.problem.message)}\n${err.problem.fix ? `  fix: ${redact(err.problem.fix)}\n` : ''}`);
+      return EXIT_PROBLEM;
     }
     const e = err as Error;
     ctx.stderr.write(`herald ${name}: ${redact(e?.message ?? String(err))}\n`);

@@ -6,9 +6,11 @@
  */
 import type { HttpClient } from '../channels/http.js';
 import { createHttpClient } from '../channels/http.js';
-import type { Problem } from './output.js';
+import { stripControl, type Problem } from './output.js';
 import type { Env } from '../channels/driver.js';
 import { checkTelegramToken, readTelegramBaseUrl } from '../channels/telegram.js';
+import { maskSecret, redact } from '../core/redact.js';
+import { timerMs } from './args.js';
 
 /** A successful Bot API answer. */
 export interface TelegramOk<T> {
@@ -69,6 +71,24 @@ export interface TelegramUpdate {
 }
 
 const ID_KEYS = new Set(['id', 'chat_id', 'migrate_to_chat_id']);
+
+/** How much of an answer that is not a Bot API answer an error message quotes. */
+const QUOTED_BODY_CHARS = 60;
+
+/**
+ * The start of an answer that is not JSON, quoted for an error message. The token is masked
+ * (whole, then its secret part alone, which also covers a URL-encoded `%3A`) and everything
+ * secret-shaped redacted BEFORE the text is cut: a proxy's 404 page echoing `/bot<token>/…`
+ * would otherwise leave a cut-off token that no redaction recognizes any more.
+ */
+export function quoteBody(body: string, token: string): string {
+  let masked = token ? body.split(token).join(maskSecret(token)) : body;
+  const secretPart = token.slice(token.indexOf(':') + 1);
+  if (secretPart.length >= 8) masked = masked.split(secretPart).join(maskSecret(secretPart));
+  masked = redact(masked, token ? [token] : []);
+  const chars = [...masked];
+  return JSON.stringify(chars.length > QUOTED_BODY_CHARS ? `${chars.slice(0, QUOTED_BODY_CHARS).join('')}…` : masked);
+}
 
 /**
  * Rewrites the integer values of `id`-like keys in a JSON text as strings, so JSON.parse does
@@ -181,9 +201,10 @@ export class TelegramApi {
       body = undefined;
     }
     if (res.status === 200 && body?.ok === true) return { ok: true, result: body.result as T };
+    // The description is printed as is: a server (a proxy, a TELEGRAM_API_BASE_URL) must not be able to send escape sequences.
     const description = typeof body?.description === 'string'
-      ? body.description
-      : `HTTP ${res.status}${body === undefined ? ` and not a Bot API answer (${JSON.stringify(res.body.slice(0, 60))})` : ''}`;
+      ? stripControl(body.description)
+      : `HTTP ${res.status}${body === undefined ? ` and not a Bot API answer (${quoteBody(res.body, this.options.token)})` : ''}`;
     const retryAfter = Number(body?.parameters?.retry_after);
     const migrateTo = body?.parameters?.migrate_to_chat_id;
     return {
@@ -341,7 +362,7 @@ export interface PollOptions {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerMs(ms));
     function done(): void {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
@@ -367,7 +388,7 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
     const seconds = Math.min(MAX_POLL_SECONDS, Math.max(1, Math.ceil(remaining / 1000)));
     // Telegram's timeout is whole seconds; this timer ends the poll at the exact deadline.
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), remaining);
+    const timer = setTimeout(() => deadline.abort(), timerMs(remaining));
     let answer: TelegramResult<TelegramUpdate[]>;
     try {
       answer = await api.call<TelegramUpdate[]>('getUpdates', { ...(offset !== undefined ? { offset } : {}), timeout: seconds }, AbortSignal.any([options.signal, deadline.signal]));
@@ -436,26 +457,68 @@ export interface ConnectedBot {
   readonly token: string;
   /** `--token` or the variable that held it, for fixes. */
   readonly tokenSource: string;
+  /** The token variable paired with `--var` when it was unset and GENERAL_TELEGRAM_BOT_TOKEN was used instead. */
+  readonly fellBackFrom?: string;
+}
+
+/** The variable that holds the bot token when nothing more specific does. */
+export const GENERAL_TOKEN_VARIABLE = 'GENERAL_TELEGRAM_BOT_TOKEN';
+
+/** The token variable paired with a chat-id variable (`X_CHAT_ID` → `X_TOKEN`), if it has that shape. */
+export function tokenVariableFor(chatVariable: string): string | undefined {
+  return chatVariable.endsWith('_CHAT_ID') ? `${chatVariable.slice(0, -'_CHAT_ID'.length)}_TOKEN` : undefined;
 }
 
 /**
- * Finds the bot token (`--token`, else GENERAL_TELEGRAM_BOT_TOKEN), checks it and
- * TELEGRAM_API_BASE_URL with the library's own validators, and calls getMe. Resolves with the
- * bot, or with the problem to print (and `interrupted` after Ctrl-C).
+ * Which token a chat command listens with: `--token`; else the variable paired with the chat
+ * variable (`--var ERROR_TELEGRAM_BOT_CHAT_ID` → ERROR_TELEGRAM_BOT_TOKEN), so the chat id
+ * found belongs to the bot that will post there; else GENERAL_TELEGRAM_BOT_TOKEN.
+ * `fellBackFrom` names the paired variable when it was unset and the GENERAL bot is used instead.
+ */
+export function pickToken(env: Env, tokenOption: string | undefined, chatVariable: string): { token: string; tokenSource: string; fellBackFrom?: string } {
+  if (tokenOption !== undefined) return { token: tokenOption.trim(), tokenSource: '--token' };
+  const paired = tokenVariableFor(chatVariable);
+  if (paired && paired !== GENERAL_TOKEN_VARIABLE) {
+    const own = env[paired]?.trim();
+    if (own) return { token: own, tokenSource: paired };
+    return { token: (env[GENERAL_TOKEN_VARIABLE] ?? '').trim(), tokenSource: GENERAL_TOKEN_VARIABLE, fellBackFrom: paired };
+  }
+  return { token: (env[GENERAL_TOKEN_VARIABLE] ?? '').trim(), tokenSource: GENERAL_TOKEN_VARIABLE };
+}
+
+/** The warning for a `--var` whose paired token variable is unset (see {@link pickToken}). */
+export function fallbackNote(fellBackFrom: string, chatVariable: string): string {
+  return `${fellBackFrom} is not set, so this listens as the GENERAL bot (${GENERAL_TOKEN_VARIABLE}); the chat id found belongs to that bot: set ${fellBackFrom} to the same token (or pass --token) so ${chatVariable} works`;
+}
+
+/**
+ * What a chat command prints before it starts reading updates: getUpdates confirms what it
+ * reads, so another program reading the same bot loses those updates.
+ */
+export const PENDING_UPDATES_NOTE =
+  "Note: reading this bot's pending updates marks them as read (Telegram will not hand them out again); do not run this on a bot another program is serving.";
+
+/**
+ * Finds the bot token ({@link pickToken}: `--token`, the variable paired with `chatVariable`,
+ * else GENERAL_TELEGRAM_BOT_TOKEN), checks it and TELEGRAM_API_BASE_URL with the library's own
+ * validators, and calls getMe. Resolves with the bot, or with the problem to print (and
+ * `interrupted` after Ctrl-C).
  */
 export async function connectBot(
   env: Env,
   tokenOption: string | undefined,
   signal: AbortSignal,
   command: string,
+  chatVariable = 'GENERAL_TELEGRAM_BOT_CHAT_ID',
 ): Promise<ConnectedBot | { readonly problem: Problem; readonly interrupted?: boolean }> {
-  const tokenSource = tokenOption !== undefined ? '--token' : 'GENERAL_TELEGRAM_BOT_TOKEN';
-  const token = (tokenOption ?? env.GENERAL_TELEGRAM_BOT_TOKEN ?? '').trim();
+  const { token, tokenSource, fellBackFrom } = pickToken(env, tokenOption, chatVariable);
   if (!token) {
+    const wanted = fellBackFrom ?? tokenSource;
+    const unset = fellBackFrom ? `${fellBackFrom} and ${GENERAL_TOKEN_VARIABLE} are` : `${tokenSource} is`;
     return {
       problem: {
-        message: 'no bot token: GENERAL_TELEGRAM_BOT_TOKEN is not set (environment or env file) and --token was not given',
-        fix: `create a bot with @BotFather (/newbot), then run \`herald ${command} --token <TOKEN> --write\`, or add GENERAL_TELEGRAM_BOT_TOKEN=<TOKEN> to .env`,
+        message: tokenOption !== undefined ? 'no bot token: --token is empty' : `no bot token: ${unset} not set (environment or env file) and --token was not given`,
+        fix: `create a bot with @BotFather (/newbot), then run \`herald ${command} --token <TOKEN> --write${chatVariable !== 'GENERAL_TELEGRAM_BOT_CHAT_ID' ? ` --var ${chatVariable}` : ''}\`, or add ${tokenOption !== undefined ? GENERAL_TOKEN_VARIABLE : wanted}=<TOKEN> to .env`,
       },
     };
   }
@@ -470,7 +533,7 @@ export async function connectBot(
       await api.close();
       return { problem: explainTelegramFailure(me, tokenSource, command) };
     }
-    return { api, bot: me.result, token, tokenSource };
+    return { api, bot: me.result, token, tokenSource, ...(fellBackFrom ? { fellBackFrom } : {}) };
   } catch (err) {
     await api.close();
     if (signal.aborted) return { problem: { message: 'interrupted' }, interrupted: true };

@@ -109,9 +109,9 @@ function describeBody(body: unknown): string | undefined {
  * for a live view; always `close()` it (it also ends hanging requests and long polls).
  */
 export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
-  /** Every accepted (2xx) message, in arrival order. */
+  /** Every accepted (2xx) message, in arrival order (the latest `maxHistory` when that is set). */
   readonly messages: ReceivedMessage[] = [];
-  /** Every message, 429 and error answer, in order. */
+  /** Every message, 429 and error answer, in order (the latest `maxHistory` when that is set). */
   readonly events: ServerEvent[] = [];
   /** HTTP requests received (all of them, faults and 404s included). */
   requests = 0;
@@ -121,6 +121,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly server: Server;
   private readonly clock: () => number;
   private readonly limits: FakeLimits;
+  private readonly maxHistory: number;
   private readonly telegram: FakeTelegram;
   private readonly discord: FakeDiscord;
   private readonly slack: FakeSlack;
@@ -139,6 +140,9 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     // Drop explicit `undefined`s so `{ limits: { discordPerWebhook: undefined } }` keeps the default.
     const given = Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined));
     this.limits = { ...DEFAULT_LIMITS, ...given };
+    const max = options.maxHistory ?? Infinity;
+    if (!(max === Infinity || (Number.isSafeInteger(max) && max > 0))) throw new RangeError(`fake platforms: maxHistory must be a positive integer or Infinity, not ${String(max)}`);
+    this.maxHistory = max;
     this.telegram = new FakeTelegram(this.clock, this.limits);
     this.discord = new FakeDiscord(this.clock, this.limits);
     this.slack = new FakeSlack(this.clock, this.limits);
@@ -189,7 +193,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     return `${this.baseUrl}/services/${path.replace(/^\/?(services\/)?/, '')}`;
   }
 
-  /** Number of 429s answered, optionally for one platform and destination. */
+  /** Number of 429s answered (among the events kept), optionally for one platform and destination. */
   rateLimited(platform?: Platform, destination?: string): number {
     return this.events.filter(
       (e) =>
@@ -307,8 +311,14 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     return pending.fault;
   }
 
+  /** Appends to a history list, dropping the oldest entries past {@link maxHistory}. */
+  private remember<T>(list: T[], item: T): void {
+    list.push(item);
+    if (list.length > this.maxHistory) list.splice(0, list.length - this.maxHistory);
+  }
+
   private emitEvent(event: ServerEvent): void {
-    this.events.push(event);
+    this.remember(this.events, event);
     try {
       this.emit('event', event);
     } catch (err) {
@@ -325,7 +335,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     const { status } = reply;
     if (reply.accepted && status >= 200 && status < 300) {
       const message: ReceivedMessage = { seq: ++this.seq, platform, ...reply.accepted, at };
-      this.messages.push(message);
+      this.remember(this.messages, message);
       this.emitEvent({ kind: 'message', platform, destination: message.destination, status, message, at });
       return;
     }

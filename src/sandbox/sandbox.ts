@@ -16,6 +16,8 @@ export interface SandboxOptions {
   limits?: Partial<FakeLimits>;
   /** SSE heartbeat interval of the inbox (ms). */
   heartbeatMs?: number;
+  /** Messages and events the fake keeps, oldest dropped first (default unlimited; `herald sandbox` sets one). */
+  maxHistory?: number;
 }
 
 /** A running sandbox. */
@@ -38,6 +40,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const fake = await FakePlatformServer.start({
     port: options.port ?? 0,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.maxHistory !== undefined ? { maxHistory: options.maxHistory } : {}),
   });
   const url = fake.url;
   const env = sandboxEnv(url);

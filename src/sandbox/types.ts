@@ -36,6 +36,11 @@ export interface FakePlatformOptions {
   limits?: Partial<FakeLimits>;
   /** Time source in ms for rate limits and timestamps; tests pass a fake to skip sleeping. */
   clock?: () => number;
+  /**
+   * How many entries `messages` and `events` each keep; past it the oldest are dropped. Default
+   * unlimited (tests and the benchmark read everything); a long-running sandbox sets a bound.
+   */
+  maxHistory?: number;
 }
 
 /** The platforms the fake serves. */

@@ -2,7 +2,6 @@
  * `herald sandbox` as a command (in-process, with a test context and an AbortController), and
  * `HERALD_SANDBOX=1 npm start` against a running sandbox.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -10,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.js';
 import { sandboxCommand } from '../../src/cli/commands/sandbox.js';
 import { runCli } from '../../src/cli/run.js';
@@ -20,6 +19,7 @@ import type { InboxEvent } from '../../src/sandbox/inbox/server.js';
 import { SANDBOX_IDS, SANDBOX_VARIABLES } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 import { DEMO_FAILURE_MESSAGE } from '../../strategies-example/ema-cross.js';
+import { useChildProcesses } from '../fixtures/children.js';
 
 class Capture extends Writable {
   text = '';
@@ -30,8 +30,15 @@ class Capture extends Writable {
   }
 }
 
+/** Every command context's controller: aborted after each test, so a failed one leaves no sandbox running. */
+const controllers: AbortController[] = [];
+afterEach(() => {
+  for (const c of controllers.splice(0)) c.abort();
+});
+
 function context(argv: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' }) {
   const controller = new AbortController();
+  controllers.push(controller);
   const stdout = new Capture();
   const stderr = new Capture();
   const ctx: CommandContext = { argv, stdout, stderr, stdin: process.stdin, env, cwd: process.cwd(), signal: controller.signal };
@@ -135,7 +142,7 @@ describe('herald sandbox', () => {
       expect(await sandboxCommand.run(ctx)).toBe(1);
       expect(stderr.text).toContain(`port ${port} on 127.0.0.1 is already in use`);
     } finally {
-      blocker.close();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
     for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--open=maybe'], ['--bogus'], ['extra']]) {
       const { ctx, stderr } = context([]);
@@ -145,10 +152,11 @@ describe('herald sandbox', () => {
     }
   });
 
-  it('stops at once when already aborted', async () => {
-    const { ctx, controller } = context(['--port', '0', '--open=false', '--json']);
+  it('stops at once when already aborted, printing no variables for a server that never ran', async () => {
+    const { ctx, controller, stdout } = context(['--port', '0', '--open=false', '--json']);
     controller.abort();
     expect(await sandboxCommand.run(ctx)).toBe(0);
+    expect(stdout.text).toBe('');
   });
 });
 
@@ -157,20 +165,12 @@ describe('npm start with HERALD_SANDBOX=1', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'herald-sandbox-example-'));
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const run = useChildProcesses();
 
-  function runExample(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', tsx, join(root, 'strategies-example', 'run.ts')], {
+  function runExample(env: Record<string, string>) {
+    return run(process.execPath, ['--import', tsx, join(root, 'strategies-example', 'run.ts')], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
   }
 
@@ -182,8 +182,33 @@ describe('npm start with HERALD_SANDBOX=1', () => {
       expect(r.code, report).toBe(0);
       expect(r.stdout, report).toContain(`[example] HERALD_SANDBOX: sending to the sandbox at ${sandbox.url}`);
       const fake = sandbox.fake;
-      for (const platform of ['telegram', 'discord', 'slack'] as const) expect(fake.messagesFor(platform).length, platform).toBeGreaterThan(0);
-      expect(fake.messagesFor('discord', '1000000000000000003').length, report).toBe(1); // EXAMPLE_ALERTS_WEBHOOK
+      // The replay is synchronous, so every notification is queued before the first request and
+      // the batching follows from the texts alone: requests (lines) per destination.
+      const perDestination = (count: (text: string) => number): Record<string, number> => {
+        const out: Record<string, number> = {};
+        for (const m of fake.messages) out[`${m.platform} ${m.destination}`] = (out[`${m.platform} ${m.destination}`] ?? 0) + count(m.text);
+        return out;
+      };
+      expect(perDestination(() => 1), report).toEqual({
+        [`telegram ${SANDBOX_IDS.generalChatId}`]: 3,
+        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 4, // 2000 characters a message, against 4096 and 3900
+        'slack T0SANDBOX/B0GENERAL': 3,
+        [`telegram ${SANDBOX_IDS.errorChatId}`]: 1,
+        [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 1,
+        'slack T0SANDBOX/B0ERRORS': 1,
+        [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 1, // EXAMPLE_ALERTS_WEBHOOK
+      });
+      // The same notifications everywhere: 50 lines to each GENERAL destination, the 5-line strategy error to each ERROR one.
+      expect(perDestination((t) => t.split('\n').length), report).toEqual({
+        [`telegram ${SANDBOX_IDS.generalChatId}`]: 50,
+        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 50,
+        'slack T0SANDBOX/B0GENERAL': 50,
+        [`telegram ${SANDBOX_IDS.errorChatId}`]: 5,
+        [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 5,
+        'slack T0SANDBOX/B0ERRORS': 5,
+        [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 1,
+      });
+      expect(fake.events.filter((e) => e.kind !== 'message'), report).toEqual([]); // no 429, no error
       expect(fake.messages.map((m) => m.text).join('\n')).toMatch(/FILLED/);
       const errors = [...fake.messagesFor('telegram', SANDBOX_IDS.errorChatId), ...fake.messagesFor('discord', SANDBOX_IDS.errorDiscord.id)];
       expect(errors.map((m) => m.text).join('\n'), report).toContain(DEMO_FAILURE_MESSAGE);

@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parsePosition, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi, plural } from '../output.js';
-import { loadCliEnv } from '../load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { chatFailure, finishChat } from '../chat-result.js';
-import { chatOfUpdate, connectBot, describeChat, pollUpdates, type SeenChat } from '../telegram-api.js';
+import { chatOfUpdate, connectBot, describeChat, fallbackNote, PENDING_UPDATES_NOTE, pollUpdates, type SeenChat } from '../telegram-api.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('chat-id');
@@ -25,11 +25,16 @@ type, and title or @username. Send the bot any message, or add it to a group (in
 privacy mode on, adding it or sending /start is enough). It stops a moment after the first chat
 shows up, or at --timeout.
 
-Run it while your bot is stopped: it reads (and so confirms) pending updates like any
-getUpdates client, and Telegram allows one reader at a time.
+Reading this bot's pending updates marks them as read: Telegram does not hand them out
+again, so a program serving this bot would never see them. Do not run it on a bot another
+program is serving: stop that program first (Telegram also allows one reader at a time).
+It says so once before it starts listening (on stderr with --json).
 
 Options:
-  --token T         the bot token (default: GENERAL_TELEGRAM_BOT_TOKEN)
+  --token T         the bot token (default: the token variable paired with --var,
+                    X_CHAT_ID → X_TOKEN, e.g. ERROR_TELEGRAM_BOT_TOKEN for
+                    --var ERROR_TELEGRAM_BOT_CHAT_ID; GENERAL_TELEGRAM_BOT_TOKEN when that
+                    is unset or --var has another shape)
   --timeout S       how long to wait for a chat (default 60)
   --grace S         after the first chat, keep listening this long for more (default 2)
   --delete-webhook  if the bot has a webhook (409 Conflict), delete it and go on
@@ -102,18 +107,26 @@ async function run(ctx: CommandContext): Promise<number> {
   const pick = parsePosition(values.pick, 'pick');
   const ui = createUi(ctx, values);
   ui.addSecret(values.token?.trim());
-  const loaded = loadCliEnv(ctx, values['env-file'], ui);
   const doc: Doc = { ok: false, bot: null, chats: [], chosen: null, written: null, webhookDeleted: null };
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, values['env-file'], ui);
+  } catch (err) {
+    if (err instanceof EnvFileError) return fail(ui, doc, err.problem, false);
+    throw err;
+  }
 
   ui.spin('asking Telegram who the bot is…');
-  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'chat-id');
+  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'chat-id', variable);
   ui.stopSpinner();
   if ('problem' in connected) return fail(ui, doc, connected.problem, connected.interrupted === true);
   const { api, bot, tokenSource } = connected;
+  if (connected.fellBackFrom) ui.warn(`herald chat-id: ${fallbackNote(connected.fellBackFrom, variable)}`);
   const username = bot.username ?? bot.first_name ?? bot.id;
   doc.bot = { id: bot.id, username: bot.username };
 
   try {
+    ui.info(PENDING_UPDATES_NOTE);
     ui.say(`Bot @${username}. Listening for up to ${Math.round(timeoutMs / 100) / 10} s: send any message to @${username} (https://t.me/${username}), or add it to a group. Ctrl-C stops.`);
     ui.spin(`waiting for a chat to write to @${username}…`);
     const chats = new Map<string, SeenChat>();

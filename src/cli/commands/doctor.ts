@@ -9,7 +9,7 @@ import type { Command, CommandContext } from '../command.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage } from '../args.js';
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
-import { loadCliEnv, type CliEnv } from '../load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { describeChat, explainTelegramFailure, explainUnreachable, TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramChat, type TelegramResult } from '../telegram-api.js';
 import type { ChannelSpec, Env } from '../../channels/driver.js';
 import { createHttpClient, type HttpClient } from '../../channels/http.js';
@@ -48,7 +48,10 @@ JSON (--json):
                         "variables": string[], "status": "ok" | "problem", "checked": boolean,
                         "summary": string, "fix"?: string, "bot"?: string,
                         "chat"?: { "id", "type", "title"?, "username"? },
-                        "suggestedChatId"?: string, "webhook"?: { "name", "channelId" } } ] }
+                        "suggestedChatId"?: string, "webhook"?: { "name", "channelId" } } ],
+    "error"?: { "message": string, "fix"?: string },
+    "interrupted"?: true }
+  (after Ctrl-C: the same shape with "ok": false, "destinations": [] and "interrupted": true)
 
 Examples:
   herald doctor
@@ -89,7 +92,16 @@ async function run(ctx: CommandContext): Promise<number> {
   maxPositionals(positionals, 0, 'herald doctor takes no arguments');
   const timeoutMs = parseSeconds(values.timeout, 'timeout', 10) * 1000;
   const ui = createUi(ctx, values);
-  const loaded = loadCliEnv(ctx, values['env-file'], ui);
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, values['env-file'], ui);
+  } catch (err) {
+    if (!(err instanceof EnvFileError)) throw err;
+    const { message, fix } = err.problem;
+    ui.emitJson({ ok: false, envFile: { path: err.shownFile, found: false }, problems: [], destinations: [], error: { message, ...(fix ? { fix } : {}) } });
+    ui.problem('herald doctor: ', err.problem);
+    return EXIT_PROBLEM;
+  }
   const { env } = loaded;
   const config = readConfig(env);
 
@@ -121,7 +133,7 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (err) {
     if (err instanceof Interrupted || ctx.signal.aborted) {
       ui.stopSpinner();
-      ui.emitJson({ ok: false, interrupted: true });
+      ui.emitJson({ ok: false, envFile: { path: loaded.shownFile, found: loaded.found }, problems: config.problems, destinations: [], error: { message: 'interrupted before every destination was checked' }, interrupted: true });
       ui.warn('herald doctor: interrupted');
       return EXIT_INTERRUPTED;
     }

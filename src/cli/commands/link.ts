@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi } from '../output.js';
-import { loadCliEnv } from '../load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { chatFailure, finishChat } from '../chat-result.js';
-import { chatOfUpdate, connectBot, describeChat, explainTelegramFailure, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../telegram-api.js';
+import { chatOfUpdate, connectBot, describeChat, fallbackNote, PENDING_UPDATES_NOTE, explainTelegramFailure, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../telegram-api.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('link');
@@ -27,11 +27,16 @@ Telegram sends "/start <token>" to the bot, which proves which chat is yours. Th
 "${SUBSCRIBED_TEXT}" there, and the chat id is printed (and stored with --write).
 For a group, open the ?startgroup= link instead and pick the group.
 
-Run it while your bot is stopped: it reads (and so confirms) pending updates like any
-getUpdates client.
+Reading this bot's pending updates marks them as read: Telegram does not hand them out
+again, so a program serving this bot would never see them. Do not run it on a bot another
+program is serving: stop that program first (Telegram also allows one reader at a time).
+It says so once before it starts listening (on stderr with --json).
 
 Options:
-  --token T         the bot token (default: GENERAL_TELEGRAM_BOT_TOKEN)
+  --token T         the bot token (default: the token variable paired with --var,
+                    X_CHAT_ID → X_TOKEN, e.g. ERROR_TELEGRAM_BOT_TOKEN for
+                    --var ERROR_TELEGRAM_BOT_CHAT_ID; GENERAL_TELEGRAM_BOT_TOKEN when that
+                    is unset or --var has another shape)
   --timeout S       how long to wait for the Start (default 300)
   --write           store the chat id in the env file; with --token, the token is stored
                     too if its variable is not set yet
@@ -103,14 +108,21 @@ async function run(ctx: CommandContext): Promise<number> {
   const variable = parseVariableName(values.var, DEFAULT_VARIABLE);
   const ui = createUi(ctx, values);
   ui.addSecret(values.token?.trim());
-  const loaded = loadCliEnv(ctx, values['env-file'], ui);
   const doc: Doc = { ok: false, bot: null, link: null, groupLink: null, chat: null, replied: false, written: null };
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, values['env-file'], ui);
+  } catch (err) {
+    if (err instanceof EnvFileError) return fail(ui, doc, err.problem, false);
+    throw err;
+  }
 
   ui.spin('asking Telegram who the bot is…');
-  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'link');
+  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'link', variable);
   ui.stopSpinner();
   if ('problem' in connected) return fail(ui, doc, connected.problem, connected.interrupted === true);
   const { api, bot, tokenSource } = connected;
+  if (connected.fellBackFrom) ui.warn(`herald link: ${fallbackNote(connected.fellBackFrom, variable)}`);
   try {
     if (!bot.username) return fail(ui, doc, { message: 'the bot has no @username, so it has no t.me link', fix: 'give it one with @BotFather (/mybots → Edit Bot), or use `herald chat-id`' }, false);
     doc.bot = { id: bot.id, username: bot.username };
@@ -118,6 +130,7 @@ async function run(ctx: CommandContext): Promise<number> {
     const startToken = randomBytes(12).toString('base64url');
     doc.link = `https://t.me/${bot.username}?start=${startToken}`;
     doc.groupLink = `https://t.me/${bot.username}?startgroup=${startToken}`;
+    ui.info(PENDING_UPDATES_NOTE);
     ui.info(`Open this link in Telegram and press Start:`);
     ui.info(`  ${doc.link}`);
     ui.info(`For a group: ${doc.groupLink}`);

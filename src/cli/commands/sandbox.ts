@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, type CommandContext, EXIT_OK, EXIT_PROBLEM, UsageError } from '../command.js';
 import { redact } from '../../core/redact.js';
+import { colorEnabled, makeColors, stripControl } from '../output.js';
 import { runDemo } from '../../sandbox/demo.js';
 import { renderers, type RNode } from '../../sandbox/inbox/render.js';
 import { SANDBOX_DEFAULT_PORT, SANDBOX_IDS, SANDBOX_VARIABLES, sandboxEnvLines, sandboxLabels } from '../../sandbox/sandbox-env.js';
@@ -51,6 +52,12 @@ Examples:
   herald sandbox --port 0 --open=false --json`;
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
+
+/**
+ * Messages and events the sandbox keeps (oldest dropped first), so one left running for days
+ * under a chatty bot does not grow without bound; the inbox replays fewer than this anyway.
+ */
+export const SANDBOX_MAX_HISTORY = 5000;
 
 /** `--open`, `--open=true|false`, `--no-open`; everything else goes to parseArgs. */
 function takeOpen(argv: readonly string[]): { open: boolean | undefined; rest: string[] } {
@@ -120,17 +127,33 @@ function plain(nodes: readonly RNode[]): string {
   return nodes.map((n) => (typeof n === 'string' ? n : plain(n.c))).join('');
 }
 
+/**
+ * Text a client sent (message, chat id, error detail) made safe for one terminal line: control
+ * characters removed (no escape sequence reaches the terminal), whitespace runs made one space.
+ */
+function oneLine(text: string): string {
+  return stripControl(text).replace(/\s+/g, ' ').trim();
+}
+
 /** One terminal line for an event: time, platform, destination, first line of the text. */
-function eventLine(e: ServerEvent, labels: ReturnType<typeof sandboxLabels>, dim: (s: string) => string, warn: (s: string) => string): string {
+export function eventLine(e: ServerEvent, labels: ReturnType<typeof sandboxLabels>, dim: (s: string) => string, warn: (s: string) => string): string {
   const d = new Date(e.at);
   const time = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  const where = labels[e.platform][e.destination] ?? e.destination;
+  const where = oneLine(labels[e.platform][e.destination] ?? e.destination);
   if (e.kind !== 'message' || !e.message) {
     const what = e.kind === 'rate-limited' ? `429 rate limited` : `error ${e.status || '(no answer)'}`;
-    return `${dim(time)}  ${e.platform.padEnd(8)} ${warn(what)} → ${where}${e.detail ? `: ${e.detail}` : ''}`;
+    const detail = e.detail ? oneLine(e.detail) : '';
+    return `${dim(time)}  ${e.platform.padEnd(8)} ${warn(what)} → ${where}${detail ? `: ${detail}` : ''}`;
   }
   const m = e.message;
-  const text = plain(renderers.render(m.platform, m.text, m.parseMode)).replace(/\s+/g, ' ').trim();
+  let rendered: string;
+  try {
+    rendered = plain(renderers.render(m.platform, m.text, m.parseMode));
+  } catch {
+    // Whatever a client sent, the sandbox keeps running: the line shows the text as sent.
+    rendered = m.text;
+  }
+  const text = oneLine(rendered);
   const short = text.length > 90 ? `${text.slice(0, 89)}…` : text;
   return `${dim(time)}  ${m.platform.padEnd(8)} ${dim(`→ ${where}`)}${m.silent ? dim(' (silent)') : ''}  ${short}`;
 }
@@ -164,18 +187,19 @@ async function run(ctx: CommandContext): Promise<number> {
   const port = parsePort(values.port);
   const json = values.json === true;
   const stdout = ctx.stdout as Stream;
-  const color = !json && stdout.isTTY === true && !truthyEnv(ctx.env.NO_COLOR) && ctx.env.TERM !== 'dumb';
-  const paint = (code: number, close: number) => (s: string): string => (color ? `\u001b[${code}m${s}\u001b[${close}m` : s);
-  const bold = paint(1, 22);
-  const dim = paint(2, 22);
-  const yellow = paint(33, 39);
-  const green = paint(32, 39);
+  // Colour as every other command decides it (output.ts), for the stream each line goes to;
+  // none in --json mode, where stdout is a document and notes go to stderr.
+  const outColor = makeColors(!json && colorEnabled(ctx.env, ctx.stdout));
+  const noteColor = json ? makeColors(false) : outColor;
+  const { bold, dim } = outColor;
   const ci = truthyEnv(ctx.env.CI);
   const open = !ci && (openFlag ?? (stdout.isTTY === true && findOpener(ctx.env) !== undefined));
 
+  // Ctrl-C before we started: do not print variables for a server that will not exist.
+  if (ctx.signal.aborted) return EXIT_OK;
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox({ port });
+    sandbox = await startSandbox({ port, maxHistory: SANDBOX_MAX_HISTORY });
   } catch (err) {
     ctx.stderr.write(`herald sandbox: ${listenProblem(err, port)}\n`);
     return EXIT_PROBLEM;
@@ -199,7 +223,7 @@ async function run(ctx: CommandContext): Promise<number> {
       out();
       out(dim(`Then \`herald doctor\` or \`herald test all\`, or run your bot. ${SANDBOX_VARIABLES.length} variables; GENERAL chat ${SANDBOX_IDS.generalChatId}, ERROR chat ${SANDBOX_IDS.errorChatId}.`));
       out(dim('Ctrl-C to stop. Messages as they arrive:'));
-      sandbox.fake.on('event', (e) => out(eventLine(e, labels, dim, yellow)));
+      sandbox.fake.on('event', (e) => out(eventLine(e, labels, outColor.dim, outColor.yellow)));
     }
     if (open) openBrowser(sandbox.inboxUrl, ctx.env, ctx.stderr);
 
@@ -210,11 +234,11 @@ async function run(ctx: CommandContext): Promise<number> {
         { platform: 'slack', destination: SANDBOX_IDS.generalSlack.split('/').slice(0, 2).join('/') },
         { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } },
       );
-      note(dim('Demo: sending one sample of every notification through Herald, one at a time (about 10 s; one Slack 429 is injected on purpose: Herald waits and resends)…'));
+      note(noteColor.dim('Demo: sending one sample of every notification through Herald, one at a time (about 10 s; one Slack 429 is injected on purpose: Herald waits and resends)…'));
       demo = runDemo(sandbox.env, { signal: ctx.signal, report: (line) => void ctx.stderr.write(line) })
         .then((r) => {
           if (ctx.signal.aborted) return;
-          const verdict = r.complete && r.failed === 0 ? green('done') : yellow('incomplete');
+          const verdict = r.complete && r.failed === 0 ? noteColor.green('done') : noteColor.yellow('incomplete');
           note(`Demo ${verdict}: ${r.notifications} notifications, ${r.delivered} deliveries${r.failed ? `, ${r.failed} failed` : ''}. See them in ${sandbox.inboxUrl}`);
         })
         .catch((err: unknown) => note(`herald sandbox: the demo failed: ${redact((err as Error)?.message ?? String(err))}`));

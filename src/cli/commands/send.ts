@@ -8,7 +8,7 @@ import type { Command, CommandContext } from '../command.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, parseSeconds, parseUsage } from '../args.js';
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
-import { loadCliEnv } from '../load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
 import { WEBHOOKS } from '../../channels/registry.js';
 import { readConfig } from '../../config/config.js';
@@ -37,11 +37,13 @@ Exit codes: 0 delivered everywhere, 1 a failure or a configuration problem, 2 ba
 
 JSON (--json):
   { "ok": boolean, "dryRun": boolean, "level": "info" | "error", "silent": boolean,
-    "to": string | null, "characters": number,
+    "to": string | null, "characters"?: number (absent when nothing could be sent),
     "results": [ { "destination": string, "ok": boolean, "latencyMs"?: number, "parts"?: number,
                    "error"?: string, "fix"?: string } ],
-    "error"?: { "message", "fix" }, "problems"?: [ { "variable", "message", "fix" } ] }
-  (with --dry-run, results have only "destination", and "text" holds the message)
+    "error"?: { "message", "fix"? }, "problems"?: [ { "variable", "message", "fix" } ],
+    "interrupted"?: true }
+  (with --dry-run, results have only "destination", and "text" holds the message; Ctrl-C,
+  even while the message is still being read from stdin, gives "interrupted": true)
 
 Examples:
   herald send "backup finished"
@@ -80,6 +82,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const silent = values.silent === true;
   const to = values.to?.trim();
   const dryRun = values['dry-run'] === true;
+  const base = { dryRun, level, silent, to: to ?? null };
 
   let message: string;
   if (positionals.length) {
@@ -88,6 +91,7 @@ async function run(ctx: CommandContext): Promise<number> {
     if (ctx.stdin.isTTY) throw new UsageError('no message: give it as an argument (herald send "text") or pipe it in (some-job | herald send)');
     const read = await readStdin(ctx.stdin, ctx.signal);
     if (read === undefined) {
+      ui.emitJson({ ok: false, ...base, results: [], error: { message: 'interrupted while reading the message from stdin; nothing was sent' }, interrupted: true });
       ui.warn('herald send: interrupted; nothing sent');
       return EXIT_INTERRUPTED;
     }
@@ -96,9 +100,18 @@ async function run(ctx: CommandContext): Promise<number> {
     if (message.trim() === '') throw new UsageError('stdin was empty: nothing to send');
   }
 
-  const { env } = loadCliEnv(ctx, values['env-file'], ui);
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, values['env-file'], ui);
+  } catch (err) {
+    if (!(err instanceof EnvFileError)) throw err;
+    const { message: why, fix } = err.problem;
+    ui.emitJson({ ok: false, ...base, results: [], error: { message: why, ...(fix ? { fix } : {}) } });
+    ui.problem('herald send: ', { message: `${why}; nothing was sent`, ...(fix ? { fix } : {}) });
+    return EXIT_PROBLEM;
+  }
+  const { env } = loaded;
   const config = readConfig(env);
-  const base = { dryRun, level, silent, to: to ?? null };
   if (config.problems.length) {
     ui.emitJson({ ok: false, ...base, results: [], problems: config.problems });
     ui.warn(`herald send: the configuration has ${plural(config.problems.length, 'problem')}; nothing was sent:`);

@@ -8,7 +8,7 @@ import type { Command, CommandContext } from '../command.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage } from '../args.js';
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
-import { loadCliEnv } from '../load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
 import type { ChannelSpec, Env } from '../../channels/driver.js';
 import { WEBHOOKS } from '../../channels/registry.js';
@@ -79,7 +79,17 @@ async function run(ctx: CommandContext): Promise<number> {
   const which = positionals[0] ?? 'all';
   const timeoutMs = parseSeconds(values.timeout, 'timeout', 30) * 1000;
   const ui = createUi(ctx, values);
-  const { env } = loadCliEnv(ctx, values['env-file'], ui);
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, values['env-file'], ui);
+  } catch (err) {
+    if (!(err instanceof EnvFileError)) throw err;
+    const { message, fix } = err.problem;
+    ui.emitJson({ ok: false, target: which.includes('://') ? redact(which) : which, results: [], error: { message, ...(fix ? { fix } : {}) } });
+    ui.problem('herald test: ', { message: `${message}; nothing was sent`, ...(fix ? { fix } : {}) });
+    return EXIT_PROBLEM;
+  }
+  const { env } = loaded;
 
   let jobs: Job[];
   if (which === 'general' || which === 'error' || which === 'all') {

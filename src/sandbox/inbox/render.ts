@@ -79,7 +79,11 @@ var HeraldRender = (function () {
     var last = 0, m;
     URL_RE.lastIndex = 0;
     while ((m = URL_RE.exec(text))) {
-      var url = m[0].replace(/[.,:;!?'")\]}>*_~]+$/, '');
+      // Trailing punctuation is not part of the link. A loop, not /[...]+$/: that regex retries
+      // from every character of a long run of punctuation (quadratic).
+      var cut = m[0].length;
+      while (cut > 0 && /[.,:;!?'")\]}>*_~]/.test(m[0][cut - 1])) cut--;
+      var url = m[0].slice(0, cut);
       if (!url || !safeHref(url)) continue;
       pushText(out, text.slice(last, m.index));
       out.push(el('a', [url], { href: safeHref(url) }));
@@ -132,7 +136,8 @@ var HeraldRender = (function () {
     }
     return out;
   }
-  var TAG_RE = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*\/?>/;
+  // An unquoted attribute value stops at "<": otherwise every "<" of "<b a=<b a=..." would scan to the end (quadratic).
+  var TAG_RE = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*)\s*\/?>/;
   var ATTR_RE = /([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
   function parseAttrs(src) {
     var attrs = Object.create(null), m;
@@ -143,9 +148,13 @@ var HeraldRender = (function () {
     }
     return attrs;
   }
+  // Tags nested deeper than this add no further level: the tree (and the page's DOM, and every
+  // recursive walk over it) would otherwise be as deep as a message of "<b><b><b>..." is long.
+  var MAX_HTML_DEPTH = 32;
   function telegramHtml(s) {
     var root = el('root', []);
     var stack = [{ node: root, name: '' }];
+    var open = Object.create(null); // how many tags of each name the stack holds
     var text = '';
     function top() { return stack[stack.length - 1].node; }
     function flush() { pushText(top().c, text); text = ''; }
@@ -162,15 +171,24 @@ var HeraldRender = (function () {
       var kind = m && Object.prototype.hasOwnProperty.call(TG_TAGS, name) ? TG_TAGS[name] : null;
       if (!kind) { text += c; i++; continue; } // not a supported tag: its characters are text
       if (m[1] === '/') {
+        // A closing tag nothing opened is text; checked first so it costs nothing on a deep stack.
+        if (!open[name]) { text += m[0]; i += m[0].length; continue; }
         var k = stack.length - 1;
         while (k > 0 && stack[k].name !== name) k--;
-        if (k === 0) { text += m[0]; i += m[0].length; continue; }
         flush();
+        for (var d = k; d < stack.length; d++) open[stack[d].name]--;
         stack.length = k;
         i += m[0].length;
         continue;
       }
       flush();
+      open[name] = (open[name] || 0) + 1;
+      if (stack.length > MAX_HTML_DEPTH) {
+        // Too deep: its content goes where it is, flat, and its closing tag still matches it.
+        stack.push({ node: top(), name: name });
+        i += m[0].length;
+        continue;
+      }
       var attrs = parseAttrs(m[3]);
       var node;
       if (kind === 'a') node = linkNode(attrs.href, []);
@@ -204,19 +222,40 @@ var HeraldRender = (function () {
     if (rule.flank === 'word' && isWord(s[j + rule.close.length])) return false;
     return true;
   }
-  function findClose(s, from, rule, flavor) {
-    for (var j = from; j < s.length;) {
-      if (!rule.raw && flavor.escape && s[j] === '\\' && flavor.escape.test(s[j + 1] || '')) { j += 2; continue; }
-      if (rule.line && s[j] === '\n') return -1;
-      if (startsWith(s, rule.close, j)) {
-        // "*a **b** c*": a single marker does not close on a doubled one.
-        if (rule.close.length === 1 && s[j + 1] === rule.close && flavor.doubled.indexOf(rule.close) >= 0) { j += 2; continue; }
-        if (closeOk(s, from, j, rule)) return j;
+  // Finds where a rule closes in s: for content starting at "from", the first closer the scan
+  // accepts (an escape and a doubled marker are stepped over as pairs), or -1. Past its first
+  // position the scan does not depend on "from", so each position it visits remembers the
+  // answer, and a later scan stops there: markers that never close cost one pass over the text
+  // per rule instead of one pass per marker ("*a *a *a ..." on a long line was quadratic).
+  function closeFinder(s, rule, flavor) {
+    var memo = new Int32Array(s.length + 1); // 0: not known yet; else the answer + 2
+    return function (from) {
+      var path = [];
+      var found = -1;
+      for (var j = from; j < s.length;) {
+        if (j !== from) {
+          if (memo[j] !== 0) { found = memo[j] - 2; break; }
+          path.push(j);
+        }
+        if (!rule.raw && flavor.escape && s[j] === '\\' && flavor.escape.test(s[j + 1] || '')) { j += 2; continue; }
+        if (rule.line && s[j] === '\n') break;
+        if (startsWith(s, rule.close, j)) {
+          // "*a **b** c*": a single marker does not close on a doubled one.
+          if (rule.close.length === 1 && s[j + 1] === rule.close && flavor.doubled.indexOf(rule.close) >= 0) { j += 2; continue; }
+          if (closeOk(s, from, j, rule)) { found = j; break; }
+        }
+        j++;
       }
-      j++;
-    }
+      for (var k = 0; k < path.length; k++) memo[path[k]] = found + 2;
+      return found;
+    };
+  }
+  // The first "]" or newline at or after p, or -1.
+  function linkStopFrom(s, p) {
+    for (var j = p; j < s.length; j++) if (s[j] === ']' || s[j] === '\n') return j;
     return -1;
   }
+  var LINK_TAIL_RE = /^\(\s*<?([^()\s<>]+)>?\s*\)/;
   function preNode(inner, flavor) {
     var lang = '';
     var nl = inner.indexOf('\n');
@@ -230,6 +269,13 @@ var HeraldRender = (function () {
   function inline(s, flavor) {
     var out = [];
     var text = '';
+    var finders = [];
+    // "[text](url)": the text runs to the first "]" or newline (which must be a "]"), and
+    // whether "(url)" follows depends on that "]" alone; both are worked out once, not once per
+    // "[" (a long run of "[" was quadratic). i only grows, so the stop found stays valid until
+    // i passes it.
+    var linkStop = -2;
+    var tails = {};
     function flush() { pushText(out, flavor.decode ? flavor.decode(text) : text); text = ''; }
     outer: for (var i = 0; i < s.length;) {
       var c = s[i];
@@ -243,14 +289,23 @@ var HeraldRender = (function () {
         if (node) { flush(); out.push(node); i += am[0].length; continue; }
       }
       if (c === '[' && flavor.links) {
-        var lm = /^\[([^\]\n]+)\]\(\s*<?([^()\s<>]+)>?\s*\)/.exec(s.slice(i));
-        if (lm) { flush(); out.push(linkNode(lm[2], inline(lm[1], flavor))); i += lm[0].length; continue; }
+        if (linkStop !== -1 && linkStop <= i) linkStop = linkStopFrom(s, i + 1);
+        if (linkStop > i + 1 && s[linkStop] === ']') {
+          if (!Object.prototype.hasOwnProperty.call(tails, linkStop)) tails[linkStop] = LINK_TAIL_RE.exec(s.slice(linkStop + 1));
+          var tail = tails[linkStop];
+          if (tail) {
+            flush();
+            out.push(linkNode(tail[1], inline(s.slice(i + 1, linkStop), flavor)));
+            i = linkStop + 1 + tail[0].length;
+            continue;
+          }
+        }
       }
       for (var r = 0; r < flavor.rules.length; r++) {
         var rule = flavor.rules[r];
         if (!startsWith(s, rule.open, i) || !openOk(s, i, rule)) continue;
         var start = i + rule.open.length;
-        var end = findClose(s, start, rule, flavor);
+        var end = (finders[r] || (finders[r] = closeFinder(s, rule, flavor)))(start);
         if (end < 0) continue;
         var inner = s.slice(start, end);
         flush();
