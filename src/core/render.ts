@@ -64,13 +64,21 @@ function describeUnserialisable(value: object, err: unknown): string {
   const fields: string[] = [];
   for (const key of Object.keys(value)) {
     try {
-      const v = (value as Record<string, unknown>)[key];
-      fields.push(`${key}: ${typeof v === 'object' && v !== null ? Object.prototype.toString.call(v) : String(v)}`);
+      fields.push(`${key}: ${shortForm((value as Record<string, unknown>)[key])}`);
     } catch {
       fields.push(`${key}: (unreadable)`);
     }
   }
   return `{ ${fields.join(', ')} } (not serialisable: ${(err as Error)?.message ?? String(err)})`;
+}
+
+/** One field of an unserialisable object, without recursing into what broke JSON. */
+function shortForm(v: unknown): string {
+  if (typeof v === 'function') return `[Function ${v.name || 'anonymous'}]`;
+  if (Array.isArray(v)) return `[Array(${v.length})]`;
+  if (v instanceof Error) return `${v.name}: ${v.message}`;
+  if (typeof v === 'object' && v !== null) return '{…}';
+  return String(v);
 }
 
 /** Stack paths relative to the working directory: shorter on a phone, and no home directory in a chat. */
