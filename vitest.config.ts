@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every test file runs with connections to anything but loopback refused (and reported).
+    setupFiles: ['test/setup/no-internet.ts'],
     // 2-core machines: a few workers, generous hook timeouts for spawned processes.
     pool: 'forks',
     testTimeout: 20_000,

@@ -6,9 +6,11 @@ import type { Env } from '../../src/channels/driver.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { isProblem } from '../../src/config/webhook-url.js';
 import type { RateLimits } from '../../src/delivery/rate-limits.js';
-import { DISCORD_URL, mswServer, sent, testNotifier, useMsw } from '../fixtures/platforms.js';
+import { DISCORD_URL, mswServer, sent, useTestNotifiers, useMsw } from '../fixtures/platforms.js';
 
 useMsw();
+/** testNotifier, closed after each test (also when an assertion fails first). */
+const make = useTestNotifiers();
 
 const WEBHOOK_ID = '111222333444555666';
 const WEBHOOK_TOKEN = DISCORD_URL.split('/').pop()!;
@@ -37,7 +39,7 @@ function answer(status: number, body: unknown, headers: Record<string, string> =
 
 describe('Discord request', () => {
   it('sends content with allowed_mentions { parse: [] }, and no flags when not silent', async () => {
-    const { notifier } = testNotifier(dcEnv());
+    const { notifier } = make(dcEnv());
     notifier.log('filled 1 BTC');
     await notifier.close();
     const [req] = sent('discord', WEBHOOK_ID);
@@ -46,7 +48,7 @@ describe('Discord request', () => {
   });
 
   it('a message with @everyone, @here and a role mention goes out verbatim with mentions disabled', async () => {
-    const { notifier } = testNotifier(dcEnv());
+    const { notifier } = make(dcEnv());
     const text = '@everyone @here <@&123> <@456> price > 5 & *bold* _it_';
     notifier.log(text);
     await notifier.close();
@@ -56,7 +58,7 @@ describe('Discord request', () => {
   });
 
   it('sets flags 4096 (SUPPRESS_NOTIFICATIONS) only when silent', async () => {
-    const { notifier } = testNotifier(dcEnv());
+    const { notifier } = make(dcEnv());
     notifier.notify('shh', { silent: true });
     await notifier.flush();
     notifier.notify('loud');
@@ -68,7 +70,7 @@ describe('Discord request', () => {
 
   it('splits 10,000 characters into ordered parts of at most 2000', async () => {
     const original = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(4, '0')} ${'d'.repeat(94)}`).join('\n');
-    const { notifier } = testNotifier(dcEnv(), { limits: noLimits });
+    const { notifier } = make(dcEnv(), { limits: noLimits });
     notifier.log(original);
     await notifier.close();
     const parts = sent('discord', WEBHOOK_ID).map((c) => c.body.content as string);
@@ -80,7 +82,7 @@ describe('Discord request', () => {
 
   it('keeps the query string (?thread_id=) on the request', async () => {
     const url = `${DISCORD_URL}?thread_id=987654321`;
-    const { notifier } = testNotifier(dcEnv(url));
+    const { notifier } = make(dcEnv(url));
     notifier.log('in a thread');
     await notifier.close();
     const [req] = sent('discord', WEBHOOK_ID);

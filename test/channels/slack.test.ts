@@ -5,9 +5,11 @@ import type { Env } from '../../src/channels/driver.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { escapeSlack, slackDriver, slackLength } from '../../src/channels/slack.js';
 import type { RateLimits } from '../../src/delivery/rate-limits.js';
-import { mswServer, sent, SLACK_URL, testNotifier, useMsw } from '../fixtures/platforms.js';
+import { mswServer, sent, SLACK_URL, useTestNotifiers, useMsw } from '../fixtures/platforms.js';
 
 useMsw();
+/** testNotifier, closed after each test (also when an assertion fails first). */
+const make = useTestNotifiers();
 
 const HOOK_URL = 'https://hooks.slack.com/services/:a/:b/:c';
 const ADDRESS = 'T0AAAAAAA/B0BBBBBBB';
@@ -34,7 +36,7 @@ function answer(status: number, body: string, headers: Record<string, string> = 
 
 describe('Slack request', () => {
   it('escapes only & < > so <!channel> arrives inert; everything else is untouched', async () => {
-    const { notifier } = testNotifier(slEnv());
+    const { notifier } = make(slEnv());
     const original = '<!channel> <@U123> a & b > c < d *bold* _it_ ~s~ `code` "q" \'s\' 😀 é 漢 &amp;';
     notifier.log(original);
     await notifier.close();
@@ -46,7 +48,7 @@ describe('Slack request', () => {
   });
 
   it('sends no silent flag (incoming webhooks have none)', async () => {
-    const { notifier } = testNotifier(slEnv());
+    const { notifier } = make(slEnv());
     notifier.notify('quiet', { silent: true });
     await notifier.close();
     expect(sent('slack', ADDRESS)[0]!.body).toEqual({ text: 'quiet' });
@@ -56,7 +58,7 @@ describe('Slack request', () => {
     // Lines full of characters that grow when escaped, so the limit must count the escaped form.
     const original = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(4, '0')} ${'&<>x'.repeat(23)}xx`).join('\n');
     expect(original.length).toBeGreaterThanOrEqual(9999);
-    const { notifier } = testNotifier(slEnv(), { limits: noLimits });
+    const { notifier } = make(slEnv(), { limits: noLimits });
     notifier.log(original);
     await notifier.close();
     const parts = sent('slack', ADDRESS).map((c) => c.body.text as string);

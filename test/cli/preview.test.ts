@@ -1,7 +1,11 @@
 /** Notifier.preview(), which `herald send --dry-run` relies on: the routes of notify(), with nothing queued or reported. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/core/notifier.js';
+import { captured, useMsw } from '../fixtures/platforms.js';
 import { TOKEN } from './harness.js';
+
+// The notifier below is built with real platform URLs: msw answers (or fails the test for) anything it sends.
+useMsw();
 
 const DISCORD = 'https://discord.com/api/webhooks/111222333444555666/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
 const SLACK = 'https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx';
@@ -29,5 +33,6 @@ describe('Notifier.preview', () => {
     expect(notifier.backlog()).toBe(0);
     expect(warnings).toEqual([]);
     expect(reports).toEqual([]);
+    expect(captured).toEqual([]); // preview sends nothing
   });
 });

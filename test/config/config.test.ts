@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/channels/driver.js';
 import { createNotifier, HeraldConfigError, loadEnv, readConfig, type ConfigProblem } from '../../src/index.js';
-import { DISCORD_ERROR_URL, DISCORD_URL, ERROR_TOKEN, fullEnv, SLACK_ERROR_URL, SLACK_URL, testNotifier, TOKEN, useMsw } from '../fixtures/platforms.js';
+import { DISCORD_ERROR_URL, DISCORD_URL, ERROR_TOKEN, fullEnv, SLACK_ERROR_URL, SLACK_URL, useTestNotifiers, TOKEN, useMsw } from '../fixtures/platforms.js';
 
 useMsw();
+/** testNotifier, closed after each test (also when an assertion fails first). */
+const make = useTestNotifiers();
 
 const SECRETS = [TOKEN.split(':')[1]!, ERROR_TOKEN.split(':')[1]!, ...[DISCORD_URL, DISCORD_ERROR_URL, SLACK_URL, SLACK_ERROR_URL].map((u) => u.split('/').pop()!)];
 
@@ -163,10 +165,14 @@ describe('valid configuration', () => {
   });
 
   it('createNotifier accepts it: errors go to the error destinations and the general ones', async () => {
-    const { notifier } = testNotifier(fullEnv());
+    const { notifier } = make(fullEnv());
     const routes = notifier.routes();
-    expect(routes.general).toHaveLength(3);
-    expect(routes.error).toHaveLength(6);
+    const general = ['Telegram bot 123456789:AA… → chat -1001234567890', 'Discord webhook 111222333444555666/Ab…', 'Slack webhook T0AAAAAAA/B0BBBBBBB/ab…'];
+    expect(routes).toEqual({
+      general,
+      // The ERROR destinations first, then the GENERAL ones (an error goes to both).
+      error: ['Telegram bot 987654321:BB… → chat 42424242', 'Discord webhook 999888777666555444/Zy…', 'Slack webhook T0AAAAAAA/B0CCCCCCC/zy…', ...general],
+    });
     expectNoSecrets(JSON.stringify(routes));
     await notifier.close();
   });

@@ -117,11 +117,35 @@ describe('renderMessage: objects', () => {
       },
     };
     expect(() => renderMessage(bad)).not.toThrow();
-    expect(typeof renderMessage(bad)).toBe('string');
+    // The readable fields (functions by name, not by their source), then why JSON refused it.
+    expect(renderMessage(bad)).toBe('{ toJSON: [Function toJSON] } (not serialisable: nope)');
+    const getter = {
+      symbol: 'BTC-USDT',
+      qty: 2,
+      get toJSON(): () => unknown {
+        throw new Error('nope');
+      },
+    };
+    expect(renderMessage(getter)).toBe('{ symbol: BTC-USDT, qty: 2, toJSON: (unreadable) } (not serialisable: nope)');
   });
 
   it('an object without enumerable fields still says what it is', () => {
-    expect(renderMessage({})).not.toBe('');
-    expect(renderMessage(new (class Position {})())).toContain('{}');
+    expect(renderMessage({})).toBe('{}');
+    expect(renderMessage(new (class Position {})())).toBe('Position {}');
+    expect(renderMessage(Object.create(null))).toBe('{}');
+  });
+});
+
+describe('objects JSON refuses, with nested fields', () => {
+  it('shows nested objects, arrays and functions in a short form, never [object Object]', () => {
+    const text = renderMessage({
+      nested: { a: 1 },
+      list: [1, 2, 3],
+      cb: function onFill() {},
+      get toJSON() {
+        throw new Error('nope');
+      },
+    });
+    expect(text).toBe('{ nested: {…}, list: [Array(3)], cb: [Function onFill], toJSON: (unreadable) } (not serialisable: nope)');
   });
 });

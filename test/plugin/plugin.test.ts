@@ -325,11 +325,13 @@ describe('custom events', () => {
 
 describe('session end and lifecycle', () => {
   it('session.terminated flushes: everything is delivered when that flush resolves', async () => {
-    // A slow platform, so the flush really has to wait.
+    // A slow platform, so the flush really has to wait (Herald pins /api/v10/, see discord.ts).
+    let slowHits = 0;
     mswServer.use(
-      http.post('https://discord.com/api/webhooks/:id/:token', async () => {
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', async () => {
+        slowHits++;
         await new Promise((r) => setTimeout(r, 30));
-        return undefined;
+        return undefined; // then the default handler answers and records it
       }),
     );
     const { events, notifier } = setup(ee3(), { GENERAL_DISCORD_WEBHOOK: DISCORD_URL }, { drainDeadlineMs: 5000 });
@@ -344,6 +346,9 @@ describe('session end and lifecycle', () => {
     expect(delivered()).toBe(0);
     const report = await (flush.mock.results[0]!.value as Promise<FlushReport>);
     expect(report.complete).toBe(true);
+    // The three notifications went out coalesced in one request, and it went through the slow handler.
+    expect(sent('discord')).toHaveLength(1);
+    expect(slowHits).toBe(1);
     expect(delivered()).toBe(3);
     expect(discordLines()).toEqual([CASES['session.started'].text, CASES['order.filled'].text, CASES['session.terminated'].text]);
   });
@@ -393,8 +398,17 @@ describe('session end and lifecycle', () => {
     expect(() => events.emit('strategy.created')).not.toThrow();
     expect(() => events.emit('strategy.created', 'not an object')).not.toThrow();
     await handle.flush();
-    expect(consoleOut.length).toBeGreaterThan(0);
-    for (const block of consoleOut) expect(block).not.toMatch(/\[object Object\]|undefined/);
+    // 12 kinds × 3 payloads; the storm window folds repeats of the same text into one "🔁 ×N"
+    // line, and each session.terminated flushes (so the third one is sent afresh): 24 blocks.
+    expect(consoleOut).toHaveLength(24);
+    for (const block of consoleOut) {
+      expect(block).not.toMatch(/\[object Object\]|undefined|NaN/);
+      // `[herald] <icon> …` (or a storm summary of one), continuation lines under the text.
+      const prefix = /^\[herald(?::error)?\] /.exec(block)?.[0] ?? '[herald] ';
+      const shape = new RegExp(`^\\[herald(?::error)?\\] (?:🔁 ×[23] in the last 60 s: )?(?:🟢|🔴|✅|✖️|📈|➕|➖|🏁|🔌|🚨|📣) [A-Za-z0-9][^\\n]*\\n(?: {${prefix.length}}\\S[^\\n]*\\n)*$`, 'u');
+      expect(block).toMatch(shape);
+    }
+    expect(consoleOut.filter((b) => b.startsWith('[herald:error] '))).toEqual(['[herald:error] 🚨 ERROR\n               unknown error\n', '[herald:error] 🔁 ×3 in the last 60 s: 🚨 ERROR\n               unknown error\n']);
   });
 
   it('a frozen strategy object does not make the host emit throw', () => {
@@ -422,18 +436,17 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(HeraldConfigError);
     const e = error as HeraldConfigError;
     const variables = e.problems.map((p) => p.variable);
-    expect(variables).toEqual(
-      expect.arrayContaining([
-        'GENERAL_TELEGRAM_BOT_TOKEN',
-        'GENERAL_TELEGRAM_BOT_CHAT_ID',
-        'GENERAL_DISCORD_WEBHOOK',
-        'ERROR_SLACK_WEBHOOK',
-        'ERROR_TELEGRAM_BOT_TOKEN',
-        'ERROR_TELEGRAM_BOT_CHAT_ID',
-        'TELEGRAM_API_BASE_URL',
-      ]),
-    );
-    expect(e.message).toMatch(new RegExp(`^Herald configuration has ${e.problems.length} problems:`));
+    // One problem per bad variable, in the order the drivers read them.
+    expect(variables).toEqual([
+      'GENERAL_TELEGRAM_BOT_CHAT_ID',
+      'GENERAL_TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_API_BASE_URL',
+      'ERROR_TELEGRAM_BOT_TOKEN',
+      'ERROR_TELEGRAM_BOT_CHAT_ID',
+      'GENERAL_DISCORD_WEBHOOK',
+      'ERROR_SLACK_WEBHOOK',
+    ]);
+    expect(e.message).toMatch(/^Herald configuration has 7 problems:\n/);
     for (const v of variables) expect(e.message).toContain(v);
     expect(e.message).toContain('lost its leading "-"');
     expect(e.message).not.toContain(TOKEN.split(':')[1]!);

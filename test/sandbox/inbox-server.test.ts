@@ -237,13 +237,17 @@ describe('inbox events (SSE)', () => {
   });
 
   it('ends open streams when the sandbox closes', async () => {
-    const s = await startSandbox();
+    const s = await sandboxFor();
     const sse = openSse(`${s.url}/inbox/events`);
     const res = await sse.ready;
-    const ended = new Promise<void>((resolve) => res.once('close', () => resolve()));
+    expect(res.statusCode).toBe(200);
+    expect(s.inbox.clientCount).toBe(1);
+    const ended = new Promise<'ended'>((resolve) => res.once('close', () => resolve('ended')));
     await s.close();
-    await ended;
-    await s.close(); // twice is fine
+    const timeout = new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 2000).unref());
+    expect(await Promise.race([ended, timeout])).toBe('ended');
+    expect(s.inbox.clientCount).toBe(0);
+    await expect(s.close()).resolves.toBeUndefined(); // twice is fine (cleanups closes it a third time)
   });
 });
 

@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/index.js';
 import { SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { isLoopbackHost } from '../setup/no-internet.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -23,6 +24,9 @@ const ARGS = [
   '--disable-sync',
 ];
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+/** Budget for anything the browser has to show: generous, a slow CI machine must not flake. */
+const UI_MS = 15_000;
+const COUNTERS = ['telegram', 'discord', 'slack', 'problems'] as const;
 
 let sandbox: Sandbox;
 let browser: Browser;
@@ -39,19 +43,51 @@ const telegram = (method: string, body: unknown): Promise<Response> =>
 
 const message = (column: string, text: string) => page.locator(`#col-${column} .msg`).filter({ hasText: text });
 
+/** Requests the browser tried to send off the machine (aborted; the page must make none). */
+const offMachine: string[] = [];
+
+/** True for URLs on loopback (and for schemes that never touch the network). */
+function loopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') return true;
+  return isLoopbackHost(u.hostname);
+}
+
+/** A page whose requests to anything but loopback are aborted (and recorded) instead of sent. */
+async function newPage(): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await p.route('**', (route) => {
+    const url = route.request().url();
+    if (loopback(url)) return route.continue();
+    offMachine.push(url);
+    return route.abort();
+  });
+  return p;
+}
+
+/** What the counters of the page show, in {@link COUNTERS} order. */
+const countsOn = async (p: Page): Promise<number[]> =>
+  (await Promise.all(COUNTERS.map((k) => p.locator(`[data-count="${k}"]`).innerText()))).map(Number);
+
+/** The same counts from the server's record: accepted messages per platform, and 429s/errors. */
+function serverCounts(): number[] {
+  const events = sandbox.fake.events;
+  return COUNTERS.map((k) => (k === 'problems' ? events.filter((e) => e.kind !== 'message').length : events.filter((e) => e.kind === 'message' && e.platform === k).length));
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
   }
   sandbox = await startSandbox({ port: 0 });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 15_000 });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await newPage();
   page.on('pageerror', (err) => reports.push(`page error: ${err.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') reports.push(`console: ${m.text()}`);
   });
   await page.goto(sandbox.inboxUrl);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 5_000 });
+  await page.waitForSelector('body[data-ready="1"]', { timeout: UI_MS });
   // Herald, configured for the sandbox's Telegram chat; Discord and Slack through `to`.
   const env = sandbox.env;
   notifier = createNotifier({
@@ -63,6 +99,10 @@ beforeAll(async () => {
     drainOnExit: false,
     report: (line) => void reports.push(line),
   });
+});
+
+afterEach(() => {
+  expect(offMachine.splice(0), 'requests the page tried to send off the machine').toEqual([]);
 });
 
 afterAll(async () => {
@@ -81,7 +121,7 @@ describe('inbox page (headless Chromium)', () => {
 
     // Telegram: Herald escaped the text, so the tags are text, not bold.
     const tg = message('telegram', 'bold?');
-    await tg.waitFor({ timeout: 5_000 });
+    await tg.waitFor({ timeout: UI_MS });
     expect(await tg.locator('.body').innerText()).toBe('<b>bold?</b> & 5 < 6 and *x*');
     expect(await tg.locator('.body b, .body i').count()).toBe(0);
     expect(await tg.locator('.badge.mode').innerText()).toBe('HTML');
@@ -90,14 +130,14 @@ describe('inbox page (headless Chromium)', () => {
 
     // Discord: markdown rendered; @everyone shown but Herald's allowed_mentions stops the ping.
     const dc = message('discord', 'move');
-    await dc.waitFor({ timeout: 5_000 });
+    await dc.waitFor({ timeout: UI_MS });
     expect(await dc.locator('.body b').innerText()).toBe('bold');
     expect(await dc.locator('.body').innerText()).toBe('bold move, @everyone look');
     expect(await dc.locator('.badge.ping').count()).toBe(0);
 
     // Slack: Herald escaped <!channel>, so it is literal text and pings nobody; *deploy* is bold.
     const sl = message('slack', 'deploy');
-    await sl.waitFor({ timeout: 5_000 });
+    await sl.waitFor({ timeout: UI_MS });
     expect(await sl.locator('.body').innerText()).toBe('<!channel> deploy done');
     expect(await sl.locator('.body b').innerText()).toBe('deploy');
     expect(await sl.locator('.body .mention').count()).toBe(0);
@@ -110,7 +150,7 @@ describe('inbox page (headless Chromium)', () => {
 
     // The silent one carries the badge.
     const quiet = message('telegram', 'quiet one');
-    await quiet.waitFor({ timeout: 5_000 });
+    await quiet.waitFor({ timeout: UI_MS });
     expect(await quiet.locator('.badge.silent').innerText()).toContain('silent');
   });
 
@@ -122,7 +162,7 @@ describe('inbox page (headless Chromium)', () => {
     });
     expect(sent.status).toBe(200);
     const tg = message('telegram', 'real bold');
-    await tg.waitFor({ timeout: 5_000 });
+    await tg.waitFor({ timeout: UI_MS });
     expect(await tg.locator('.body b').innerText()).toBe('real bold');
     expect(await tg.locator('.body i').innerText()).toBe('italic');
     expect(await tg.locator('.body code').innerText()).toBe('x < y');
@@ -139,8 +179,8 @@ describe('inbox page (headless Chromium)', () => {
     expect((await post(sandbox.env.GENERAL_SLACK_WEBHOOK, { text: '<img src=x onerror=window.xssFlag=3> <!here> please' })).status).toBe(200);
     const dc = message('discord', 'onerror');
     const sl = message('slack', 'please');
-    await dc.waitFor({ timeout: 5_000 });
-    await sl.waitFor({ timeout: 5_000 });
+    await dc.waitFor({ timeout: UI_MS });
+    await sl.waitFor({ timeout: UI_MS });
     expect(await dc.locator('.body').innerText()).toBe('<img src=x onerror="window.xssFlag=1"> <script>window.xssFlag=2</script> @everyone');
     // Without allowed_mentions Discord would ping everyone; flags 4096 makes it silent.
     expect(await dc.locator('.badge.ping').innerText()).toContain('@everyone');
@@ -158,26 +198,42 @@ describe('inbox page (headless Chromium)', () => {
     expect((await telegram('sendMessage', { chat_id: '424242', text: 'nobody' })).status).toBe(400);
 
     const limited = page.locator('#problems .problem.rate-limited');
-    await limited.waitFor({ timeout: 5_000 });
+    await limited.waitFor({ timeout: UI_MS });
     expect(await limited.innerText()).toMatch(/429[\s\S]*discord[\s\S]*GENERAL_DISCORD_WEBHOOK[\s\S]*You are being rate limited/i);
     const error = page.locator('#problems .problem.error', { hasText: 'chat not found' });
-    await error.waitFor({ timeout: 5_000 });
+    await error.waitFor({ timeout: UI_MS });
     expect(await error.innerText()).toMatch(/400[\s\S]*telegram[\s\S]*chat 424242/i);
     expect(await page.locator('[data-count="problems"]').innerText()).toBe('2');
     expect(await message('discord', 'refused').count()).toBe(0);
   });
 
   it('replays everything to a page opened late, and leaves a screenshot', async () => {
-    const counts = async (p: Page) =>
-      Promise.all(['telegram', 'discord', 'slack', 'problems'].map((k) => p.locator(`[data-count="${k}"]`).innerText()));
-    const expected = await counts(page);
-    expect(expected.map(Number)).toEqual([3, 2, 2, 2]);
-    const late = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await late.goto(sandbox.inboxUrl);
-    await late.waitForSelector('body[data-ready="1"]', { timeout: 5_000 });
-    expect(await counts(late)).toEqual(expected);
-    expect(await late.locator('#col-telegram .msg .body b').filter({ hasText: 'real bold' }).count()).toBe(1);
-    await late.close();
+    // Counted from what this test sends on top of what the server already had, so the test
+    // does not depend on which earlier tests ran. The ERROR destinations have rate buckets of
+    // their own, so nothing sent earlier can turn these into 429s.
+    const before = serverCounts();
+    const errorBot = `${sandbox.url}/bot${SANDBOX_IDS.errorBotToken}/sendMessage`;
+    expect((await post(errorBot, { chat_id: SANDBOX_IDS.errorChatId, parse_mode: 'HTML', text: '<b>late bold</b> for the replay' })).status).toBe(200);
+    expect((await post(sandbox.env.ERROR_DISCORD_WEBHOOK, { content: 'late discord' })).status).toBe(204);
+    expect((await post(sandbox.env.ERROR_SLACK_WEBHOOK, { text: 'late slack' })).status).toBe(200);
+    sandbox.fake.inject({ platform: 'slack' }, { status: 500, body: 'late failure' });
+    expect((await post(sandbox.env.ERROR_SLACK_WEBHOOK, { text: 'refused' })).status).toBe(500);
+    const expected = before.map((n) => n + 1); // one message per platform, one error
+    expect(serverCounts()).toEqual(expected);
+    await expect.poll(() => countsOn(page), { timeout: UI_MS }).toEqual(expected);
+
+    const late = await newPage();
+    try {
+      await late.goto(sandbox.inboxUrl);
+      await late.waitForSelector('body[data-ready="1"]', { timeout: UI_MS });
+      expect(await countsOn(late)).toEqual(expected);
+      expect(await late.locator('#col-telegram .msg .body b').filter({ hasText: 'late bold' }).count()).toBe(1);
+      expect(await late.locator('#col-discord .msg').filter({ hasText: 'late discord' }).count()).toBe(1);
+      expect(await late.locator('#col-slack .msg').filter({ hasText: 'late slack' }).count()).toBe(1);
+      expect(await late.locator('#problems .problem.error').filter({ hasText: 'late failure' }).count()).toBe(1);
+    } finally {
+      await late.close();
+    }
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}inbox.png` });
