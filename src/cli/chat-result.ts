@@ -2,11 +2,11 @@
  * How the chat-finding commands (`herald chat-id`, `herald link`) end: with a problem (printed,
  * and in the JSON document), or with the chat they found, stored in the env file on `--write`.
  */
-import { EXIT_OK, EXIT_PROBLEM } from './command.js';
+import { type CommandContext, EXIT_OK, EXIT_PROBLEM } from './command.js';
 import { chatAssignments, writeAndReport } from './env-file.js';
-import type { CliEnv } from './load-env.js';
+import { EnvFileError, loadCliEnv, type CliEnv } from './load-env.js';
 import { EXIT_INTERRUPTED, type Problem, type Ui } from './output.js';
-import type { ConnectedBot } from './telegram-api.js';
+import { connectBot, fallbackNote, type ConnectedBot } from './telegram-api.js';
 
 /** The fields of a chat command's `--json` document that ending the command fills in. */
 export interface ChatResultDoc {
@@ -74,3 +74,37 @@ export async function finishChat(command: string, ui: Ui, doc: ChatResultDoc, fo
   ui.emitJson(doc);
   return EXIT_OK;
 }
+
+/** The env file read and the bot asked who it is: what both chat commands start with. */
+export interface OpenedBot {
+  readonly loaded: CliEnv;
+  readonly connected: ConnectedBot;
+}
+
+/**
+ * Loads the env file and connects to the bot that `variable` pairs with (or `--token`), warning
+ * when it falls back to the GENERAL bot. Returns the exit code instead when either step fails.
+ */
+export async function openBot(
+  command: string,
+  ctx: CommandContext,
+  options: { readonly envFile: string | undefined; readonly token: string | undefined; readonly variable: string },
+  ui: Ui,
+  doc: ChatResultDoc,
+  fail: ChatFailure,
+): Promise<OpenedBot | number> {
+  let loaded: CliEnv;
+  try {
+    loaded = loadCliEnv(ctx, options.envFile, ui);
+  } catch (err) {
+    if (err instanceof EnvFileError) return fail(ui, doc, err.problem, false);
+    throw err;
+  }
+  ui.spin('asking Telegram who the bot is…');
+  const connected = await connectBot(loaded.env, options.token, ctx.signal, command, options.variable);
+  ui.stopSpinner();
+  if ('problem' in connected) return fail(ui, doc, connected.problem, connected.interrupted === true);
+  if (connected.fellBackFrom) ui.warn(`herald ${command}: ${fallbackNote(connected.fellBackFrom, options.variable)}`);
+  return { loaded, connected };
+}
+

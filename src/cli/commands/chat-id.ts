@@ -8,9 +8,8 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parsePosition, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi, plural } from '../output.js';
-import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
-import { chatFailure, finishChat } from '../chat-result.js';
-import { chatOfUpdate, connectBot, describeChat, fallbackNote, PENDING_UPDATES_NOTE, pollUpdates, type SeenChat } from '../telegram-api.js';
+import { chatFailure, finishChat, openBot } from '../chat-result.js';
+import { chatOfUpdate, describeChat, PENDING_UPDATES_NOTE, pollUpdates, type SeenChat } from '../telegram-api.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('chat-id');
@@ -108,20 +107,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const ui = createUi(ctx, values);
   ui.addSecret(values.token?.trim());
   const doc: Doc = { ok: false, bot: null, chats: [], chosen: null, written: null, webhookDeleted: null };
-  let loaded: CliEnv;
-  try {
-    loaded = loadCliEnv(ctx, values['env-file'], ui);
-  } catch (err) {
-    if (err instanceof EnvFileError) return fail(ui, doc, err.problem, false);
-    throw err;
-  }
-
-  ui.spin('asking Telegram who the bot is…');
-  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'chat-id', variable);
-  ui.stopSpinner();
-  if ('problem' in connected) return fail(ui, doc, connected.problem, connected.interrupted === true);
+  const opened = await openBot('chat-id', ctx, { envFile: values['env-file'], token: values.token, variable }, ui, doc, fail);
+  if (typeof opened === 'number') return opened;
+  const { loaded, connected } = opened;
   const { api, bot, tokenSource } = connected;
-  if (connected.fellBackFrom) ui.warn(`herald chat-id: ${fallbackNote(connected.fellBackFrom, variable)}`);
   const username = bot.username ?? bot.first_name ?? bot.id;
   doc.bot = { id: bot.id, username: bot.username };
 

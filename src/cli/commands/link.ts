@@ -9,9 +9,8 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi } from '../output.js';
-import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
-import { chatFailure, finishChat } from '../chat-result.js';
-import { chatOfUpdate, connectBot, describeChat, fallbackNote, PENDING_UPDATES_NOTE, explainTelegramFailure, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../telegram-api.js';
+import { chatFailure, finishChat, openBot } from '../chat-result.js';
+import { chatOfUpdate, describeChat, PENDING_UPDATES_NOTE, explainTelegramFailure, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../telegram-api.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('link');
@@ -109,20 +108,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const ui = createUi(ctx, values);
   ui.addSecret(values.token?.trim());
   const doc: Doc = { ok: false, bot: null, link: null, groupLink: null, chat: null, replied: false, written: null };
-  let loaded: CliEnv;
-  try {
-    loaded = loadCliEnv(ctx, values['env-file'], ui);
-  } catch (err) {
-    if (err instanceof EnvFileError) return fail(ui, doc, err.problem, false);
-    throw err;
-  }
-
-  ui.spin('asking Telegram who the bot is…');
-  const connected = await connectBot(loaded.env, values.token, ctx.signal, 'link', variable);
-  ui.stopSpinner();
-  if ('problem' in connected) return fail(ui, doc, connected.problem, connected.interrupted === true);
+  const opened = await openBot('link', ctx, { envFile: values['env-file'], token: values.token, variable }, ui, doc, fail);
+  if (typeof opened === 'number') return opened;
+  const { loaded, connected } = opened;
   const { api, bot, tokenSource } = connected;
-  if (connected.fellBackFrom) ui.warn(`herald link: ${fallbackNote(connected.fellBackFrom, variable)}`);
   try {
     if (!bot.username) return fail(ui, doc, { message: 'the bot has no @username, so it has no t.me link', fix: 'give it one with @BotFather (/mybots → Edit Bot), or use `herald chat-id`' }, false);
     doc.bot = { id: bot.id, username: bot.username };
