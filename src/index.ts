@@ -6,14 +6,15 @@ export { createNotifier, Notifier, type NotifierOptions, type NotifyOptions, typ
 export { heraldPlugin, type HeraldPlugin, type HeraldPluginOptions, type HeraldHandle, type HeraldHost, type HeraldStrategy, type EventSetting } from './plugin/plugin.js';
 export { EVENT_KINDS, DEFAULT_TEMPLATES, applyTemplate, type EventKind, type Template, type Payload } from './plugin/templates.js';
 export { HeraldConfigError, type ConfigProblem } from './config/problems.js';
-export { readConfig, loadEnv, type HeraldConfig } from './config/config.js';
+export { readConfig, type HeraldConfig } from './core/configuration.js';
+export { loadEnv, type Env } from './config/env.js';
 export type { Level, Channel, OutgoingPart, SendOutcome, RateBucket, RateObservation } from './channels/channel.js';
-export type { Env, Role, ChannelSpec, Driver, WebhookSupport } from './channels/driver.js';
+export type { Role, ChannelSpec, Driver, WebhookSupport } from './channels/driver.js';
 export type { DeliveryOptions } from './delivery/options.js';
 export type { BackoffPolicy } from './delivery/backoff.js';
 export type { RateLimits } from './delivery/rate-limits.js';
 export type { FlushReport } from './delivery/delivery.js';
 export type { LaneStats } from './delivery/lane.js';
 export type { DeliveredEvent, DroppedEvent, FailedEvent, QueuedEvent, RetryingEvent, WarningEvent } from './delivery/events.js';
-export { redact } from './core/redact.js';
+export { redact } from './config/redact.js';
 export { renderMessage } from './core/render.js';

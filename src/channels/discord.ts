@@ -4,10 +4,12 @@
  * from the `X-RateLimit-*` headers.
  */
 import type { Channel, OutgoingPart, RateBucket, RateObservation, SendOutcome } from './channel.js';
-import type { Driver, DriverContext, Env, EnvReading, Role, WebhookSupport } from './driver.js';
+import type { Driver, DriverContext, EnvReading, Role, WebhookSupport } from './driver.js';
+import type { Env } from '../config/env.js';
 import { genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
 import { utf16Length } from './split.js';
 import { readWebhookVariable } from '../config/webhook-url.js';
+import { readingOf } from './driver.js';
 
 /** Characters per `content`. */
 export const DISCORD_MAX_LENGTH = 2000;
@@ -38,7 +40,8 @@ const webhook: WebhookSupport<DiscordSpec> = {
 };
 
 function readEnv(env: Env, role: Role): EnvReading<DiscordSpec> {
-  return readWebhookVariable(env, `${role}_DISCORD_WEBHOOK`, webhook, 'Discord: channel → Edit Channel → Integrations → Webhooks → New Webhook → Copy Webhook URL');
+  const read = readWebhookVariable(env, `${role}_DISCORD_WEBHOOK`, webhook, 'Discord: channel → Edit Channel → Integrations → Webhooks → New Webhook → Copy Webhook URL');
+  return readingOf(read);
 }
 
 /** The Discord webhook driver. */

@@ -3,12 +3,11 @@
  * variables, recognising its webhook URLs, and creating channels from plain-data specs (plain
  * data so a durable outbox can journal which destination an entry is for).
  */
+import type { Env } from '../config/env.js';
 import type { ConfigProblem } from '../config/problems.js';
+import type { WebhookFormat } from '../config/webhook-url.js';
 import type { HttpClient } from './http.js';
 import type { Channel } from './channel.js';
-
-/** Environment as a plain string map (process.env after dotenv, or an explicit object). */
-export type Env = Readonly<Record<string, string | undefined>>;
 
 /** GENERAL destinations get every notification; ERROR ones get errors only. */
 export type Role = 'GENERAL' | 'ERROR';
@@ -30,15 +29,8 @@ export interface EnvReading<S extends ChannelSpec = ChannelSpec> {
   readonly problems: readonly ConfigProblem[];
 }
 
-/** Recognises and parses a platform's webhook URLs. */
-export interface WebhookSupport<S extends ChannelSpec = ChannelSpec> {
-  /** Human name used in errors ("a Discord webhook"). */
-  readonly description: string;
-  /** True when the URL is this platform's webhook. On loopback hosts only the path counts. */
-  matches(url: URL, loopback: boolean): boolean;
-  /** Builds the spec, or explains what is wrong with a URL that matched. */
-  parse(url: URL, origin: string): S | ConfigProblem;
-}
+/** Recognises and parses a platform's webhook URLs into its specs. */
+export type WebhookSupport<S extends ChannelSpec = ChannelSpec> = WebhookFormat<S>;
 
 /** A platform driver. One per file in `channels/`. */
 export interface Driver<S extends ChannelSpec = ChannelSpec> {
@@ -50,8 +42,8 @@ export interface Driver<S extends ChannelSpec = ChannelSpec> {
   create(spec: S, ctx: DriverContext): Channel;
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost — the hosts where plain http is allowed. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+/** One variable's reading (a spec, a problem, or nothing set) as an {@link EnvReading}. */
+export function readingOf<S extends ChannelSpec>(read: S | ConfigProblem | undefined): EnvReading<S> {
+  if (read === undefined) return { specs: [], problems: [] };
+  return 'driver' in read ? { specs: [read], problems: [] } : { specs: [], problems: [read] };
 }

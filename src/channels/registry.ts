@@ -6,7 +6,7 @@ import { discordDriver } from './discord.js';
 import { slackDriver } from './slack.js';
 
 /** Every driver that reads environment variables or webhook URLs. */
-export const DRIVERS: readonly Driver[] = [telegramDriver, discordDriver, slackDriver] as unknown as readonly Driver[];
+export const DRIVERS: readonly Driver[] = [telegramDriver, discordDriver, slackDriver];
 
 /** The webhook formats a log target may use. */
 export const WEBHOOKS: readonly WebhookSupport[] = DRIVERS.flatMap((d) => (d.webhook ? [d.webhook] : []));

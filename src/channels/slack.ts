@@ -4,9 +4,11 @@
  * the plain-text body.
  */
 import type { Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
-import type { Driver, DriverContext, Env, EnvReading, Role, WebhookSupport } from './driver.js';
+import type { Driver, DriverContext, EnvReading, Role, WebhookSupport } from './driver.js';
+import type { Env } from '../config/env.js';
 import { fingerprint, genericOutcome, isOutcome, postJson, retryAfterHeaderMs } from './answers.js';
 import { readWebhookVariable } from '../config/webhook-url.js';
+import { readingOf } from './driver.js';
 
 /** Characters per message, after escaping; Slack advises ≤ 4000. */
 export const SLACK_MAX_LENGTH = 3900;
@@ -48,7 +50,8 @@ const webhook: WebhookSupport<SlackSpec> = {
 };
 
 function readEnv(env: Env, role: Role): EnvReading<SlackSpec> {
-  return readWebhookVariable(env, `${role}_SLACK_WEBHOOK`, webhook, 'Slack: api.slack.com/apps → your app → Incoming Webhooks → Add New Webhook to Workspace → Copy');
+  const read = readWebhookVariable(env, `${role}_SLACK_WEBHOOK`, webhook, 'Slack: api.slack.com/apps → your app → Incoming Webhooks → Add New Webhook to Workspace → Copy');
+  return readingOf(read);
 }
 
 /** The Slack incoming-webhook driver. */

@@ -5,10 +5,12 @@
  */
 import type { Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { ConfigProblem } from '../config/problems.js';
-import { type Driver, type DriverContext, type Env, type EnvReading, type Role, isLoopbackHost } from './driver.js';
+import type { Driver, DriverContext, EnvReading, Role } from './driver.js';
+import type { Env } from '../config/env.js';
+import { readBaseUrl } from '../config/urls.js';
 import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
 import { codePoints } from './split.js';
-import { maskSecret, redact } from '../core/redact.js';
+import { maskSecret } from '../config/redact.js';
 
 /** Telegram's default API root; `TELEGRAM_API_BASE_URL` overrides it. */
 export const TELEGRAM_DEFAULT_BASE = 'https://api.telegram.org';
@@ -59,18 +61,7 @@ export function checkTelegramChatId(chatId: string, variable: string): ConfigPro
 
 /** Validates `TELEGRAM_API_BASE_URL` (https, or http on loopback for a local server). */
 export function readTelegramBaseUrl(env: Env): { baseUrl: string; problem?: ConfigProblem } {
-  const raw = env.TELEGRAM_API_BASE_URL?.trim();
-  if (!raw) return { baseUrl: TELEGRAM_DEFAULT_BASE };
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${redact(raw)}" is not a URL`, fix: `use ${TELEGRAM_DEFAULT_BASE} or your Bot API server's address, e.g. http://127.0.0.1:8081` } };
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    return { baseUrl: TELEGRAM_DEFAULT_BASE, problem: { variable: 'TELEGRAM_API_BASE_URL', message: `"${redact(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
-  }
-  return { baseUrl: raw.replace(/\/+$/, '') };
+  return readBaseUrl(env, 'TELEGRAM_API_BASE_URL', TELEGRAM_DEFAULT_BASE, "your Bot API server's address, e.g. http://127.0.0.1:8081");
 }
 
 function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {

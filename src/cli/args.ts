@@ -4,7 +4,7 @@
  * a crash.
  */
 import { UsageError } from './command.js';
-import { redact } from '../core/redact.js';
+import { redact } from '../config/redact.js';
 
 /**
  * Options every subcommand accepts, spread into its own `parseArgs` options:

@@ -3,7 +3,8 @@
  * `herald send`: the real delivery path (queues, rate limits, retries, driver error
  * classification), with the notifier's events turned into one result per destination.
  */
-import type { ChannelSpec, Env } from '../channels/driver.js';
+import type { ChannelSpec } from '../channels/driver.js';
+import type { Env } from '../config/env.js';
 import type { HttpClient } from '../channels/http.js';
 import { createConsoleChannel } from '../channels/console.js';
 import { createChannel } from '../channels/registry.js';

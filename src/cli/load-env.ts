@@ -6,8 +6,8 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { CommandContext } from './command.js';
-import type { Env } from '../channels/driver.js';
-import { loadEnv } from '../config/config.js';
+import type { Env } from '../config/env.js';
+import { loadEnv } from '../config/env.js';
 import type { Problem, Ui } from './output.js';
 
 /**

@@ -5,7 +5,7 @@
  * `--json` mode nothing on stdout but the one JSON document.
  */
 import type { CommandContext } from './command.js';
-import { redact } from '../core/redact.js';
+import { redact } from '../config/redact.js';
 
 /** Exit code after Ctrl-C / SIGTERM, as shells report a SIGINT death (128 + 2). */
 export const EXIT_INTERRUPTED = 130;

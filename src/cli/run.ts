@@ -1,6 +1,6 @@
 /** The `herald` dispatcher: global help, command lookup, usage errors (exit 2), unexpected errors (exit 1, no stack unless --verbose). */
 import { type Command, type CommandContext, EXIT_PROBLEM, EXIT_USAGE, UsageError } from './command.js';
-import { redact } from '../core/redact.js';
+import { redact } from '../config/redact.js';
 import { EnvFileError } from './load-env.js';
 import { doctorCommand } from './commands/doctor.js';
 import { testCommand } from './commands/test.js';

@@ -7,9 +7,9 @@
 import type { HttpClient } from '../channels/http.js';
 import { createHttpClient } from '../channels/http.js';
 import { stripControl, type Problem } from './output.js';
-import type { Env } from '../channels/driver.js';
+import type { Env } from '../config/env.js';
 import { checkTelegramToken, readTelegramBaseUrl } from '../channels/telegram.js';
-import { maskSecret, redact } from '../core/redact.js';
+import { maskSecret, redact } from '../config/redact.js';
 import { timerMs } from './args.js';
 
 /** A successful Bot API answer. */

@@ -6,10 +6,11 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Channel, Level } from '../channels/channel.js';
 import { createConsoleChannel, type LineWriter } from '../channels/console.js';
-import type { Env } from '../channels/driver.js';
+import type { Env } from '../config/env.js';
 import { createHttpClient, type HttpClient, type HttpOptions } from '../channels/http.js';
 import { createChannel, WEBHOOKS } from '../channels/registry.js';
-import { loadEnv, readConfig } from '../config/config.js';
+import { loadEnv } from '../config/env.js';
+import { readConfig } from './configuration.js';
 import { HeraldConfigError } from '../config/problems.js';
 import { Delivery, type FlushReport } from '../delivery/delivery.js';
 import { makeEntry } from '../delivery/entry.js';
@@ -18,7 +19,7 @@ import type { LaneStats } from '../delivery/lane.js';
 import type { DeliveryOptions } from '../delivery/options.js';
 import type { RateLimits } from '../delivery/rate-limits.js';
 import { drainOnExit } from './exit-drain.js';
-import { Redactor } from './redact.js';
+import { Redactor } from '../config/redact.js';
 import { renderMessage } from './render.js';
 import { resolveTarget } from './targets.js';
 

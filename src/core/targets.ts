@@ -2,10 +2,11 @@
  * Resolving a `log(msg, target)` target: a webhook URL, or the NAME of an environment variable
  * holding one. Results are cached, so a bad target is reported once, not once per message.
  */
-import type { ChannelSpec, Env, WebhookSupport } from '../channels/driver.js';
+import type { ChannelSpec, WebhookSupport } from '../channels/driver.js';
+import type { Env } from '../config/env.js';
 import { isProblem, parseWebhookUrl } from '../config/webhook-url.js';
 import type { ConfigProblem } from '../config/problems.js';
-import { redact } from './redact.js';
+import { redact } from '../config/redact.js';
 
 /** A target that resolved, or why it did not. */
 export type TargetResolution = { readonly ok: true; readonly spec: ChannelSpec } | { readonly ok: false; readonly problem: ConfigProblem };

@@ -4,7 +4,7 @@
  * notification Herald sends without writing or running a bot.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { Env } from '../channels/driver.js';
+import type { Env } from '../config/env.js';
 import { heraldPlugin, type HeraldStrategy } from '../plugin/plugin.js';
 import type { EventKind, Payload } from '../plugin/templates.js';
 

@@ -11,7 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import { FakeDiscord } from './fake-discord.js';
 import { FakeSlack, slackDestination } from './fake-slack.js';
 import { FakeTelegram, type FakeTelegramChat } from './fake-telegram.js';
-import { redact as redactSecrets } from '../core/redact.js';
+import { redact as redactSecrets } from '../config/redact.js';
 import {
   DEFAULT_LIMITS,
   type Fault,

@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, OutgoingPart, SendOutcome } from '../../src/channels/channel.js';
 import { discordDriver, type DiscordSpec } from '../../src/channels/discord.js';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { isProblem } from '../../src/config/webhook-url.js';
 import type { RateLimits } from '../../src/delivery/rate-limits.js';

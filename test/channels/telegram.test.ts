@@ -1,7 +1,7 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, OutgoingPart, SendOutcome } from '../../src/channels/channel.js';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { codePoints } from '../../src/channels/split.js';
 import { escapeTelegramHtml, TELEGRAM_DEFAULT_BASE, telegramDriver, type TelegramSpec } from '../../src/channels/telegram.js';

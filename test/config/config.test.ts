@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import { createNotifier, HeraldConfigError, loadEnv, readConfig, type ConfigProblem } from '../../src/index.js';
 import { DISCORD_ERROR_URL, DISCORD_URL, ERROR_TOKEN, fullEnv, SLACK_ERROR_URL, SLACK_URL, useTestNotifiers, TOKEN, useMsw } from '../fixtures/platforms.js';
 

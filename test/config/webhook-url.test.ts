@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { discordDriver } from '../../src/channels/discord.js';
-import { isLoopbackHost } from '../../src/channels/driver.js';
+import { isLoopbackHost } from '../../src/config/urls.js';
 import { WEBHOOKS } from '../../src/channels/registry.js';
 import { slackDriver } from '../../src/channels/slack.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
 import { isProblem, parseWebhookUrl, readWebhookVariable } from '../../src/config/webhook-url.js';
+import { readingOf } from '../../src/channels/driver.js';
 import { DISCORD_URL, SLACK_URL } from '../fixtures/platforms.js';
 
 const DISCORD_SECRET = DISCORD_URL.split('/').pop()!;
@@ -67,18 +68,18 @@ describe('parseWebhookUrl', () => {
 
 describe('readWebhookVariable', () => {
   it('an unset or blank variable gives nothing and no problem', () => {
-    expect(readWebhookVariable({}, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how')).toEqual({ specs: [], problems: [] });
-    expect(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: '  ' }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how')).toEqual({ specs: [], problems: [] });
+    expect(readingOf(readWebhookVariable({}, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'))).toEqual({ specs: [], problems: [] });
+    expect(readingOf(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: '  ' }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'))).toEqual({ specs: [], problems: [] });
   });
 
   it('a good URL gives one spec whose origin is the variable', () => {
-    const r = readWebhookVariable({ GENERAL_SLACK_WEBHOOK: SLACK_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how');
+    const r = readingOf(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: SLACK_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'));
     expect(r.problems).toEqual([]);
     expect(r.specs).toEqual([expect.objectContaining({ driver: 'slack', origin: 'GENERAL_SLACK_WEBHOOK', url: SLACK_URL })]);
   });
 
   it('a bad URL gives a problem whose fix ends with how to get the right one', () => {
-    const r = readWebhookVariable({ GENERAL_SLACK_WEBHOOK: DISCORD_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'Slack: do this');
+    const r = readingOf(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: DISCORD_URL }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'Slack: do this'));
     expect(r.specs).toEqual([]);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.variable).toBe('GENERAL_SLACK_WEBHOOK');

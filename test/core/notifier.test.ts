@@ -4,7 +4,7 @@
  */
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import type { NotifierOptions } from '../../src/core/notifier.js';
 import type { DeliveredEvent, FailedEvent, Notifier, QueuedEvent, RetryingEvent, WarningEvent } from '../../src/index.js';
 import {

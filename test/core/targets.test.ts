@@ -4,7 +4,7 @@
  * reported once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import { WEBHOOKS } from '../../src/channels/registry.js';
 import type { NotifierOptions } from '../../src/core/notifier.js';
 import { resolveTarget } from '../../src/core/targets.js';

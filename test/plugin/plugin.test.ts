@@ -7,7 +7,7 @@ import { EventEmitter as NodeEmitter } from 'node:events';
 import { EventEmitter as EE3 } from 'eventemitter3';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Env } from '../../src/channels/driver.js';
+import type { Env } from '../../src/config/env.js';
 import {
   EVENT_KINDS,
   HeraldConfigError,

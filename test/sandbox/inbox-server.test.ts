@@ -4,7 +4,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config/config.js';
+import { readConfig } from '../../src/core/configuration.js';
 import { EVENT_KINDS, DEFAULT_TEMPLATES } from '../../src/plugin/templates.js';
 import { escapeTelegramHtml } from '../../src/channels/telegram.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';

@@ -11,14 +11,15 @@ import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage }
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { describeChat, explainTelegramFailure, explainUnreachable, TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramChat, type TelegramResult } from '../telegram-api.js';
-import type { ChannelSpec, Env } from '../../channels/driver.js';
+import type { ChannelSpec } from '../../channels/driver.js';
+import type { Env } from '../../config/env.js';
 import { createHttpClient, type HttpClient } from '../../channels/http.js';
 import { checkTelegramToken, readTelegramBaseUrl } from '../../channels/telegram.js';
 import type { DiscordSpec } from '../../channels/discord.js';
 import type { SlackSpec } from '../../channels/slack.js';
-import { readConfig } from '../../config/config.js';
+import { readConfig } from '../../core/configuration.js';
 import type { ConfigProblem } from '../../config/problems.js';
-import { maskSecret } from '../../core/redact.js';
+import { maskSecret } from '../../config/redact.js';
 
 const HELP = `herald doctor — check the configuration and every destination, without posting anything
 

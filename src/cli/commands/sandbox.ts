@@ -9,7 +9,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, type CommandContext, EXIT_OK, EXIT_PROBLEM, UsageError } from '../command.js';
-import { redact } from '../../core/redact.js';
+import { redact } from '../../config/redact.js';
 import { colorEnabled, makeColors, stripControl } from '../output.js';
 import { runDemo } from '../../sandbox/demo.js';
 import { renderers, type RNode } from '../../sandbox/inbox/render.js';

@@ -11,7 +11,7 @@ import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
 import { WEBHOOKS } from '../../channels/registry.js';
-import { readConfig } from '../../config/config.js';
+import { readConfig } from '../../core/configuration.js';
 import { resolveTarget } from '../../core/targets.js';
 import { renderMessage } from '../../core/render.js';
 

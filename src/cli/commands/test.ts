@@ -10,11 +10,12 @@ import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage }
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
-import type { ChannelSpec, Env } from '../../channels/driver.js';
+import type { ChannelSpec } from '../../channels/driver.js';
+import type { Env } from '../../config/env.js';
 import { WEBHOOKS } from '../../channels/registry.js';
-import { readConfig } from '../../config/config.js';
+import { readConfig } from '../../core/configuration.js';
 import { resolveTarget } from '../../core/targets.js';
-import { redact } from '../../core/redact.js';
+import { redact } from '../../config/redact.js';
 
 const HELP = `herald test — send a labelled test message to each destination and show the latency
 

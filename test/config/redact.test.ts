@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecret, redact, Redactor } from '../../src/core/redact.js';
+import { maskSecret, redact, Redactor } from '../../src/config/redact.js';
 import { DISCORD_URL, SLACK_URL, TOKEN } from '../fixtures/platforms.js';
 
 const TOKEN_SECRET = TOKEN.split(':')[1]!;

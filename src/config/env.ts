@@ -1,0 +1,14 @@
+/** The environment Herald reads: `process.env` over `.env`, or an explicit map. */
+import { config as loadDotenv } from 'dotenv';
+
+/** Environment as a plain string map (process.env after dotenv, or an explicit object). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * `process.env` with `.env` applied underneath (real environment variables win). Returns a
+ * copy so later changes to process.env do not change a running notifier.
+ */
+export function loadEnv(path?: string): Env {
+  const parsed = loadDotenv({ path: path ?? '.env', processEnv: {}, quiet: true } as Parameters<typeof loadDotenv>[0]).parsed ?? {};
+  return { ...parsed, ...process.env };
+}

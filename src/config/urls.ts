@@ -1,0 +1,45 @@
+/** URL checks every platform shares: https except on loopback, and API base-URL variables. */
+import type { Env } from './env.js';
+import type { ConfigProblem } from './problems.js';
+import { redact } from './redact.js';
+
+/** True for 127.0.0.0/8, ::1 and localhost — the hosts where plain http is allowed. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** True when `url` may be used: https, or http on a loopback host (local servers and tests). */
+export function isSecureOrLocal(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/** A URL for messages: secrets redacted, credentials and query left out. */
+export function displayUrl(raw: string): string {
+  try {
+    const url = new URL(raw.trim());
+    const auth = url.username || url.password ? '***@' : '';
+    return redact(`${url.protocol}//${auth}${url.host}${url.pathname}${url.search ? '?…' : ''}`);
+  } catch {
+    return raw.length > 24 ? `${redact(raw.slice(0, 12))}…` : redact(raw);
+  }
+}
+
+/**
+ * Reads an API base-URL variable (`TELEGRAM_API_BASE_URL`, …): the default when unset, else an
+ * https URL (http only on loopback) without its trailing slash, or the problem with it.
+ */
+export function readBaseUrl(env: Env, variable: string, fallback: string, example: string): { baseUrl: string; problem?: ConfigProblem } {
+  const raw = env[variable]?.trim();
+  if (!raw) return { baseUrl: fallback };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { baseUrl: fallback, problem: { variable, message: `"${redact(raw)}" is not a URL`, fix: `use ${fallback} or ${example}` } };
+  }
+  if (!isSecureOrLocal(url)) {
+    return { baseUrl: fallback, problem: { variable, message: `"${redact(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
+  }
+  return { baseUrl: raw.replace(/\/+$/, '') };
+}
