@@ -1,6 +1,6 @@
 /**
- * A local fake of the Telegram Bot API, Discord webhooks and Slack incoming webhooks, on
- * 127.0.0.1 with plain `node:http`. It enforces the platforms' real limits and answers with
+ * A local fake of the Telegram Bot API, Discord webhooks and bot API, and Slack incoming
+ * webhooks and Web API, on 127.0.0.1 with plain `node:http`. It enforces the platforms' real limits and answers with
  * their real error shapes (PLATFORMS.md), so a client that ignores limits gets 429s here
  * before it gets them in production. Used by integration tests, the benchmark and the
  * `herald sandbox` inbox (through the `event` stream).
@@ -9,24 +9,40 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { FakeDiscord } from './fake-discord.js';
+import { discordBotId, FakeDiscordBot, type FakeDiscordChannel } from './fake-discord-bot.js';
 import { FakeSlack, slackDestination } from './fake-slack.js';
+import { DEFAULT_SLACK_SCOPES, FakeSlackApi, type FakeSlackChannel } from './fake-slack-api.js';
 import { FakeTelegram, type FakeTelegramChat } from './fake-telegram.js';
 import { redact as redactSecrets } from '../config/redact.js';
+import { redactSandbox } from './mask.js';
 import {
   DEFAULT_LIMITS,
   type Fault,
   type FakeLimits,
   type FakePlatformOptions,
   type InternalHandler,
+  type InternalPrepared,
   type InternalReply,
   type InternalRequest,
   type Platform,
   type ReceivedMessage,
   type ServerEvent,
+  type Via,
 } from './types.js';
 
-export { DEFAULT_LIMITS, redactSecrets, slackDestination };
-export type { Fault, FakeLimits, FakePlatformOptions, FakeTelegramChat, Platform, ReceivedMessage, ServerEvent };
+export { DEFAULT_LIMITS, DEFAULT_SLACK_SCOPES, discordBotId, redactSandbox, redactSecrets, slackDestination };
+export type {
+  Fault,
+  FakeDiscordChannel,
+  FakeLimits,
+  FakePlatformOptions,
+  FakeSlackChannel,
+  FakeTelegramChat,
+  Platform,
+  ReceivedMessage,
+  ServerEvent,
+  Via,
+};
 
 /** Bodies above this are refused with 413 (every real payload is far smaller). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -34,10 +50,18 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 /** Which requests an injected fault replaces; absent fields match anything. */
 export interface FaultMatch {
   platform: Platform;
-  /** Telegram chat_id, Discord webhook id or Slack `T/B`. */
+  /**
+   * Telegram chat_id; Discord webhook id, or channel id for the bot API; Slack `T/B`, or channel
+   * id for the Web API (also when the request named the channel).
+   */
   destination?: string;
-  /** Telegram: Bot API method (case-insensitive, e.g. 'sendMessage'); Discord/Slack: HTTP method. */
+  /**
+   * Case-insensitive. Telegram: Bot API method ('sendMessage'). Slack Web API: its method
+   * ('chat.postMessage') or the HTTP method. Webhooks and the Discord bot API: the HTTP method.
+   */
   method?: string;
+  /** Only requests to this API of the platform (webhook or bot token). */
+  via?: Via;
 }
 
 /**
@@ -97,9 +121,10 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 function describeBody(body: unknown): string | undefined {
   if (typeof body === 'string') return body;
   if (body && typeof body === 'object') {
-    const b = body as { description?: unknown; message?: unknown };
+    const b = body as { description?: unknown; message?: unknown; error?: unknown };
     if (typeof b.description === 'string') return b.description;
     if (typeof b.message === 'string') return b.message;
+    if (typeof b.error === 'string') return b.error; // Slack Web API
   }
   return undefined;
 }
@@ -124,7 +149,9 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly maxHistory: number;
   private readonly telegram: FakeTelegram;
   private readonly discord: FakeDiscord;
+  private readonly discordBot: FakeDiscordBot;
   private readonly slack: FakeSlack;
+  private readonly slackApi: FakeSlackApi;
   private readonly handlers: InternalHandler[];
   private readonly sockets = new Set<Socket>();
   private readonly aborts = new Set<AbortController>();
@@ -145,8 +172,13 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.maxHistory = max;
     this.telegram = new FakeTelegram(this.clock, this.limits);
     this.discord = new FakeDiscord(this.clock, this.limits);
+    this.discordBot = new FakeDiscordBot(this.clock, this.limits);
     this.slack = new FakeSlack(this.clock, this.limits);
-    this.handlers = [this.telegram, this.discord, this.slack];
+    this.slackApi = new FakeSlackApi(this.clock, this.limits);
+    // The first handler that owns a path answers it. Order matters under /api/: Slack Web API
+    // methods (/api/chat.postMessage) and Discord bot routes (/api/v10/channels/…) come before
+    // the Discord webhook handler, which takes whatever else is under /api/ (404s included).
+    this.handlers = [this.telegram, this.slackApi, this.discordBot, this.discord, this.slack];
     this.server = createServer((req, res) => void this.handle(req, res));
     // Long enough that a client's pooled connection survives between bursts, as in production.
     this.server.keepAliveTimeout = 10_000;
@@ -186,6 +218,16 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   /** A Discord webhook URL on this server; any snowflake id and any token work. */
   discordWebhookUrl(id = '1000000000000000001', token = 'sandbox-webhook-token'): string {
     return `${this.baseUrl}/api/webhooks/${id}/${token}`;
+  }
+
+  /** Base URL for the Slack Web API (`SLACK_API_BASE_URL`): clients append `/chat.postMessage`. */
+  get slackApiBaseUrl(): string {
+    return `${this.baseUrl}/api`;
+  }
+
+  /** Base URL for the Discord bot API (`DISCORD_API_BASE_URL`): clients append `/v10/channels/…`. */
+  get discordApiBaseUrl(): string {
+    return `${this.baseUrl}/api`;
   }
 
   /** A Slack incoming-webhook URL on this server; `path` is `T/B/secret` (or `/services/...`). */
@@ -264,6 +306,42 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.slack.archive(path);
   }
 
+  /** Telegram: make `chatId` a forum whose topics are `topicIds` (null: an ordinary chat again). */
+  setTelegramForum(chatId: string, topicIds: readonly number[] | null): void {
+    this.telegram.setForum(chatId, topicIds);
+  }
+
+  /**
+   * Slack Web API: add a channel (or replace the one with the same id). Defaults: the bot is
+   * a member, not archived, public.
+   */
+  addSlackChannel(channel: FakeSlackChannel): void {
+    this.slackApi.addChannel(channel);
+  }
+
+  /** Slack Web API: the scopes `token` has (answered in `x-oauth-scopes`); default {@link DEFAULT_SLACK_SCOPES}. */
+  setSlackScopes(token: string, scopes: readonly string[]): void {
+    this.slackApi.setScopes(token, scopes);
+  }
+
+  /** Slack Web API: this token answers `token_revoked` from now on. */
+  revokeSlackToken(token: string): void {
+    this.slackApi.revokeToken(token);
+  }
+
+  /**
+   * Discord bot API: add a channel (or replace the one with the same id). Defaults: in the
+   * sandbox guild, visible and sendable.
+   */
+  addDiscordChannel(channel: FakeDiscordChannel): void {
+    this.discordBot.addChannel(channel);
+  }
+
+  /** Discord bot API: this token answers 401 Unauthorized from now on. */
+  revokeDiscordBotToken(token: string): void {
+    this.discordBot.revokeToken(token);
+  }
+
   /**
    * Serve `route` on this server's origin for paths no platform owns (see {@link ExtraRoute}).
    * Routes are tried in mount order. Returns a function that unmounts it.
@@ -298,12 +376,14 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     return this.closing;
   }
 
-  private takeFault(platform: Platform, destination: string, method: string): Fault | undefined {
+  private takeFault(handler: InternalHandler, prepared: InternalPrepared): Fault | undefined {
+    const methods = [prepared.method, prepared.httpMethod].filter((m): m is string => m !== undefined).map((m) => m.toLowerCase());
     const i = this.faults.findIndex(
       ({ match }) =>
-        match.platform === platform &&
-        (match.destination === undefined || match.destination === destination) &&
-        (match.method === undefined || match.method.toLowerCase() === method.toLowerCase()),
+        match.platform === handler.platform &&
+        (match.via === undefined || match.via === handler.via) &&
+        (match.destination === undefined || match.destination === prepared.destination) &&
+        (match.method === undefined || methods.includes(match.method.toLowerCase())),
     );
     if (i < 0) return undefined;
     const pending = this.faults[i]!;
@@ -330,23 +410,37 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   }
 
   /** Record what an answer means (message / 429 / error) before the client can see it. */
-  private record(platform: Platform, destination: string, reply: InternalReply): void {
+  private record(handler: InternalHandler, destination: string, reply: InternalReply): void {
+    const { platform, via } = handler;
     const at = this.clock();
     const { status } = reply;
     if (reply.accepted && status >= 200 && status < 300) {
-      const message: ReceivedMessage = { seq: ++this.seq, platform, ...reply.accepted, at };
+      const { destination: to, text, silent, parseMode, thread, body } = reply.accepted;
+      const message: ReceivedMessage = {
+        seq: ++this.seq,
+        platform,
+        destination: to,
+        via,
+        text,
+        silent,
+        ...(parseMode !== undefined ? { parseMode } : {}),
+        ...(thread !== undefined ? { thread } : {}),
+        body,
+        at,
+      };
       this.remember(this.messages, message);
-      this.emitEvent({ kind: 'message', platform, destination: message.destination, status, message, at });
+      this.emitEvent({ kind: 'message', platform, destination: to, via, status, message, at });
       return;
     }
-    if (status < 400) return;
+    if (status < 400 && !reply.failed) return;
     const detail = reply.detail ?? describeBody(reply.body);
     this.emitEvent({
       kind: status === 429 ? 'rate-limited' : 'error',
       platform,
       destination,
+      via,
       status,
-      ...(detail !== undefined ? { detail: redactSecrets(detail) } : {}),
+      ...(detail !== undefined ? { detail: redactSandbox(detail) } : {}),
       at,
     });
   }
@@ -364,7 +458,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       return this.routes.some((route) => route(req, res, url));
     } catch (err) {
-      send(res, 500, `sandbox internal error: ${redactSecrets(String(err))}`);
+      send(res, 500, `sandbox internal error: ${redactSandbox(String(err))}`);
       return true;
     }
   }
@@ -392,28 +486,29 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
       }
       const request: InternalRequest = { method: (req.method ?? 'GET').toUpperCase(), url, headers: req.headers, raw, signal: ac.signal };
       const prepared = handler.prepare(request);
-      const fault = this.takeFault(handler.platform, prepared.destination, prepared.method);
+      const fault = this.takeFault(handler, prepared);
       if (fault !== undefined) {
-        this.answerFault(handler.platform, prepared.destination, fault, res);
+        this.answerFault(handler, prepared.destination, fault, res);
         return;
       }
       const reply = await prepared.run();
       if (res.destroyed) return; // client or close() went away during a long poll
-      this.record(handler.platform, prepared.destination, reply);
+      this.record(handler, prepared.destination, reply);
       send(res, reply.status, reply.body, reply.headers);
     } catch (err) {
-      send(res, 500, `sandbox internal error: ${redactSecrets(String(err))}`);
+      send(res, 500, `sandbox internal error: ${redactSandbox(String(err))}`);
     }
   }
 
-  private answerFault(platform: Platform, destination: string, fault: Fault, res: ServerResponse): void {
+  private answerFault(handler: InternalHandler, destination: string, fault: Fault, res: ServerResponse): void {
     const at = this.clock();
     if (fault === 'reset' || fault === 'hang') {
-      this.emitEvent({ kind: 'error', platform, destination, status: 0, detail: `injected fault: ${fault}`, at });
+      const { platform, via } = handler;
+      this.emitEvent({ kind: 'error', platform, destination, via, status: 0, detail: `injected fault: ${fault}`, at });
       if (fault === 'reset') res.socket?.destroy();
       return; // 'hang': never answer; close() destroys the socket
     }
-    this.record(platform, destination, {
+    this.record(handler, destination, {
       status: fault.status,
       body: fault.body,
       detail: `injected fault: ${describeBody(fault.body) ?? `HTTP ${fault.status}`}`,

@@ -1,8 +1,9 @@
 /**
  * Fake Slack incoming webhooks: `POST /services/:T/:B/:secret`, plain-text answers like
- * hooks.slack.com, a token bucket per webhook.
+ * hooks.slack.com, a token bucket per webhook, the same Block Kit checks as the Web API.
  */
 import { getOrCreate, safeDecode, TokenBucket } from './rate-window.js';
+import { checkBlocks } from './slack-blocks.js';
 import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest } from './types.js';
 
 const ROUTE_RE = /^\/services\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
@@ -49,6 +50,7 @@ function readPayload(req: InternalRequest): Record<string, unknown> | undefined 
 /** The Slack part of the fake server. */
 export class FakeSlack implements InternalHandler {
   readonly platform = 'slack' as const;
+  readonly via = 'webhook' as const;
 
   private archived = new Set<string>();
   private buckets = new Map<string, TokenBucket>();
@@ -86,15 +88,23 @@ export class FakeSlack implements InternalHandler {
 
     const payload = readPayload(req);
     if (!payload) return slackText(400, 'invalid_payload');
-    const blocks = payload['blocks'];
-    if (blocks !== undefined && (!Array.isArray(blocks) || blocks.length > 50)) return slackText(400, 'invalid_blocks');
+    const checked = checkBlocks(payload['blocks']);
+    if (!checked.ok) return slackText(400, checked.error);
+    const blocks = checked.blocks;
+    if (blocks !== undefined) payload['blocks'] = blocks; // recorded parsed, as the Web API does
     const attachments = payload['attachments'];
     if (Array.isArray(attachments) && attachments.length > 100) return slackText(400, 'too_many_attachments');
     const text = typeof payload['text'] === 'string' ? payload['text'] : '';
     // Slack accepts a blocks- or attachments-only message (text is then only the fallback).
-    const hasRich = (Array.isArray(blocks) && blocks.length > 0) || (Array.isArray(attachments) && attachments.length > 0);
+    const hasRich = (blocks !== undefined && blocks.length > 0) || (Array.isArray(attachments) && attachments.length > 0);
     if (text.trim() === '' && !hasRich) return slackText(400, 'no_text');
-    return { ...slackText(200, 'ok'), accepted: { destination, text, silent: false, body: payload } };
+    // A webhook cannot tell its caller a message's ts, so thread_ts is only checked for shape.
+    const threadTs = payload['thread_ts'] === '' ? undefined : payload['thread_ts'];
+    if (threadTs !== undefined && (typeof threadTs !== 'string' || !/^\d+\.\d+$/.test(threadTs))) return slackText(400, 'invalid_payload');
+    return {
+      ...slackText(200, 'ok'),
+      accepted: { destination, text, silent: false, ...(typeof threadTs === 'string' ? { thread: threadTs } : {}), body: payload },
+    };
   }
 
   /** See {@link FakePlatformServer.archiveSlackChannel}. */

@@ -1,7 +1,7 @@
 /**
  * Fake Telegram Bot API: `/bot<token>/<method>` with the methods a notifier uses
  * (sendMessage, getMe, getChat, getUpdates, setWebhook, deleteWebhook, getWebhookInfo),
- * real limits and real error texts (PLATFORMS.md).
+ * real limits and real error texts (PLATFORMS.md), forum topics (`message_thread_id`).
  */
 import { getOrCreate, SlidingWindow, TokenBucket } from './rate-window.js';
 import { codePointLength, parseTelegramHtml, parseTelegramMarkdownV2, type MarkupResult } from './telegram-markup.js';
@@ -118,12 +118,15 @@ function plainText(text: string, parseMode: string | undefined): MarkupResult {
 /** The Telegram part of the fake server. */
 export class FakeTelegram implements InternalHandler {
   readonly platform = 'telegram' as const;
+  readonly via = 'bot' as const;
 
   private revoked = new Set<string>();
   private blocked = new Map<string, string>();
   private unknown = new Set<string>();
   private migrated = new Map<string, string>();
   private chats = new Map<string, FakeTelegramChat>();
+  /** Forum chats and their topic ids (message_thread_id values that exist). */
+  private forums = new Map<string, Set<number>>();
   private updates: Array<Record<string, unknown> & { update_id: number }> = [];
   private nextUpdateId = 1;
   private webhookUrl = '';
@@ -208,10 +211,25 @@ export class FakeTelegram implements InternalHandler {
       : { id: jsonId(chatId), type };
   }
 
+  /**
+   * The topic a message_thread_id names, or the error. Absent (or 0) means no topic. Telegram
+   * answers "message thread not found" for a topic the forum does not have, for any topic in a
+   * chat that is not a forum, and for 1 (the General topic takes no thread id).
+   */
+  private thread(chatId: string, raw: unknown): { id?: number; error?: InternalReply } {
+    if (raw === undefined || raw === null || raw === '' || raw === 0 || raw === '0') return {};
+    const id = toInt(raw);
+    const topics = this.forums.get(chatId);
+    if (id === undefined || id === 1 || !topics?.has(id)) return { error: tgError(400, 'Bad Request: message thread not found') };
+    return { id };
+  }
+
   private sendMessage(token: string, params: Params): InternalReply {
     const chatId = params.chatId;
     const problem = this.chatProblem(chatId, true);
     if (problem || chatId === undefined) return problem ?? tgError(400, 'Bad Request: chat_id is empty');
+    const thread = this.thread(chatId, params.values['message_thread_id']);
+    if (thread.error) return thread.error;
     const rawText = params.values['text'];
     const text = typeof rawText === 'string' ? rawText : typeof rawText === 'number' ? String(rawText) : '';
     const parseModeRaw = params.values['parse_mode'];
@@ -239,6 +257,7 @@ export class FakeTelegram implements InternalHandler {
         from: { id: jsonId(botId), is_bot: true, ...BOT_NAME },
         chat: this.chatObject(chatId),
         date: Math.floor(this.clock() / 1000),
+        ...(thread.id !== undefined ? { message_thread_id: thread.id, is_topic_message: true } : {}),
         text: parsed.text,
       }),
       accepted: {
@@ -246,6 +265,7 @@ export class FakeTelegram implements InternalHandler {
         text,
         silent: truthy(params.values['disable_notification']),
         ...(parseMode !== undefined ? { parseMode } : {}),
+        ...(thread.id !== undefined ? { thread: String(thread.id) } : {}),
         body: params.values,
       },
     };
@@ -356,6 +376,12 @@ export class FakeTelegram implements InternalHandler {
     if (entry.username) this.chats.set(`@${entry.username}`, entry);
   }
 
+  /** See {@link FakePlatformServer.setTelegramForum}. */
+  setForum(chatId: string, topicIds: readonly number[] | null): void {
+    if (topicIds === null) this.forums.delete(String(chatId));
+    else this.forums.set(String(chatId), new Set(topicIds));
+  }
+
   /** See {@link FakePlatformServer.pushUpdate}. */
   pushUpdate(update: object): void {
     const given = toInt((update as { update_id?: unknown }).update_id);
@@ -380,6 +406,7 @@ export class FakeTelegram implements InternalHandler {
     this.unknown.clear();
     this.migrated.clear();
     this.chats.clear();
+    this.forums.clear();
     this.updates = [];
     this.nextUpdateId = 1;
     this.webhookUrl = '';

@@ -1,7 +1,7 @@
 /**
- * Shared types of the local platform fake (Telegram Bot API, Discord webhooks, Slack incoming
- * webhooks). Public names are re-exported from `fake-platforms.ts`; the `Internal*` ones are
- * the contract between the server and its per-platform handlers.
+ * Shared types of the local platform fake (Telegram Bot API, Discord webhooks and bot API, Slack
+ * incoming webhooks and Web API). Public names are re-exported from `fake-platforms.ts`; the
+ * `Internal*` ones are the contract between the server and its per-platform handlers.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -17,6 +17,12 @@ export interface FakeLimits {
   discordPerWebhook: { limit: number; windowMs: number };
   /** Token bucket per Slack webhook (`T/B` part of the path). */
   slackPerWebhook: { burst: number; perSecond: number };
+  /** Slack Web API chat.postMessage: token bucket per token and channel ("1 per second per channel, short bursts"). */
+  slackPerChannel: { burst: number; perSecond: number };
+  /** Discord bot API: fixed window per bot and channel for creating messages. */
+  discordPerChannel: { limit: number; windowMs: number };
+  /** Discord bot API: requests per rolling second per bot token, every route ("50 requests per second"). */
+  discordGlobalPerSecond: number;
 }
 
 /** The limits used when `FakePlatformOptions.limits` leaves a field out. */
@@ -26,6 +32,9 @@ export const DEFAULT_LIMITS: Readonly<FakeLimits> = Object.freeze({
   telegramPerBotPerSecond: 30,
   discordPerWebhook: { limit: 5, windowMs: 2000 },
   slackPerWebhook: { burst: 3, perSecond: 1 },
+  slackPerChannel: { burst: 3, perSecond: 1 },
+  discordPerChannel: { limit: 5, windowMs: 5000 },
+  discordGlobalPerSecond: 50,
 });
 
 /** Options of {@link FakePlatformServer.start}. */
@@ -46,19 +55,35 @@ export interface FakePlatformOptions {
 /** The platforms the fake serves. */
 export type Platform = 'telegram' | 'discord' | 'slack';
 
+/**
+ * Which API of a platform a request used: `'webhook'` (Discord and Slack webhooks) or `'bot'`
+ * (a bot token: the Telegram Bot API, the Discord bot API, the Slack Web API).
+ */
+export type Via = 'webhook' | 'bot';
+
 /** One message the fake accepted (answered 2xx). */
 export interface ReceivedMessage {
   /** 1-based arrival number across all platforms. */
   seq: number;
   platform: Platform;
-  /** Telegram: chat_id as a string; Discord: webhook id; Slack: the `T/B` part of the path. */
+  /**
+   * Telegram: chat_id as a string. Discord: the webhook id, or the channel id (bot API). Slack:
+   * the `T/B` part of the webhook path, or the channel id (Web API; a name is resolved to it).
+   */
   destination: string;
+  /** Which API delivered it. */
+  via?: Via;
   /** Telegram: text as sent (markup included); Discord: `content`; Slack: `text`. */
   text: string;
   /** Telegram `disable_notification`; Discord `flags & 4096` (SUPPRESS_NOTIFICATIONS). */
   silent: boolean;
   /** Telegram `parse_mode`, when one was given. */
   parseMode?: string;
+  /**
+   * The thread it went into, when one was given: Telegram `message_thread_id`, Slack
+   * `thread_ts`, Discord webhook `?thread_id=`.
+   */
+  thread?: string;
   /** The parsed request body (Telegram: query and body parameters merged). */
   body: unknown;
   /** Clock time (ms) of arrival. */
@@ -74,8 +99,14 @@ export interface ServerEvent {
   kind: 'message' | 'rate-limited' | 'error';
   platform: Platform;
   destination: string;
+  /** Which API answered (absent only on events built outside the fake). */
+  via?: Via;
+  /**
+   * HTTP status. A Slack Web API error is an 'error' with status 200: Slack answers
+   * `{ ok: false, error }` with HTTP 200.
+   */
   status: number;
-  /** Error description (Telegram `description`, Discord `message`, Slack body); secrets redacted. */
+  /** Error description (Telegram `description`, Discord `message`, Slack body or `error`); secrets redacted. */
   detail?: string;
   /** Set for kind 'message'. */
   message?: ReceivedMessage;
@@ -109,6 +140,7 @@ export interface InternalAccepted {
   text: string;
   silent: boolean;
   parseMode?: string;
+  thread?: string;
   body: unknown;
 }
 
@@ -120,21 +152,28 @@ export interface InternalReply {
   body?: unknown;
   /** Set only when the request delivered a message (status must be 2xx). */
   accepted?: InternalAccepted;
-  /** Event detail for 4xx/5xx answers. */
+  /** A refusal despite a 2xx status (Slack Web API `ok: false`): recorded as an 'error' event. */
+  failed?: boolean;
+  /** Event detail for 4xx/5xx answers (and `failed` ones). */
   detail?: string;
 }
 
 /** A routed request: what fault matching needs, and how to answer it for real. */
 export interface InternalPrepared {
+  /** Telegram chat id, Discord webhook or channel id, Slack `T/B` or channel id. */
   destination: string;
-  /** Telegram: the Bot API method name; Discord and Slack: the HTTP method. */
+  /** Telegram: the Bot API method name; Slack Web API: its method name; webhooks and Discord bot: the HTTP method. */
   method: string;
+  /** The HTTP method, when `method` is an API method name (a fault may match either). */
+  httpMethod?: string;
   run(): InternalReply | Promise<InternalReply>;
 }
 
 /** One platform's request handler and state. */
 export interface InternalHandler {
   readonly platform: Platform;
+  /** Which API of the platform this handler serves. */
+  readonly via: Via;
   /** Whether the path belongs to this platform (then this handler answers, even 404s). */
   owns(pathname: string): boolean;
   prepare(req: InternalRequest): InternalPrepared;

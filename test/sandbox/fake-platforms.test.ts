@@ -215,6 +215,33 @@ describe('Telegram', () => {
     expect((await tg('sendMessage', { chat_id: -1001234567890, text: 'x' })).status).toBe(200);
   });
 
+  it('sends into forum topics, and answers "message thread not found" for a topic that does not exist', async () => {
+    fake.setTelegramForum('-1001234567890', [5, 7]);
+    const inTopic = await tg('sendMessage', { chat_id: '-1001234567890', text: 'in topic 5', message_thread_id: 5 });
+    expect(inTopic.status).toBe(200);
+    expect(inTopic.body.result).toMatchObject({ message_thread_id: 5, is_topic_message: true, text: 'in topic 5' });
+    const general = await tg('sendMessage', { chat_id: '-1001234567890', text: 'no topic' });
+    expect(general.body.result).not.toHaveProperty('message_thread_id');
+    const notFound = { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message thread not found' } };
+    expect(await tg('sendMessage', { chat_id: '-1001234567890', text: 'x', message_thread_id: 6 })).toEqual(notFound);
+    // The General topic takes no thread id, even in a forum.
+    fake.setTelegramForum('-1001234567890', [1, 5]);
+    expect(await tg('sendMessage', { chat_id: '-1001234567890', text: 'x', message_thread_id: 1 })).toEqual(notFound);
+    // A chat that is not a forum has no topics; form bodies send the id as a string.
+    expect(await tg('sendMessage', { chat_id: '42', text: 'x', message_thread_id: 5 })).toEqual(notFound);
+    expect(await tg('sendMessage', { chat_id: '-1001234567890', text: 'x', message_thread_id: 'five' })).toEqual(notFound);
+    const form = await fetch(`${fake.telegramBaseUrl}/bot${TOKEN}/sendMessage`, { method: 'POST', body: new URLSearchParams({ chat_id: '-1001234567890', text: 'form', message_thread_id: '5' }) });
+    expect(form.status).toBe(200);
+    expect(fake.messages.map((m) => [m.text, m.thread])).toEqual([
+      ['in topic 5', '5'],
+      ['no topic', undefined],
+      ['form', '5'],
+    ]);
+    expect(fake.messages[0]!.body).toMatchObject({ message_thread_id: 5 });
+    fake.setTelegramForum('-1001234567890', null);
+    expect(await tg('sendMessage', { chat_id: '-1001234567890', text: 'x', message_thread_id: 5 })).toEqual(notFound);
+  });
+
   it('answers getChat for known chats only', async () => {
     fake.addChat({ id: '-100777', type: 'supergroup', title: 'Alerts' });
     const known = await tg('getChat', { chat_id: -100777 });
@@ -338,6 +365,21 @@ describe('Slack', () => {
     expect(fake.rateLimited('slack', 'T000/B000')).toBe(1);
     now += 1000;
     expect((await postJson(fake.slackWebhookUrl(), { text: 'later' })).status).toBe(200);
+  });
+
+  it('checks blocks with the Web API rules and records thread_ts', async () => {
+    const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text } });
+    const tooMany = await postJson(fake.slackWebhookUrl('T1/B1/s'), { text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) });
+    expect([tooMany.status, await tooMany.text()]).toEqual([400, 'invalid_blocks']);
+    const longHeader = await postJson(fake.slackWebhookUrl('T2/B2/s'), { text: 'x', blocks: [header('h'.repeat(151))] });
+    expect([longHeader.status, await longHeader.text()]).toEqual([400, 'invalid_blocks']);
+    const tooLong = await postJson(fake.slackWebhookUrl('T3/B3/s'), { text: 'x', blocks: Array.from({ length: 5 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 't'.repeat(2500) } })) });
+    expect([tooLong.status, await tooLong.text()]).toEqual([400, 'msg_blocks_too_long']);
+    const ok = await postJson(fake.slackWebhookUrl('T4/B4/s'), { text: 'fallback', blocks: [header('h'.repeat(150))], thread_ts: '1700000000.000100' });
+    expect([ok.status, await ok.text()]).toEqual([200, 'ok']);
+    expect(fake.messagesFor('slack')).toEqual([expect.objectContaining({ destination: 'T4/B4', via: 'webhook', thread: '1700000000.000100', text: 'fallback' })]);
+    const badTs = await postJson(fake.slackWebhookUrl('T5/B5/s'), { text: 'x', thread_ts: 'yesterday' });
+    expect([badTs.status, await badTs.text()]).toEqual([400, 'invalid_payload']);
   });
 
   it('answers 410 channel_is_archived for an archived channel', async () => {
