@@ -4,16 +4,33 @@
  * declared limits) stays in its driver file.
  */
 
+import type { Card } from './card.js';
+
 /** Severity of a notification. Errors also go to the ERROR destinations. */
 export type Level = 'info' | 'error';
 
-/** One request's worth of text, already cut to the channel's size limit. */
+/** One request's worth of text (or cards), already cut to the channel's size limits. */
 export interface OutgoingPart {
-  /** Plain text; the driver escapes it for its platform. */
+  /** Plain text; the driver escapes it for its platform. With `cards`, the one-line summaries of the cards. */
   readonly text: string;
   readonly level: Level;
   /** Deliver without a sound/notification where the platform supports it. */
   readonly silent: boolean;
+  /** Rich cards, only for channels with {@link Channel.cards}; each already fits (see {@link CardSupport}). */
+  readonly cards?: readonly Card[];
+  /**
+   * The same for every resend of this part and different for every other part: an idempotency
+   * key for platforms that can refuse a duplicate (a resend after a timeout). At most 25 characters.
+   */
+  readonly key?: string;
+}
+
+/** How a channel takes rich cards. The delivery layer packs cards with it; the driver renders them. */
+export interface CardSupport {
+  /** True when these cards, in this order, fit one request. */
+  fits(cards: readonly Card[]): boolean;
+  /** Cuts a card too large for one request into cards that each fit alone: in order, nothing lost. */
+  split(card: Card): readonly Card[];
 }
 
 /**
@@ -49,8 +66,12 @@ export type SendOutcome =
   | { readonly kind: 'transient'; readonly reason: string }
   /** This message can never be delivered (e.g. a 400 about its content); the channel is fine. */
   | { readonly kind: 'rejected'; readonly reason: string; readonly fix?: string }
-  /** The destination itself is unusable (bad token, bot blocked, webhook deleted): stop using it. */
-  | { readonly kind: 'dead'; readonly reason: string; readonly fix?: string }
+  /**
+   * The destination itself is unusable (bad token, bot blocked, webhook deleted): stop using it.
+   * `scope: 'group'` when the shared credential is at fault (a revoked bot token): every channel
+   * of the same {@link Channel.group} stops too.
+   */
+  | { readonly kind: 'dead'; readonly reason: string; readonly fix?: string; readonly scope?: 'destination' | 'group' }
   /** The channel changed its own address (Telegram supergroup migration); send the same part again. */
   | { readonly kind: 'moved'; readonly reason: string; readonly fix: string };
 
@@ -68,6 +89,10 @@ export interface Channel {
   readonly secrets: readonly string[];
   /** False when joining queued messages into one would read worse (the console). Default true. */
   readonly coalesce?: boolean;
+  /** Present when the channel shows rich cards; without it, a card is sent as its text. */
+  readonly cards?: CardSupport;
+  /** Channels that share one credential (a bot's channels): a `dead` outcome with scope `group` stops them all. */
+  readonly group?: string;
   /** Length of `text` as the platform counts it against {@link Channel.maxLength}. */
   measure(text: string): number;
   /** Proactive limits for the next request (may change, e.g. after a migration). */

@@ -23,12 +23,15 @@ export interface DeliverySetup {
   readonly wants?: Wants;
   readonly options?: Partial<DeliveryOptions>;
   readonly limits?: RateLimits;
-  readonly onDisabled?: (channel: Channel, reason: string, fix?: string) => void;
+  /** Called once per unusable destination, or once per group when a shared credential died (`scope: 'group'`). */
+  readonly onDisabled?: (channel: Channel, reason: string, fix: string | undefined, scope: 'destination' | 'group') => void;
 }
 
 /** Owns every destination's queue. */
 export class Delivery {
   private readonly lanes = new Map<string, Lane>();
+  /** Groups whose shared credential is dead, with why: their lanes, even new ones, stay disabled. */
+  private readonly deadGroups = new Map<string, { reason: string; fix?: string }>();
   private readonly options: DeliveryOptions;
   private readonly limits: RateLimits;
   private seq = 0;
@@ -52,18 +55,28 @@ export class Delivery {
         emit: this.setup.emit,
         wants: this.setup.wants ?? (() => true),
         nextSeq: this.nextSeq,
-        onDisabled: (l, reason, fix) => this.setup.onDisabled?.(l.channel, reason, fix),
+        onDisabled: (l, reason, fix, scope) => this.disabled(l.channel, reason, fix, scope),
       });
       this.lanes.set(channel.id, lane);
       // After close, a destination used for the first time must fail fast, not retry on a closed pool.
       if (this.closed) lane.close('the notifier is closed');
+      const dead = channel.group === undefined ? undefined : this.deadGroups.get(channel.group);
+      if (dead) lane.disable(dead.reason, dead.fix);
     }
     return lane;
   }
 
-  /** True when the destination was found unusable. */
+  private disabled(channel: Channel, reason: string, fix: string | undefined, scope: 'destination' | 'group'): void {
+    if (scope === 'group' && channel.group !== undefined) {
+      this.deadGroups.set(channel.group, { reason, ...(fix ? { fix } : {}) });
+      for (const lane of this.lanes.values()) if (lane.channel.group === channel.group) lane.disable(reason, fix);
+    }
+    this.setup.onDisabled?.(channel, reason, fix, scope);
+  }
+
+  /** True when the destination was found unusable (also when its group's credential was). */
   isDisabled(channel: Channel): boolean {
-    return this.lanes.get(channel.id)?.disabled ?? false;
+    return this.lanes.get(channel.id)?.disabled ?? (channel.group !== undefined && this.deadGroups.has(channel.group));
   }
 
   /** Queues an entry on each channel. Returns at once. */

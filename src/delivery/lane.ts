@@ -3,7 +3,9 @@
  * limiter, then sends everything that piled up meanwhile as few messages as the platform's size
  * limit allows (coalescing); retries by the driver's classification of each answer.
  */
-import type { Channel, SendOutcome } from '../channels/channel.js';
+import { randomBytes } from 'node:crypto';
+import type { Card } from '../channels/card.js';
+import type { Channel, OutgoingPart, SendOutcome } from '../channels/channel.js';
 import { splitText } from '../channels/split.js';
 import { backoffDelay } from './backoff.js';
 import { Deque } from './deque.js';
@@ -38,19 +40,21 @@ export interface LaneContext {
   readonly emit: Emit;
   readonly wants: Wants;
   readonly nextSeq: () => number;
-  /** Called once when the destination turns out to be unusable. */
-  readonly onDisabled: (lane: Lane, reason: string, fix?: string) => void;
+  /** Called once when the destination turns out to be unusable; `group` when its shared credential is. */
+  readonly onDisabled: (lane: Lane, reason: string, fix: string | undefined, scope: 'destination' | 'group') => void;
 }
 
 interface Batch {
   readonly entries: readonly OutboxEntry[];
-  readonly parts: readonly string[];
+  readonly parts: readonly OutgoingPart[];
   index: number;
   attempts: number;
   moves: number;
 }
 
 const MAX_MOVES = 3;
+/** Per process, so part keys (idempotency keys) never repeat across restarts. */
+const RUN_ID = randomBytes(6).toString('base64url');
 
 /** A destination's FIFO queue and sender. */
 export class Lane {
@@ -170,6 +174,23 @@ export class Lane {
     this.wake();
   }
 
+  /**
+   * Stops using this destination: everything queued fails with the reason. Used when it answered
+   * as unusable, and when another channel of its group found the shared credential dead.
+   */
+  disable(reason: string, fix?: string): void {
+    if (this.closed || this.disabledReason !== undefined) return;
+    this.storm.flush();
+    this.disabledReason = reason;
+    if (this.inFlight && this.current) {
+      const sending = this.current.entries;
+      this.current = undefined;
+      this.fail(sending, 'disabled', `${reason}; this was being sent when the destination was disabled, so it may have arrived`, fix);
+    }
+    this.failAll('disabled', reason, fix);
+    this.wake();
+  }
+
   stats(): LaneStats {
     return {
       destination: this.channel.label,
@@ -229,16 +250,31 @@ export class Lane {
     }
     if (channel.coalesce === false) return this.batchOf(entries);
     const first = entries[0]!;
+    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent && this.rich(next) === this.rich(first);
+    if (this.rich(first)) {
+      // Cards coalesce by the platform's own packing rules (embeds per message, blocks, total size).
+      const cards: Card[] = [first.card!];
+      for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next); next = this.queue.peek()) {
+        if (!channel.cards!.fits([...cards, next.card!])) break;
+        cards.push(next.card!);
+        entries.push(this.takeHead());
+      }
+      return this.batchOf(entries);
+    }
     const newline = channel.measure('\n');
     let length = channel.measure(first.text);
-    for (let next = this.queue.peek(); next && this.solo.length === 0; next = this.queue.peek()) {
-      if (next.level !== first.level || next.silent !== first.silent) break;
+    for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next); next = this.queue.peek()) {
       const add = newline + channel.measure(next.text);
       if (length + add > channel.maxLength) break;
       length += add;
       entries.push(this.takeHead());
     }
     return this.batchOf(entries);
+  }
+
+  /** True when this entry goes out as a card here. */
+  private rich(entry: OutboxEntry): boolean {
+    return entry.card !== undefined && this.channel.cards !== undefined;
   }
 
   private takeHead(): OutboxEntry {
@@ -249,8 +285,21 @@ export class Lane {
   }
 
   private batchOf(entries: readonly OutboxEntry[]): Batch {
-    const text = entries.length === 1 ? entries[0]!.text : entries.map((e) => e.text).join('\n');
-    return { entries, parts: splitText(text, this.channel.maxLength, this.channel.measure), index: 0, attempts: 0, moves: 0 };
+    const first = entries[0]!;
+    const base = { level: first.level, silent: first.silent };
+    const key = (i: number): string => `${RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}.${i.toString(36)}`;
+    let parts: OutgoingPart[];
+    if (this.rich(first)) {
+      // With cards, the text is one line per card: what notifications and old clients show.
+      const text = entries.map((e) => firstLine(e.text)).join('\n');
+      const cards = entries.map((e) => e.card!);
+      const groups = this.channel.cards!.fits(cards) ? [cards] : packCards(this.channel.cards!.split(cards[0]!), this.channel.cards!);
+      parts = groups.map((c, i) => ({ ...base, text: i === 0 ? text : `${text} (continued)`, cards: c, key: key(i) }));
+    } else {
+      const text = entries.length === 1 ? first.text : entries.map((e) => e.text).join('\n');
+      parts = splitText(text, this.channel.maxLength, this.channel.measure).map((t, i) => ({ ...base, text: t, key: key(i) }));
+    }
+    return { entries, parts, index: 0, attempts: 0, moves: 0 };
   }
 
   private async sendCurrent(batch: Batch): Promise<void> {
@@ -260,13 +309,14 @@ export class Lane {
     let outcome: SendOutcome;
     this.inFlight = true;
     try {
-      outcome = await this.channel.send({ text: batch.parts[batch.index]!, level: first.level, silent: first.silent }, this.abort.signal);
+      outcome = await this.channel.send(batch.parts[batch.index]!, this.abort.signal);
     } catch (err) {
       outcome = { kind: 'transient', reason: `driver error: ${(err as Error).message}` };
     } finally {
       this.inFlight = false;
     }
-    if (this.closed) return;
+    // Closed or disabled (its bot's token died on another channel) while this request was out.
+    if (this.closed || this.disabledReason !== undefined) return;
     const now = Date.now();
     if ('rate' in outcome && outcome.rate) this.ctx.limits.observe(outcome.rate, now);
     switch (outcome.kind) {
@@ -311,10 +361,8 @@ export class Lane {
         this.ctx.emit('warning', { code: 'destination-moved', destination: this.channel.label, message: outcome.reason, fix: outcome.fix });
         return;
       case 'dead':
-        this.storm.flush();
-        this.disabledReason = outcome.reason;
-        this.failAll('disabled', outcome.reason, outcome.fix);
-        this.ctx.onDisabled(this, outcome.reason, outcome.fix);
+        this.disable(outcome.reason, outcome.fix);
+        this.ctx.onDisabled(this, outcome.reason, outcome.fix, outcome.scope ?? 'destination');
         return;
     }
   }
@@ -360,6 +408,22 @@ export class Lane {
     this.sleeping = undefined;
     resolve();
   }
+}
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
+}
+
+/** Greedy packing of cards that each fit alone into as few requests as fit, in order. */
+function packCards(cards: readonly Card[], support: NonNullable<Channel['cards']>): Card[][] {
+  const groups: Card[][] = [];
+  for (const card of cards) {
+    const last = groups[groups.length - 1];
+    if (last && support.fits([...last, card])) last.push(card);
+    else groups.push([card]);
+  }
+  return groups;
 }
 
 /** `8 MiB`-style sizes for messages. */

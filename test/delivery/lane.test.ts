@@ -3,7 +3,8 @@ import { Delivery } from '../../src/delivery/delivery.js';
 import { makeEntry } from '../../src/delivery/entry.js';
 import type { DeliveryEvents } from '../../src/delivery/events.js';
 import type { DeliveryOptions } from '../../src/delivery/options.js';
-import type { Level } from '../../src/channels/channel.js';
+import type { Card } from '../../src/channels/card.js';
+import type { CardSupport, Level, SendOutcome } from '../../src/channels/channel.js';
 import { ScriptedChannel } from './scripted-channel.js';
 
 type Recorded = { [K in keyof DeliveryEvents]: { name: K; payload: DeliveryEvents[K][0] } }[keyof DeliveryEvents];
@@ -267,5 +268,136 @@ describe('flush and close', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect((await closed).complete).toBe(false);
     expect(of('failed')).toEqual([expect.objectContaining({ cause: 'closed', seqs: [1] })]);
+  });
+});
+
+/** A card whose size is its description's length; the scripted platform takes 3 cards or 100 characters per request. */
+function card(text: string, title = 'T'): Card {
+  return { title, tone: 'info', fields: [], description: text };
+}
+const cardSize = (c: Card): number => c.title.length + (c.description?.length ?? 0);
+const threeCards: CardSupport = {
+  fits: (cards) => cards.length <= 3 && cards.reduce((n, c) => n + cardSize(c), 0) <= 100,
+  split: (c) => {
+    const d = c.description ?? '';
+    const out: Card[] = [];
+    for (let i = 0; i < d.length; i += 90) out.push({ ...c, title: i === 0 ? c.title : '', description: d.slice(i, i + 90) });
+    return out;
+  },
+};
+
+describe('lane with rich cards', () => {
+  function richSetup() {
+    const ch = new ScriptedChannel('r', 1000, [{ key: 'r', capacity: 1, intervalMs: 1000 }]);
+    ch.cards = threeCards;
+    const t = setup();
+    const sendCard = (text: string, c: Card, level: Level = 'info') => t.delivery.enqueue([ch], makeEntry(t.delivery.nextSeq(), text, level, false, Date.now(), { card: c }));
+    return { ch, ...t, sendCard };
+  }
+
+  it('packs waiting cards by the channel’s rules, keeps text and cards apart, and keeps order', async () => {
+    const { ch, send, sendCard, delivery } = richSetup();
+    sendCard('fill 1\ndetails', card('a'));
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 2; i <= 5; i++) sendCard(`fill ${i}`, card(`c${i}`));
+    send([ch], 'a log line');
+    sendCard('fill 6', card('c6'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.received.map((r) => [r.text, r.cards?.map((c) => c.description) ?? null])).toEqual([
+      // One line per card as the part's text: the first line of each notification.
+      ['fill 1', ['a']],
+      ['fill 2\nfill 3\nfill 4', ['c2', 'c3', 'c4']],
+      ['fill 5', ['c5']],
+      ['a log line', null],
+      ['fill 6', ['c6']],
+    ]);
+  });
+
+  it('sends a card too large for one request as the channel’s split, in order, nothing lost', async () => {
+    const { ch, sendCard, delivery, of } = richSetup();
+    const long = 'x'.repeat(250);
+    sendCard('huge', card(long, 'Title'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.received.map((r) => r.cards!.length)).toEqual([1, 1, 1]);
+    expect(ch.received.map((r) => r.cards![0]!.description).join('')).toBe(long);
+    expect(ch.received.map((r) => r.text)).toEqual(['huge', 'huge (continued)', 'huge (continued)']);
+    expect(of('delivered')).toEqual([expect.objectContaining({ seqs: [1], parts: 3 })]);
+  });
+
+  it('gives every part a key that stays the same when it is resent and differs between parts', async () => {
+    const { ch, sendCard, delivery } = richSetup();
+    ch.script = [{ kind: 'transient', reason: 'timeout' }];
+    sendCard('huge', card('y'.repeat(150)));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    const keys = ch.received.map((r) => r.key!);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toBe(keys[1]); // the resend after the timeout
+    expect(keys[2]).not.toBe(keys[1]);
+    for (const k of keys) expect(k.length).toBeLessThanOrEqual(25);
+  });
+
+  it('sends a card as its text to a channel without cards', async () => {
+    const ch = new ScriptedChannel('plain', 1000);
+    const { delivery } = setup();
+    delivery.enqueue([ch], makeEntry(delivery.nextSeq(), 'full plain text\nwith details', 'info', false, Date.now(), { card: card('d') }));
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.received.map((r) => [r.text, r.cards])).toEqual([['full plain text\nwith details', undefined]]);
+  });
+});
+
+describe('channels that share a credential', () => {
+  it('a dead credential stops every channel of the group, reported once; other groups go on', async () => {
+    const a = new ScriptedChannel('bot-a');
+    const b = new ScriptedChannel('bot-b');
+    const other = new ScriptedChannel('other-bot');
+    a.group = b.group = 'bot-1';
+    other.group = 'bot-2';
+    b.script = [() => new Promise<SendOutcome>(() => {})]; // b's first request never answers
+    a.script = [{ kind: 'transient', reason: 'slow' }, { kind: 'dead', scope: 'group', reason: 'token_revoked', fix: 'reinstall' }];
+    const { send, delivery, of, disabled } = setup();
+    send([b], 'b in flight');
+    send([a, b, other], 'x');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(disabled).toEqual(['bot-a: token_revoked']);
+    expect(delivery.isDisabled(b)).toBe(true);
+    expect(delivery.stats().map((s) => [s.destination, s.state])).toEqual([
+      ['scripted bot-b', 'disabled'],
+      ['scripted bot-a', 'disabled'],
+      ['scripted other-bot', 'active'],
+    ]);
+    expect(other.lines()).toEqual(['x']);
+    // b's request in flight (both notifications, coalesced) may have arrived: reported, not silently dropped.
+    expect(of('failed').filter((f) => f.destination === 'scripted bot-b')).toEqual([
+      { destination: 'scripted bot-b', cause: 'disabled', seqs: [1, 2], reason: 'token_revoked; this was being sent when the destination was disabled, so it may have arrived', fix: 'reinstall' },
+    ]);
+    // A channel of the same bot used for the first time afterwards starts disabled, without a new report.
+    const late = new ScriptedChannel('bot-c');
+    late.group = 'bot-1';
+    send([late], 'late');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(late.received).toEqual([]);
+    expect(delivery.isDisabled(late)).toBe(true);
+    expect(disabled).toHaveLength(1);
+    expect(of('failed').find((f) => f.destination === 'scripted bot-c')).toMatchObject({ cause: 'disabled', reason: 'destination disabled: token_revoked' });
+  });
+
+  it('a dead destination (not its credential) stops that channel alone', async () => {
+    const a = new ScriptedChannel('bot-a');
+    const b = new ScriptedChannel('bot-b');
+    a.group = b.group = 'bot-1';
+    a.script = [{ kind: 'dead', reason: 'channel_not_found', fix: 'check the name' }];
+    const { send, delivery, disabled } = setup();
+    send([a, b], 'one');
+    await vi.advanceTimersByTimeAsync(0);
+    send([a, b], 'two');
+    await vi.advanceTimersByTimeAsync(1_000);
+    await delivery.flush();
+    expect(disabled).toEqual(['bot-a: channel_not_found']);
+    expect(b.lines()).toEqual(['one', 'two']);
+    expect(delivery.isDisabled(b)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
  * A channel whose answers a test scripts, for exercising the platform-agnostic delivery engine
  * without HTTP. (Drivers themselves are tested against msw and a real local server.)
  */
-import type { Channel, OutgoingPart, RateBucket, SendOutcome } from '../../src/channels/channel.js';
+import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from '../../src/channels/channel.js';
 
 /** A request the scripted channel received. */
 export interface Received extends OutgoingPart {
@@ -17,6 +17,10 @@ export class ScriptedChannel implements Channel {
   /** Answers to give, first to last; a function is called with the part. */
   script: (SendOutcome | ((p: OutgoingPart) => SendOutcome | Promise<SendOutcome>))[] = [];
   delivered: Received[] = [];
+  /** Set to take cards (the delivery layer then packs them with it). */
+  cards: CardSupport | undefined;
+  /** Set to share a credential with other scripted channels. */
+  group: string | undefined;
 
   constructor(
     readonly id = 'scripted',
