@@ -2,27 +2,11 @@
  * Default message for each host event: short and scannable, the important word first
  * (`✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross`).
  */
+import type { EventKind } from '../config/events.js';
 import { renderMessage } from '../core/render.js';
 import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, toNumber } from './format.js';
 
-/** Every host event kind Herald turns into a notification. */
-export const EVENT_KINDS = [
-  'session.started',
-  'session.terminated',
-  'order.submitted',
-  'order.filled',
-  'order.cancelled',
-  'position.opened',
-  'position.increased',
-  'position.reduced',
-  'position.closed',
-  'exchange.reconnected',
-  'error',
-  'custom',
-] as const;
-
-/** A host event kind. */
-export type EventKind = (typeof EVENT_KINDS)[number];
+export { EVENT_KINDS, type EventKind } from '../config/events.js';
 
 /** Payload fields (any shape is tolerated: hosts differ). */
 export type Payload = Record<string, unknown>;
