@@ -4,9 +4,11 @@ import type { Channel } from './channel.js';
 import { telegramDriver } from './telegram.js';
 import { discordDriver } from './discord.js';
 import { slackDriver } from './slack.js';
+import { slackBotDriver } from './slack-bot.js';
+import { discordBotDriver } from './discord-bot.js';
 
-/** Every driver that reads environment variables or webhook URLs. */
-export const DRIVERS: readonly Driver[] = [telegramDriver, discordDriver, slackDriver];
+/** Every driver: webhooks, bots, targets and environment variables are read through these. */
+export const DRIVERS: readonly Driver[] = [telegramDriver, discordDriver, slackDriver, discordBotDriver, slackBotDriver];
 
 /** The webhook formats a log target may use. */
 export const WEBHOOKS: readonly WebhookSupport[] = DRIVERS.flatMap((d) => (d.webhook ? [d.webhook] : []));

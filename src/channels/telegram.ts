@@ -1,11 +1,17 @@
 /**
  * Telegram Bot API driver: `sendMessage` with `parse_mode: HTML`, every character of user text
- * escaped, plain-text resend on "can't parse entities", supergroup migration, and the
- * per-chat / per-group / per-bot limits from the Bot FAQ.
+ * escaped, plain-text resend on "can't parse entities", supergroup migration, forum topics,
+ * cards as a bold headline with numbers in monospace, and the per-chat / per-group / per-bot
+ * limits from the Bot FAQ. Also resolves `telegram:<chat>[:<topic>]` targets (the GENERAL bot
+ * to another chat) and Apprise's `tgram://` URLs.
  */
-import type { Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
+import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { ConfigProblem } from '../config/problems.js';
-import type { Driver, DriverContext, EnvReading, Role } from './driver.js';
+import type { ChannelSpec, Driver, DriverContext, EnvReading, Role, TargetSupport } from './driver.js';
+import { escapeTelegramHtml, telegramCards, telegramCardsHtml } from './telegram-format.js';
+
+export { escapeTelegramHtml } from './telegram-format.js';
+import { appriseBool, appriseList, parseAppriseUrl } from '../config/apprise-url.js';
 import type { Env } from '../config/env.js';
 import { readBaseUrl } from '../config/urls.js';
 import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
@@ -20,19 +26,23 @@ const TOKEN_RE = /^\d{3,}:[A-Za-z0-9_-]{30,}$/;
 const CHAT_RE = /^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/;
 
 /** Plain-data Telegram destination. `chatId` stays a string end to end. */
-export interface TelegramSpec {
+export interface TelegramSpec extends ChannelSpec {
   readonly driver: 'telegram';
-  readonly origin: string;
   readonly token: string;
   readonly chatId: string;
   readonly baseUrl: string;
   /** Variable that holds the chat id, named in the migration fix. */
   readonly chatVariable?: string;
-}
-
-/** Escapes text for `parse_mode: HTML` (outside tags only `<`, `>`, `&` and `"` matter). */
-export function escapeTelegramHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+  /** Forum topic (`message_thread_id`). */
+  readonly topicId?: string;
+  /** Variable that holds the topic id, named in fixes. */
+  readonly topicVariable?: string;
+  /** Every message without sound (Apprise `silent=yes`). */
+  readonly silent?: boolean;
+  /** Show link previews (Apprise `preview=yes`); off by default. */
+  readonly preview?: boolean;
+  /** Plain text: no parse mode, no cards (Apprise `format=text`). */
+  readonly plain?: boolean;
 }
 
 /** Checks a bot token's shape; returns a problem or undefined. */
@@ -64,11 +74,19 @@ export function readTelegramBaseUrl(env: Env): { baseUrl: string; problem?: Conf
   return readBaseUrl(env, 'TELEGRAM_API_BASE_URL', TELEGRAM_DEFAULT_BASE, "your Bot API server's address, e.g. http://127.0.0.1:8081");
 }
 
+/** Checks a forum topic id: a positive number (`message_thread_id`). */
+function checkTopic(topic: string, variable: string): ConfigProblem | undefined {
+  if (/^\d{1,12}$/.test(topic) && topic !== '0') return undefined;
+  return { variable, message: `"${topic}" is not a forum topic id`, fix: 'use the number at the end of a message link in the topic (https://t.me/c/<chat>/<topic>/<message>), or leave it empty for the General topic' };
+}
+
 function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
   const tokenVar = `${role}_TELEGRAM_BOT_TOKEN`;
   const chatVar = `${role}_TELEGRAM_BOT_CHAT_ID`;
+  const topicVar = `${role}_TELEGRAM_BOT_TOPIC_ID`;
   const token = env[tokenVar]?.trim();
   const chatId = env[chatVar]?.trim();
+  const topicId = env[topicVar]?.trim();
   if (!token && !chatId) return { specs: [], problems: [] };
   const problems: ConfigProblem[] = [];
   if (!token) problems.push({ variable: tokenVar, message: `${chatVar} is set but the token is missing`, fix: `set ${tokenVar} to the token from @BotFather, or remove ${chatVar}` });
@@ -81,16 +99,95 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
     const p = checkTelegramChatId(chatId, chatVar);
     if (p) problems.push(p);
   }
+  if (topicId) {
+    const p = checkTopic(topicId, topicVar);
+    if (p) problems.push(p);
+  }
   const base = readTelegramBaseUrl(env);
   if (base.problem) problems.push(base.problem);
   if (problems.length || !token || !chatId) return { specs: [], problems };
-  return { specs: [{ driver: 'telegram', origin: tokenVar, token, chatId, baseUrl: base.baseUrl, chatVariable: chatVar }], problems: [] };
+  return { specs: [{ driver: 'telegram', origin: tokenVar, token, chatId, baseUrl: base.baseUrl, chatVariable: chatVar, ...topicOf(topicId), ...(topicId ? { topicVariable: topicVar } : {}) }], problems: [] };
 }
+
+/** The General topic is topic 1, which Telegram refuses as `message_thread_id`: leave it out. */
+function topicOf(topic: string | undefined): { topicId?: string } {
+  return topic && topic !== '1' ? { topicId: topic } : {};
+}
+
+/** A chat as written in a target: `-100123`, `@channel`, Apprise's bare `channel`; `:<topic>` after it. */
+function chatTarget(raw: string, origin: string): { chatId: string; topicId?: string } | ConfigProblem {
+  const m = /^(.+?)(?::(\d+))?$/.exec(raw.trim().replace(/%3A/gi, ':'))!;
+  let chat = m[1]!;
+  if (/^[A-Za-z_][A-Za-z0-9_]+$/.test(chat)) chat = `@${chat}`;
+  const problem = checkTelegramChatId(chat, origin);
+  if (problem) return problem;
+  return { chatId: chat, ...topicOf(m[2]) };
+}
+
+const TARGET_FIX = 'write telegram:<chat_id> or telegram:<chat_id>:<topic_id> (e.g. telegram:-1001234567890:42)';
+
+/** `telegram:<chat>[:<topic>]`: the GENERAL bot to another chat or topic. */
+function parsePrefixTarget(target: string, env: Env, origin: string): TelegramSpec[] | ConfigProblem {
+  const rest = target.slice(target.indexOf(':') + 1);
+  if (!rest.trim()) return { variable: origin, message: `"${target}" names no chat`, fix: TARGET_FIX };
+  const token = env.GENERAL_TELEGRAM_BOT_TOKEN?.trim();
+  if (!token) return { variable: origin, message: `"${target}" needs the GENERAL Telegram bot, and GENERAL_TELEGRAM_BOT_TOKEN is not set`, fix: 'set GENERAL_TELEGRAM_BOT_TOKEN (from @BotFather), or use a tgram://<token>/<chat> URL' };
+  const tokenProblem = checkTelegramToken(token, 'GENERAL_TELEGRAM_BOT_TOKEN');
+  if (tokenProblem) return tokenProblem;
+  const chat = chatTarget(rest, origin);
+  if ('fix' in chat) return { ...chat, fix: `${chat.fix}; ${TARGET_FIX}` };
+  const base = readTelegramBaseUrl(env);
+  if (base.problem) return base.problem;
+  return [{ driver: 'telegram', origin, token, baseUrl: base.baseUrl, ...chat }];
+}
+
+const APPRISE_FIX = 'write tgram://<bot_token>/<chat_id>[:<topic>]/… (see https://appriseit.com/services/telegram/)';
+
+/** Apprise `tgram://<token>/<chat>[:<topic>]/…?to=…&topic=…&silent=…&preview=…&format=…`: one spec per chat. */
+export function parseAppriseTelegram(raw: string, env: Env, origin: string): TelegramSpec[] | ConfigProblem {
+  const u = parseAppriseUrl(raw.replace(/^(tgram:\/\/)bot(?=\d)/i, '$1'));
+  const problem = (message: string, fix = APPRISE_FIX): ConfigProblem => ({ variable: origin, message, fix });
+  if (!u) return problem('not a tgram:// URL');
+  // Apprise accepts the token's colon as ':' or '%3A', so the host already holds the whole token.
+  const token = u.host;
+  if (!/^\d+:/.test(token)) return problem('tgram:// needs the bot token first, like tgram://123456789:AAE…/<chat_id>');
+  const tokenProblem = checkTelegramToken(token, origin);
+  if (tokenProblem) return { ...tokenProblem, message: `in the tgram:// URL, ${tokenProblem.message}` };
+  const q = u.query;
+  const defaultTopic = q.get('topic') ?? q.get('thread');
+  if (defaultTopic !== undefined && defaultTopic !== '') {
+    const p = checkTopic(defaultTopic, origin);
+    if (p) return p;
+  }
+  const chats = [...u.path, ...appriseList(q.get('to'))];
+  if (!chats.length) return problem('the tgram:// URL names no chat (Herald does not guess the bot owner)', `add the chat id: tgram://<token>/<chat_id> (\`herald chat-id\` finds it)`);
+  const base = readTelegramBaseUrl(env);
+  if (base.problem) return base.problem;
+  const options = {
+    ...(appriseBool(q.get('silent'), false) ? { silent: true } : {}),
+    ...(appriseBool(q.get('preview'), false) ? { preview: true } : {}),
+    ...((q.get('format') ?? '').toLowerCase() === 'text' ? { plain: true } : {}),
+  };
+  const specs: TelegramSpec[] = [];
+  for (const c of chats) {
+    const chat = chatTarget(c, origin);
+    if ('fix' in chat) return chat;
+    specs.push({ driver: 'telegram', origin, token, baseUrl: base.baseUrl, chatId: chat.chatId, ...(chat.topicId ? { topicId: chat.topicId } : topicOf(defaultTopic)), ...options });
+  }
+  return specs;
+}
+
+const targets: TargetSupport = {
+  prefixes: ['telegram'],
+  schemes: ['tgram'],
+  parse: (target, env, origin) => (/^tgram:\/\//i.test(target) ? parseAppriseTelegram(target, env, origin) : parsePrefixTarget(target, env, origin)),
+};
 
 /** The Telegram driver. */
 export const telegramDriver: Driver<TelegramSpec> = {
   name: 'telegram',
   fromEnv: readEnv,
+  targets,
   create: (spec, ctx) => new TelegramChannel(spec, ctx),
 };
 
@@ -106,18 +203,21 @@ class TelegramChannel implements Channel {
   readonly maxLength = TELEGRAM_MAX_LENGTH;
   readonly secrets: readonly string[];
   readonly id: string;
+  readonly cards: CardSupport | undefined;
   private chatId: string;
   private readonly botKey: string;
 
   constructor(private readonly spec: TelegramSpec, private readonly ctx: DriverContext) {
     this.chatId = spec.chatId;
     this.botKey = fingerprint(`${spec.baseUrl} ${spec.token}`);
-    this.id = `telegram:${this.botKey}:${spec.chatId}`;
+    const options = [spec.silent ? 'silent' : '', spec.preview ? 'preview' : '', spec.plain ? 'plain' : ''].filter(Boolean);
+    this.id = `telegram:${this.botKey}:${spec.chatId}${spec.topicId ? `:${spec.topicId}` : ''}${options.length ? `:${options.join(',')}` : ''}`;
     this.secrets = [spec.token];
+    this.cards = spec.plain ? undefined : telegramCards;
   }
 
   get label(): string {
-    return `Telegram bot ${maskSecret(this.spec.token)} → chat ${this.chatId}`;
+    return `Telegram bot ${maskSecret(this.spec.token)} → chat ${this.chatId}${this.spec.topicId ? ` topic ${this.spec.topicId}` : ''}`;
   }
 
   measure = codePoints;
@@ -134,7 +234,7 @@ class TelegramChannel implements Channel {
   }
 
   async send(part: OutgoingPart, signal: AbortSignal): Promise<SendOutcome> {
-    const first = await this.post(part, true, signal);
+    const first = await this.post(part, !this.spec.plain, signal);
     if (first.kind === 'rejected' && /can't parse entities/i.test(first.reason)) {
       // Escaping should make this impossible; if Telegram still disagrees, the words matter more than the markup.
       return this.post(part, false, signal);
@@ -143,13 +243,15 @@ class TelegramChannel implements Channel {
   }
 
   private async post(part: OutgoingPart, html: boolean, signal: AbortSignal): Promise<SendOutcome> {
+    const text = part.cards ? telegramCardsHtml(part.cards, html) : html ? escapeTelegramHtml(part.text) : part.text;
     const payload: Record<string, unknown> = {
       chat_id: this.chatId,
-      text: html ? escapeTelegramHtml(part.text) : part.text,
-      link_preview_options: { is_disabled: true },
+      text,
+      link_preview_options: { is_disabled: !this.spec.preview },
     };
     if (html) payload.parse_mode = 'HTML';
-    if (part.silent) payload.disable_notification = true;
+    if (part.silent || this.spec.silent) payload.disable_notification = true;
+    if (this.spec.topicId) payload.message_thread_id = Number(this.spec.topicId);
     const res = await postJson(this.ctx.http, `${this.spec.baseUrl}/bot${this.spec.token}/sendMessage`, payload, signal);
     if (isOutcome(res)) return res;
     const answer = (parseJson(res.body) ?? {}) as TelegramAnswer;
@@ -173,6 +275,9 @@ class TelegramChannel implements Channel {
     if (status === 401) return { kind: 'dead', reason: `${description}: the bot token was revoked or mistyped`, fix: `get the current token from @BotFather (/mybots → API Token) and update ${this.spec.origin}` };
     if (status === 404) return { kind: 'dead', reason: `${description}: no bot answers at this token/address`, fix: `check ${this.spec.origin} and TELEGRAM_API_BASE_URL` };
     if (status === 403) return { kind: 'dead', reason: description, fix: forbiddenFix(description) };
+    if (status === 400 && /message thread not found/i.test(description)) {
+      return { kind: 'dead', reason: `${description} (chat ${this.chatId}, topic ${this.spec.topicId ?? 'none'})`, fix: `check ${this.spec.topicVariable ?? this.spec.origin}: the topic id is the number after the chat in a message link (https://t.me/c/<chat>/<topic>/<message>), and the chat must be a forum` };
+    }
     if (status === 400 && /chat not found/i.test(description)) {
       return { kind: 'dead', reason: `${description} (chat ${this.chatId})`, fix: `check ${this.spec.chatVariable ?? 'the chat id'}: group ids are negative (-…), supergroups and channels start with -100; a user must send /start to the bot first; \`herald chat-id\` lists the chats the bot can see` };
     }

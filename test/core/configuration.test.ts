@@ -179,7 +179,7 @@ describe('valid configuration', () => {
 
   it('values are trimmed; an empty environment configures nothing and has no problems', () => {
     expect(readConfig(fullEnv({ GENERAL_TELEGRAM_BOT_TOKEN: ` ${TOKEN}\n`, GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890 ' })).general[0]).toMatchObject({ token: TOKEN, chatId: '-1001234567890' });
-    expect(readConfig({})).toEqual({ general: [], error: [], problems: [] });
+    expect(readConfig({})).toEqual({ general: [], error: [], bots: [], settings: { events: {} }, problems: [] });
   });
 
   it('only GENERAL set → no ERROR destinations', () => {
