@@ -1,7 +1,8 @@
 /**
  * The environment that points Herald at a `herald sandbox`: one Telegram bot and chat per role,
- * one Discord and one Slack webhook per role, and the example strategy's alerts webhook. All
- * values are sandbox-only (they work nowhere else), so they are printed in full.
+ * one Discord and one Slack webhook per role, the example strategy's alerts webhook, and a
+ * Slack and a Discord bot (token, API base URL, default channel, channel per tag). All values
+ * are sandbox-only (they work nowhere else), so they are printed in full.
  *
  * No server code here: `strategies-example/run.ts` imports this to reach a running sandbox.
  */
@@ -22,6 +23,14 @@ export const SANDBOX_VARIABLES = [
   'GENERAL_SLACK_WEBHOOK',
   'ERROR_SLACK_WEBHOOK',
   'EXAMPLE_ALERTS_WEBHOOK',
+  'SLACK_API_BASE_URL',
+  'SLACK_BOT_TOKEN',
+  'SLACK_DEFAULT_CHANNEL',
+  'SLACK_CHANNEL_MAPPING',
+  'DISCORD_API_BASE_URL',
+  'DISCORD_BOT_TOKEN',
+  'DISCORD_DEFAULT_CHANNEL',
+  'DISCORD_CHANNEL_MAPPING',
 ] as const;
 
 /** One of {@link SANDBOX_VARIABLES}. */
@@ -43,6 +52,24 @@ export const SANDBOX_IDS = {
   alertsDiscord: { id: '1000000000000000003', token: 'sandbox-alerts-webhook' },
   generalSlack: 'T0SANDBOX/B0GENERAL/sandboxgeneralsecret',
   errorSlack: 'T0SANDBOX/B0ERRORS/sandboxerrorssecret',
+  /** A Slack bot token of the real shape (`xoxb-<team>-<bot>-<secret>`). */
+  slackBotToken: 'xoxb-1000000000001-2000000000002-SANDBOXslackBotWorksOnlyHere',
+  /** The Slack workspace's channels; the bot is a member of each. */
+  slackChannels: {
+    general: { id: 'C0SBGENERAL', name: 'general' },
+    alerts: { id: 'C0SBALERTS', name: 'alerts' },
+    ema: { id: 'C0SBEMACROSS', name: 'ema' },
+  },
+  /** The Discord bot's user id; the token's first part is its base64url. */
+  discordBotId: '1400000000000000001',
+  /** A Discord bot token of the real shape: base64url(bot id) . timestamp . HMAC. */
+  discordBotToken: 'MTQwMDAwMDAwMDAwMDAwMDAwMQ.SANDBX.SANDBOX_discord_bot_token_works_only_here',
+  /** The Discord guild's text channels; the bot can see and post in each. */
+  discordChannels: {
+    general: { id: '1300000000000000001', name: 'general' },
+    alerts: { id: '1300000000000000002', name: 'alerts' },
+    ema: { id: '1300000000000000003', name: 'ema' },
+  },
 } as const;
 
 /** `http://127.0.0.1:PORT` with no trailing slash. */
@@ -66,6 +93,15 @@ export function sandboxEnv(baseUrl: string): SandboxEnv {
     GENERAL_SLACK_WEBHOOK: slack(SANDBOX_IDS.generalSlack),
     ERROR_SLACK_WEBHOOK: slack(SANDBOX_IDS.errorSlack),
     EXAMPLE_ALERTS_WEBHOOK: discord(SANDBOX_IDS.alertsDiscord),
+    // Bots: errors and the example strategy's own notifications get channels of their own.
+    SLACK_API_BASE_URL: `${b}/api`,
+    SLACK_BOT_TOKEN: SANDBOX_IDS.slackBotToken,
+    SLACK_DEFAULT_CHANNEL: SANDBOX_IDS.slackChannels.general.name,
+    SLACK_CHANNEL_MAPPING: `error=${SANDBOX_IDS.slackChannels.alerts.name},ema-cross=${SANDBOX_IDS.slackChannels.ema.name}`,
+    DISCORD_API_BASE_URL: `${b}/api`,
+    DISCORD_BOT_TOKEN: SANDBOX_IDS.discordBotToken,
+    DISCORD_DEFAULT_CHANNEL: SANDBOX_IDS.discordChannels.general.id,
+    DISCORD_CHANNEL_MAPPING: `error=${SANDBOX_IDS.discordChannels.alerts.id},ema-cross=${SANDBOX_IDS.discordChannels.ema.id}`,
   };
 }
 
@@ -76,10 +112,13 @@ export function sandboxEnvLines(env: SandboxEnv): string {
 
 /**
  * Human names of the sandbox destinations, by platform and destination as the fake records
- * it (Telegram chat id, Discord webhook id, Slack `T/B`), for the inbox page.
+ * it (Telegram chat id; Discord webhook id or bot channel id; Slack `T/B` or bot channel id),
+ * for the inbox page.
  */
 export function sandboxLabels(): Record<Platform, Record<string, string>> {
   const slackName = (path: string): string => path.split('/').slice(0, 2).join('/');
+  const bot = (platform: string, channels: Record<string, { id: string; name: string }>): Record<string, string> =>
+    Object.fromEntries(Object.values(channels).map((c) => [c.id, `${platform} bot #${c.name}`]));
   return {
     telegram: {
       [SANDBOX_IDS.generalChatId]: 'GENERAL bot chat',
@@ -89,10 +128,12 @@ export function sandboxLabels(): Record<Platform, Record<string, string>> {
       [SANDBOX_IDS.generalDiscord.id]: 'GENERAL_DISCORD_WEBHOOK',
       [SANDBOX_IDS.errorDiscord.id]: 'ERROR_DISCORD_WEBHOOK',
       [SANDBOX_IDS.alertsDiscord.id]: 'EXAMPLE_ALERTS_WEBHOOK',
+      ...bot('Discord', SANDBOX_IDS.discordChannels),
     },
     slack: {
       [slackName(SANDBOX_IDS.generalSlack)]: 'GENERAL_SLACK_WEBHOOK',
       [slackName(SANDBOX_IDS.errorSlack)]: 'ERROR_SLACK_WEBHOOK',
+      ...bot('Slack', SANDBOX_IDS.slackChannels),
     },
   };
 }

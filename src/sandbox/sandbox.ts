@@ -1,7 +1,8 @@
 /**
  * `herald sandbox` without the command line: the fake platforms server with the live inbox on
- * the same origin, the sandbox chats made known to `getChat` (so `herald doctor` passes
- * against it), and the environment that points Herald at it.
+ * the same origin, the sandbox chats made known to `getChat` and the bots' channels to the
+ * Slack and Discord bot APIs (so `herald doctor` passes against it), and the environment that
+ * points Herald at it.
  */
 import { FakePlatformServer } from './fake-platforms.js';
 import { Inbox } from './inbox/server.js';
@@ -46,6 +47,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const env = sandboxEnv(url);
   fake.addChat({ id: SANDBOX_IDS.generalChatId, type: 'private', first_name: 'Sandbox', username: 'sandbox_user' });
   fake.addChat({ id: SANDBOX_IDS.errorChatId, type: 'supergroup', title: 'Sandbox errors' });
+  for (const channel of Object.values(SANDBOX_IDS.slackChannels)) fake.addSlackChannel({ ...channel, isMember: true });
+  for (const channel of Object.values(SANDBOX_IDS.discordChannels)) fake.addDiscordChannel({ ...channel, canView: true, canSend: true });
   const inbox = new Inbox(fake, {
     labels: sandboxLabels(),
     envLines: sandboxEnvLines(env),
