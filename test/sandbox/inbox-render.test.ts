@@ -124,6 +124,124 @@ describe('Slack mrkdwn', () => {
   });
 });
 
+const embedHtml = (embeds: unknown): string => toHtml(renderers.embeds(embeds));
+const blocksHtml = (blocks: unknown): string => toHtml(renderers.blocks(blocks));
+
+describe('Discord embeds', () => {
+  it('renders a card: colour, author, linked title, markdown description, fields, footer and timestamp', () => {
+    const at = '2024-05-01T12:03:00.000Z';
+    const d = new Date(at);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const local = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+    expect(
+      embedHtml([
+        {
+          color: 0x2ecc71,
+          author: { name: 'binance', url: 'https://binance.test/' },
+          title: '✅ FILLED BUY 0.5 BTC-USDT',
+          url: 'https://exchange.test/orders/1',
+          description: '**limit** order, `demo-1`',
+          fields: [
+            { name: 'Qty', value: '0.5', inline: true },
+            { name: 'Price', value: '64,210.50', inline: true },
+            { name: 'Note', value: '_not inline_' },
+          ],
+          footer: { text: 'binance · ema-cross' },
+          timestamp: at,
+        },
+      ]),
+    ).toBe(
+      '<div class="embed" data-color="#2ecc71">' +
+        '<div class="embed-author"><a href="https://binance.test/">binance</a></div>' +
+        '<div class="embed-title"><a href="https://exchange.test/orders/1">✅ FILLED BUY 0.5 BTC-USDT</a></div>' +
+        '<div class="embed-desc"><b>limit</b> order, <code>demo-1</code></div>' +
+        '<div class="embed-fields">' +
+        '<div class="embed-field inline"><div class="field-name">Qty</div><div class="field-value">0.5</div></div>' +
+        '<div class="embed-field inline"><div class="field-name">Price</div><div class="field-value">64,210.50</div></div>' +
+        '<div class="embed-field"><div class="field-name">Note</div><div class="field-value"><i>not inline</i></div></div>' +
+        '</div>' +
+        `<div class="embed-footer">binance · ema-cross • ${local}</div>` +
+        '</div>',
+    );
+  });
+
+  it('keeps the title, field names and footer as plain text, and links titles only to http(s)', () => {
+    expect(embedHtml([{ title: '**not bold** <b>x</b>', url: 'javascript:alert(1)', footer: { text: '*plain*' }, fields: [{ name: '__n__', value: 'v' }] }])).toBe(
+      '<div class="embed"><div class="embed-title">**not bold** &lt;b&gt;x&lt;/b&gt;</div>' +
+        '<div class="embed-fields"><div class="embed-field"><div class="field-name">__n__</div><div class="field-value">v</div></div></div>' +
+        '<div class="embed-footer">*plain*</div></div>',
+    );
+    for (const url of ['tg://resolve?domain=x', 'mailto:a@b.test', 'data:text/html,x', ' javascript:x']) {
+      expect(embedHtml([{ title: 't', url }]), url).toBe('<div class="embed"><div class="embed-title">t</div></div>');
+    }
+  });
+
+  it('accepts only integer colours 0–0xFFFFFF, and only ISO timestamps', () => {
+    expect(renderers.hexColor(0)).toBe('#000000');
+    expect(renderers.hexColor(0xff)).toBe('#0000ff');
+    expect(renderers.hexColor(0xffffff)).toBe('#ffffff');
+    for (const bad of [-1, 0x1000000, 1.5, NaN, Infinity, '#ff0000', 'red; background:url(x)', null, undefined, {}]) {
+      expect(renderers.hexColor(bad), String(bad)).toBeNull();
+    }
+    expect(embedHtml([{ title: 't', color: 'red' }])).toBe('<div class="embed"><div class="embed-title">t</div></div>');
+    expect(embedHtml([{ title: 't', timestamp: 'yesterday' }])).toBe('<div class="embed"><div class="embed-title">t</div></div>');
+    expect(embedHtml([{ title: 't', timestamp: 1714564980000 }])).toBe('<div class="embed"><div class="embed-title">t</div></div>');
+  });
+
+  it('shows at most 10 embeds and 25 fields, skips what is not an object, notes images', () => {
+    expect(renderers.embeds(Array.from({ length: 12 }, () => ({ title: 't' })))).toHaveLength(10);
+    const fields = (renderers.embeds([{ fields: Array.from({ length: 30 }, () => ({ name: 'n', value: 'v' })) }])[0] as { c: { c: unknown[] }[] }).c[0]!.c;
+    expect(fields).toHaveLength(25);
+    expect(renderers.embeds([null, 'x', 42, { title: 'ok' }])).toHaveLength(1);
+    expect(renderers.embeds('not a list')).toEqual([]);
+    expect(embedHtml([{ image: { url: 'https://img.test/x.png' } }])).toBe('<div class="embed"><div class="embed-note">(image not shown)</div></div>');
+  });
+});
+
+describe('Slack Block Kit', () => {
+  it('renders header, section text and fields, context, divider and rich_text', () => {
+    expect(
+      blocksHtml([
+        { type: 'header', text: { type: 'plain_text', text: '✅ FILLED *BUY*' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '*Qty* 0.5 <https://x.test|order>' } },
+        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Price*\n64,210.50' }, { type: 'plain_text', text: '*not bold*' }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: '_binance_' }, { type: 'image', image_url: 'https://x.test/i.png', alt_text: 'logo' }, { type: 'plain_text', text: 'paper' }] },
+        { type: 'divider' },
+        {
+          type: 'rich_text',
+          elements: [
+            { type: 'rich_text_section', elements: [{ type: 'text', text: 'rich ', style: { bold: true } }, { type: 'link', url: 'https://r.test', text: 'link' }, { type: 'broadcast', range: 'here' }] },
+            { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'a < b' }] },
+          ],
+        },
+      ]),
+    ).toBe(
+      '<div class="sl-header">✅ FILLED *BUY*</div>' +
+        '<div class="sl-section"><div class="sl-text"><b>Qty</b> 0.5 <a href="https://x.test">order</a></div></div>' +
+        '<div class="sl-section"><div class="sl-fields"><div class="sl-field"><b>Price</b>\n64,210.50</div><div class="sl-field">*not bold*</div></div></div>' +
+        '<div class="sl-context"><span class="sl-ctx"><i>binance</i></span><span class="sl-ctx">[logo]</span><span class="sl-ctx">paper</span></div>' +
+        '<div class="sl-divider"></div>' +
+        '<div class="sl-section"><div class="sl-text"><b>rich </b><a href="https://r.test">link</a><span class="mention ping">@here</span></div><pre><code>a &lt; b</code></pre></div>',
+    );
+  });
+
+  it('notes block types it does not draw, and ignores what is not a block', () => {
+    expect(blocksHtml([{ type: 'actions', elements: [] }, null, 'divider', { type: 'image', image_url: 'https://x.test/a.png', alt_text: 'a' }])).toBe(
+      '<div class="sl-note">(actions block not shown)</div><div class="sl-note">(image block not shown)</div>',
+    );
+    expect(renderers.blocks({ type: 'divider' })).toEqual([]);
+    expect(renderers.blocks(Array.from({ length: 60 }, () => ({ type: 'divider' })))).toHaveLength(50);
+  });
+
+  it('counts pings in mrkdwn blocks and rich_text broadcasts, not in plain_text', () => {
+    const body = (blocks: unknown) => ({ blocks });
+    expect(renderers.pings('slack', 'fallback', body([{ type: 'section', text: { type: 'mrkdwn', text: '<!channel> look' } }]))).toEqual(['@channel']);
+    expect(renderers.pings('slack', '', body([{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'broadcast', range: 'everyone' }] }] }]))).toEqual(['@everyone']);
+    expect(renderers.pings('slack', '', body([{ type: 'header', text: { type: 'plain_text', text: '<!channel>' } }]))).toEqual([]);
+    expect(renderers.pings('slack', escapeSlack('<!here>'), body([{ type: 'section', text: { type: 'mrkdwn', text: escapeSlack('<!here>') } }]))).toEqual([]);
+  });
+});
+
 describe('XSS: nothing a message contains becomes markup or a script link', () => {
   const attacks = [
     '<img src=x onerror=alert(1)>',
@@ -159,6 +277,29 @@ describe('XSS: nothing a message contains becomes markup or a script link', () =
       });
     }
   }
+
+  it('cards: embeds and blocks built from hostile input hold only whitelisted tags, safe links and checked colours', () => {
+    const ALLOWED_CARDS = new Set([...ALLOWED, 'div']);
+    const hostile = attacks.flatMap((a) => [
+      { title: a, url: a, description: a, color: a, author: { name: a, url: a }, footer: { text: a }, timestamp: a, fields: [{ name: a, value: a, inline: a }] },
+    ]);
+    const blocks = attacks.flatMap((a) => [
+      { type: 'header', text: { type: 'plain_text', text: a } },
+      { type: 'section', text: { type: 'mrkdwn', text: a }, fields: [{ type: 'mrkdwn', text: a }, { type: 'plain_text', text: a }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: a }, { type: 'image', image_url: a, alt_text: a }] },
+      { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'link', url: a, text: a }, { type: 'text', text: a, style: { code: true } }] }] },
+      { type: a },
+    ]);
+    for (const nodes of [renderers.embeds(hostile), renderers.blocks(blocks)]) {
+      const { tags, hrefs } = walk(nodes);
+      for (const t of tags) expect(ALLOWED_CARDS.has(t), t).toBe(true);
+      for (const h of hrefs) expect(h).toMatch(/^(https?:\/\/|tg:|mailto:)/i);
+      const colors: unknown[] = [];
+      const collect = (ns: readonly RNode[]): void => ns.forEach((n) => typeof n !== 'string' && (n.color !== undefined && colors.push(n.color), collect(n.c)));
+      collect(nodes);
+      expect(colors).toEqual([]); // no attack string is an integer colour
+    }
+  });
 
   it('safeHref admits http(s), tg and mailto only', () => {
     expect(renderers.safeHref('https://x.test/a')).toBe('https://x.test/a');

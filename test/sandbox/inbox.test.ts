@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/index.js';
 import { SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';
@@ -42,6 +42,10 @@ const telegram = (method: string, body: unknown): Promise<Response> =>
   post(`${sandbox.url}/bot${SANDBOX_IDS.generalBotToken}/${method}`, body);
 
 const message = (column: string, text: string) => page.locator(`#col-${column} .msg`).filter({ hasText: text });
+
+/** A computed style of the element a locator finds (runs in the page; the tests' tsconfig has no DOM types). */
+const computed = (target: Locator, property: string): Promise<string> =>
+  target.evaluate((e, p) => (globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }).getComputedStyle(e)[p]!, property);
 
 /** Requests the browser tried to send off the machine (aborted; the page must make none). */
 const offMachine: string[] = [];
@@ -205,6 +209,91 @@ describe('inbox page (headless Chromium)', () => {
     expect(await error.innerText()).toMatch(/400[\s\S]*telegram[\s\S]*chat 424242/i);
     expect(await page.locator('[data-count="problems"]').innerText()).toBe('2');
     expect(await message('discord', 'refused').count()).toBe(0);
+  });
+
+  it('draws Discord embeds and Slack blocks sent through the bot APIs the way the platforms show them', async () => {
+    const env = sandbox.env;
+    const embedRes = await fetch(`${env.DISCORD_API_BASE_URL}/v10/channels/${env.DISCORD_DEFAULT_CHANNEL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${env.DISCORD_BOT_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        content: 'embed **above**',
+        allowed_mentions: { parse: [] },
+        embeds: [
+          {
+            title: '✅ FILLED BUY 0.5 BTC-USDT',
+            url: 'https://example.com/orders/demo-1',
+            color: 0x2ecc71,
+            description: 'limit order **filled**',
+            fields: [
+              { name: 'Qty', value: '0.5', inline: true },
+              { name: 'Price', value: '64,210.50', inline: true },
+              { name: 'Strategy', value: 'ema-cross' },
+            ],
+            footer: { text: 'binance · paper' },
+            timestamp: '2024-05-01T12:03:00.000Z',
+          },
+        ],
+      }),
+    });
+    expect(embedRes.status).toBe(200);
+    const blocksRes = await fetch(`${env.SLACK_API_BASE_URL}/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.SLACK_BOT_TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
+        channel: '#alerts',
+        text: 'fallback for notifications',
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: '🚨 ERROR · ema-cross' } },
+          { type: 'section', text: { type: 'mrkdwn', text: 'Order *rejected* by binance' }, fields: [{ type: 'mrkdwn', text: '*Symbol*\nBTC-USDT' }, { type: 'mrkdwn', text: '*Mode*\npaper' }] },
+          { type: 'divider' },
+          { type: 'context', elements: [{ type: 'mrkdwn', text: 'binance · ema-cross' }] },
+        ],
+      }),
+    });
+    expect(((await blocksRes.json()) as { ok: boolean }).ok).toBe(true);
+
+    // Discord: the content above, then the card with its colour bar, linked title and fields.
+    const dc = message('discord', 'FILLED BUY');
+    await dc.waitFor({ timeout: UI_MS });
+    expect(await dc.locator('.body').innerText()).toBe('embed above');
+    const card = dc.locator('.embed');
+    expect(await card.count()).toBe(1);
+    const title = card.locator('.embed-title a');
+    expect(await title.innerText()).toBe('✅ FILLED BUY 0.5 BTC-USDT');
+    expect(await title.getAttribute('href')).toBe('https://example.com/orders/demo-1');
+    expect(await card.locator('.embed-desc b').innerText()).toBe('filled');
+    expect(await card.locator('.field-name').allInnerTexts()).toEqual(['Qty', 'Price', 'Strategy']);
+    expect(await card.locator('.field-value').allInnerTexts()).toEqual(['0.5', '64,210.50', 'ema-cross']);
+    expect(await card.locator('.embed-field.inline').count()).toBe(2);
+    expect(await card.locator('.embed-footer').innerText()).toMatch(/^binance · paper • 2024-05-0[12] \d\d:\d\d$/);
+    // The colour is set through CSSOM (element.style), which the page's CSP allows: check it took effect.
+    expect(await computed(card, 'borderLeftColor')).toBe('rgb(46, 204, 113)');
+    // Inline fields sit side by side; the non-inline one takes its own row.
+    const boxes = await Promise.all([0, 1, 2].map((i) => card.locator('.embed-field').nth(i).boundingBox()));
+    expect(boxes[0]!.y).toBe(boxes[1]!.y);
+    expect(boxes[1]!.x).toBeGreaterThan(boxes[0]!.x);
+    expect(boxes[2]!.y).toBeGreaterThan(boxes[0]!.y);
+    expect(await dc.locator('.dest').innerText()).toBe(`to Discord bot #general · channel ${env.DISCORD_DEFAULT_CHANNEL}`);
+    expect(await dc.locator('.extra').count()).toBe(0); // no "(not shown)" notes any more
+
+    // Slack: the blocks replace the text, which shows only as the notification note.
+    const sl = message('slack', 'ERROR · ema-cross');
+    await sl.waitFor({ timeout: UI_MS });
+    expect(await sl.locator('.body').count()).toBe(0);
+    const header = sl.locator('.sl-header');
+    expect(await header.innerText()).toBe('🚨 ERROR · ema-cross');
+    expect(Number.parseFloat(await computed(header, 'fontSize'))).toBeGreaterThan(Number.parseFloat(await computed(sl.locator('.sl-text').first(), 'fontSize')));
+    expect(Number(await computed(header, 'fontWeight'))).toBeGreaterThanOrEqual(700);
+    expect(await sl.locator('.sl-text b').innerText()).toBe('rejected');
+    expect(await sl.locator('.sl-field').allInnerTexts()).toEqual(['Symbol\nBTC-USDT', 'Mode\npaper']);
+    const fields = await Promise.all([0, 1].map((i) => sl.locator('.sl-field').nth(i).boundingBox()));
+    expect(fields[0]!.y).toBe(fields[1]!.y); // two columns
+    expect(await sl.locator('.sl-divider').count()).toBe(1);
+    expect(await sl.locator('.sl-context').innerText()).toBe('binance · ema-cross');
+    expect(await sl.locator('.notification-text').innerText()).toBe('notification text: fallback for notifications');
+    expect(await sl.locator('.dest').innerText()).toBe(`to Slack bot #alerts · channel ${SANDBOX_IDS.slackChannels.alerts.id}`);
+    expect(reports).toEqual([]); // no CSP violation, no page error
   });
 
   it('replays everything to a page opened late, and leaves a screenshot', async () => {

@@ -33,6 +33,7 @@ export const INBOX_HTML = String.raw`<!doctype html>
   <div class="setup-body">
     <pre id="env-lines">(waiting for the sandbox…)</pre>
     <button type="button" id="copy-env">Copy</button>
+    <p class="hint">The Slack and Discord bots post to <code>#general</code>, errors to <code>#alerts</code> and the <code>ema-cross</code> strategy to <code>#ema</code>; the webhooks and Telegram bots take the rest.</p>
     <p class="hint">Or run <code>herald sandbox --demo</code> to see one sample of every notification, or <code>HERALD_SANDBOX=1 npm start</code> to run the example strategy against this sandbox.</p>
   </div>
 </details>
@@ -42,11 +43,11 @@ export const INBOX_HTML = String.raw`<!doctype html>
     <div class="list" data-list="telegram"><p class="empty">No Telegram messages yet.</p></div>
   </section>
   <section class="column discord" id="col-discord" aria-label="Discord">
-    <header class="col-head"><span class="dot"></span><h2>Discord</h2><span class="count" data-count="discord">0</span><span class="col-note">webhooks · markdown</span></header>
+    <header class="col-head"><span class="dot"></span><h2>Discord</h2><span class="count" data-count="discord">0</span><span class="col-note">webhooks &amp; bot · markdown, embeds</span></header>
     <div class="list" data-list="discord"><p class="empty">No Discord messages yet.</p></div>
   </section>
   <section class="column slack" id="col-slack" aria-label="Slack">
-    <header class="col-head"><span class="dot"></span><h2>Slack</h2><span class="count" data-count="slack">0</span><span class="col-note">incoming webhooks · mrkdwn</span></header>
+    <header class="col-head"><span class="dot"></span><h2>Slack</h2><span class="count" data-count="slack">0</span><span class="col-note">webhooks &amp; Web API · mrkdwn, blocks</span></header>
     <div class="list" data-list="slack"><p class="empty">No Slack messages yet.</p></div>
   </section>
   <aside class="side" id="problems" aria-label="Rate limits and errors">
@@ -116,24 +117,47 @@ button:hover { background: #f9fafb; }
 .badge.ping { background: #fff7ed; color: var(--warn); border-color: #fed7aa; }
 .badge.mode { background: #f3f4f6; color: var(--muted); border-color: var(--line); }
 .body { margin-top: 2px; white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.4; font-size: 14px; }
-.body pre { white-space: pre-wrap; margin: 4px 0; padding: 6px 8px; border-radius: 6px; }
-.body code { padding: 1px 4px; border-radius: 4px; }
-.body pre code { padding: 0; background: none; border: 0; }
-.body blockquote { margin: 4px 0; padding: 2px 0 2px 10px; border-left: 3px solid #c9ccd1; }
-.body a { color: #2563eb; }
-.body .link-inert { text-decoration: underline dotted; }
-.body .spoiler { background: #9ca3af; color: transparent; border-radius: 3px; cursor: pointer; }
-.body .spoiler.revealed { background: rgba(156, 163, 175, 0.3); color: inherit; }
+:is(.body, .rich) pre { white-space: pre-wrap; margin: 4px 0; padding: 6px 8px; border-radius: 6px; }
+:is(.body, .rich) code { padding: 1px 4px; border-radius: 4px; }
+:is(.body, .rich) pre code { padding: 0; background: none; border: 0; }
+:is(.body, .rich) blockquote { margin: 4px 0; padding: 2px 0 2px 10px; border-left: 3px solid #c9ccd1; }
+:is(.body, .rich) a { color: #2563eb; }
+:is(.body, .rich) .link-inert { text-decoration: underline dotted; }
+:is(.body, .rich) .spoiler { background: #9ca3af; color: transparent; border-radius: 3px; cursor: pointer; }
+:is(.body, .rich) .spoiler.revealed { background: rgba(156, 163, 175, 0.3); color: inherit; }
 .body .spoiler a, .body .spoiler code { color: transparent; }
 .body .spoiler.revealed a { color: #2563eb; }
 .body .spoiler.revealed code { color: inherit; }
-.body .mention { background: rgba(88, 101, 242, 0.15); color: #3b47c9; border-radius: 3px; padding: 0 2px; }
-.body .mention.ping { background: rgba(245, 158, 11, 0.2); color: #92400e; }
-.body .h1, .body .h2, .body .h3 { display: block; font-weight: 700; }
-.body .h1 { font-size: 1.35em; } .body .h2 { font-size: 1.2em; } .body .h3 { font-size: 1.05em; }
-.body .li { display: block; padding-left: 1.1em; text-indent: -0.8em; }
-.body .li::before { content: "•  "; }
+:is(.body, .rich) .mention { background: rgba(88, 101, 242, 0.15); color: #3b47c9; border-radius: 3px; padding: 0 2px; }
+:is(.body, .rich) .mention.ping { background: rgba(245, 158, 11, 0.2); color: #92400e; }
+:is(.body, .rich) :is(.h1, .h2, .h3) { display: block; font-weight: 700; }
+:is(.body, .rich) .h1 { font-size: 1.35em; } :is(.body, .rich) .h2 { font-size: 1.2em; } :is(.body, .rich) .h3 { font-size: 1.05em; }
+:is(.body, .rich) .li { display: block; padding-left: 1.1em; text-indent: -0.8em; }
+:is(.body, .rich) .li::before { content: "•  "; }
 .extra { font-size: 11px; color: var(--muted); margin-top: 2px; font-style: italic; }
+.extra.notification-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+
+/* Cards: Discord embeds and Slack blocks (the renderers' div classes). */
+.rich { margin-top: 4px; display: flex; flex-direction: column; gap: 6px; line-height: 1.4; font-size: 14px; overflow-wrap: anywhere; }
+.embed { max-width: 520px; display: grid; gap: 6px; padding: 8px 14px 10px 12px; border-radius: 4px; background: #2b2d31; border-left: 4px solid #1e1f22; }
+.embed-author { font-size: 13px; font-weight: 600; color: #f2f3f5; }
+.embed-title { font-size: 15px; font-weight: 700; color: #f2f3f5; }
+.embed-title a { color: #00a8fc; text-decoration: none; }
+.embed-desc, .field-value, .sl-text, .sl-field, .sl-ctx { white-space: pre-wrap; }
+.embed-desc { color: #dbdee1; }
+.embed-fields { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px 12px; }
+.embed-field { grid-column: 1 / -1; min-width: 0; }
+.embed-field.inline { grid-column: auto; }
+.field-name { font-size: 13px; font-weight: 700; color: #f2f3f5; margin-bottom: 1px; }
+.field-value { font-size: 13.5px; color: #dbdee1; }
+.embed-footer { font-size: 12px; color: #949ba4; }
+.embed-note, .sl-note { font-size: 11px; font-style: italic; color: #949ba4; }
+.sl-header { font-size: 17px; font-weight: 800; color: var(--sl-ink); }
+.sl-section { display: grid; gap: 4px; color: var(--sl-ink); }
+.sl-fields { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px 16px; }
+.sl-field { min-width: 0; }
+.sl-context { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; color: #616061; }
+.sl-divider { border-top: 1px solid #dddddd; margin: 2px 0; }
 .msg.fresh { animation: fresh 1.2s ease-out; }
 @keyframes fresh { from { filter: drop-shadow(0 0 6px rgba(37, 99, 235, 0.6)); } to { filter: none; } }
 
@@ -160,9 +184,10 @@ button:hover { background: #f9fafb; }
 .discord .msg .time, .discord .msg .dest, .discord .msg .extra { color: var(--dc-muted); }
 .discord .msg .body { color: var(--dc-ink); }
 .discord .msg .body code, .discord .msg .body pre { background: #2b2d31; border: 1px solid #1e1f22; color: #dbdee1; }
-.discord .msg .body blockquote { border-left-color: #4e5058; }
-.discord .msg .body a { color: #00a8fc; }
-.discord .msg .body .mention { background: rgba(88, 101, 242, 0.3); color: #c9cdfb; }
+.discord .msg .rich code, .discord .msg .rich pre { background: #1e1f22; border: 1px solid #1e1f22; color: #dbdee1; }
+.discord .msg :is(.body, .rich) blockquote { border-left-color: #4e5058; }
+.discord .msg :is(.body, .rich) a { color: #00a8fc; }
+.discord .msg :is(.body, .rich) .mention { background: rgba(88, 101, 242, 0.3); color: #c9cdfb; }
 .discord .msg .badge.mode { background: #2b2d31; border-color: #1e1f22; color: var(--dc-muted); }
 
 /* Slack: white channel, square avatars, APP tag. */
@@ -171,11 +196,12 @@ button:hover { background: #f9fafb; }
 .slack .msg .app { background: #e8e8e8; color: #616061; }
 .slack .msg .name { color: var(--sl-ink); font-weight: 800; }
 .slack .msg .body { color: var(--sl-ink); font-size: 14.5px; }
-.slack .msg .body code { background: #f8f8f8; border: 1px solid #e1e1e1; color: #e01e5a; }
-.slack .msg .body pre { background: #f8f8f8; border: 1px solid #e1e1e1; }
-.slack .msg .body pre code { color: var(--sl-ink); border: 0; }
-.slack .msg .body a { color: #1264a3; }
-.slack .msg .body .mention { background: rgba(29, 155, 209, 0.1); color: #1264a3; }
+.slack .msg :is(.body, .rich) code { background: #f8f8f8; border: 1px solid #e1e1e1; color: #e01e5a; }
+.slack .msg :is(.body, .rich) pre { background: #f8f8f8; border: 1px solid #e1e1e1; }
+.slack .msg :is(.body, .rich) pre code { color: var(--sl-ink); border: 0; }
+.slack .msg :is(.body, .rich) a { color: #1264a3; }
+.slack .msg :is(.body, .rich) .mention { background: rgba(29, 155, 209, 0.1); color: #1264a3; }
+.slack .msg :is(.body, .rich) .mention.ping { background: rgba(245, 158, 11, 0.2); color: #92400e; }
 
 /* Side panel: 429s and errors. */
 .side .list { gap: 6px; }
@@ -199,8 +225,15 @@ const CLIENT_JS = String.raw`
   'use strict';
   var R = HeraldRender;
   var PLATFORMS = ['telegram', 'discord', 'slack'];
-  var TAGS = { b: 1, i: 1, u: 1, s: 1, code: 1, pre: 1, a: 1, blockquote: 1, span: 1 };
-  var CLASSES = { spoiler: 1, mention: 1, ping: 1, h1: 1, h2: 1, h3: 1, li: 1, bi: 1, 'link-inert': 1, expandable: 1 };
+  var TAGS = { b: 1, i: 1, u: 1, s: 1, code: 1, pre: 1, a: 1, blockquote: 1, span: 1, div: 1 };
+  var CLASSES = {
+    spoiler: 1, mention: 1, ping: 1, h1: 1, h2: 1, h3: 1, li: 1, bi: 1, 'link-inert': 1, expandable: 1,
+    embed: 1, 'embed-author': 1, 'embed-title': 1, 'embed-desc': 1, 'embed-fields': 1, 'embed-field': 1, inline: 1,
+    'field-name': 1, 'field-value': 1, 'embed-footer': 1, 'embed-note': 1,
+    'sl-header': 1, 'sl-section': 1, 'sl-text': 1, 'sl-fields': 1, 'sl-field': 1, 'sl-context': 1, 'sl-ctx': 1,
+    'sl-divider': 1, 'sl-note': 1
+  };
+  var COLOR = /^#[0-9a-fA-F]{6}$/;
   var NAMES = { telegram: 'Herald bot', discord: 'Herald', slack: 'Herald' };
   var session = null;
   var seen = Object.create(null);
@@ -230,6 +263,8 @@ const CLIENT_JS = String.raw`
         if (href) { e.setAttribute('href', href); e.setAttribute('target', '_blank'); e.setAttribute('rel', 'noopener noreferrer'); }
       }
       if (tag === 'pre' && typeof n.lang === 'string') e.setAttribute('data-lang', n.lang);
+      // CSSOM, not a style attribute: the CSP (style-src 'self') allows it, and only a checked colour gets here.
+      if (tag === 'div' && typeof n.color === 'string' && COLOR.test(n.color)) e.style.borderLeftColor = n.color;
       toDom(Array.isArray(n.c) ? n.c : [], e);
       parent.appendChild(e);
     }
@@ -241,7 +276,8 @@ const CLIENT_JS = String.raw`
     return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
   }
   function destination(ev) {
-    var where = ev.platform === 'telegram' ? 'chat ' + ev.destination : ev.platform === 'discord' ? 'webhook ' + ev.destination : 'webhook ' + ev.destination;
+    var where = ev.platform === 'telegram' ? 'chat ' + ev.destination : (ev.via === 'bot' ? 'channel ' : 'webhook ') + ev.destination;
+    if (ev.thread) where += (ev.platform === 'telegram' ? ' · topic ' : ' · thread ') + ev.thread;
     return ev.label ? ev.label + ' · ' + where : where;
   }
   function setCount(key) {
@@ -286,9 +322,24 @@ const CLIENT_JS = String.raw`
     });
     if (ev.parseMode) meta.appendChild(make('span', 'badge mode', ev.parseMode));
     main.appendChild(meta);
-    var body = make('div', 'body');
-    toDom(R.render(ev.platform, ev.text, ev.parseMode), body);
-    main.appendChild(body);
+    var blocks = ev.platform === 'slack' && Array.isArray(ev.blocks) && ev.blocks.length > 0;
+    var embeds = ev.platform === 'discord' && Array.isArray(ev.embeds) && ev.embeds.length > 0;
+    if (blocks) {
+      // Slack shows the blocks; the text is only what notifications and screen readers get.
+      var rich = make('div', 'rich blocks');
+      toDom(R.blocks(ev.blocks), rich);
+      main.appendChild(rich);
+      if (ev.text) main.appendChild(make('div', 'extra notification-text', 'notification text: ' + ev.text));
+    } else if (ev.text || !embeds) {
+      var body = make('div', 'body');
+      toDom(R.render(ev.plainText ? 'plain' : ev.platform, ev.text, ev.parseMode), body);
+      main.appendChild(body);
+    }
+    if (embeds) {
+      var cards = make('div', 'rich embeds');
+      toDom(R.embeds(ev.embeds), cards);
+      main.appendChild(cards);
+    }
     (ev.notes || []).forEach(function (n) { main.appendChild(make('div', 'extra', n)); });
     main.appendChild(make('div', 'dest', 'to ' + destination(ev)));
     art.appendChild(main);

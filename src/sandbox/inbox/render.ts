@@ -1,6 +1,6 @@
 /**
  * How the inbox page shows a message the way its platform would: Telegram's HTML subset (and
- * MarkdownV2 / legacy Markdown), Discord markdown, Slack mrkdwn.
+ * MarkdownV2 / legacy Markdown), Discord markdown and embeds, Slack mrkdwn and Block Kit.
  *
  * The renderers are plain browser JavaScript in {@link RENDER_JS}, shipped verbatim in the
  * page, and evaluated here too ({@link renderers}) so unit tests exercise the very code the
@@ -8,7 +8,9 @@
  * set of tags whose text is always text; the page builds DOM nodes from it with
  * `createTextNode`, so nothing a message contains can become markup or script. Link targets
  * pass {@link RENDER_JS}'s `safeHref` (http, https, tg, mailto only) twice: when the tree is
- * built and again when the page sets `href`.
+ * built and again when the page sets `href`. Cards (embeds, blocks) are `div`s of fixed
+ * classes; their one style, an embed's colour, is a `#rrggbb` string checked here and again
+ * by the page before it sets `style.borderLeftColor` (CSSOM, which the page's CSP allows).
  *
  * Writing rules for the string (a `String.raw` template): no backtick characters (write
  * `'\x60'` or use `BT`) and no dollar-brace sequences.
@@ -19,15 +21,17 @@ export type RNode = string | RElement;
 
 /** An element of the rendered tree. */
 export interface RElement {
-  /** `b`, `i`, `u`, `s`, `code`, `pre`, `a`, `blockquote` or `span`. */
+  /** `b`, `i`, `u`, `s`, `code`, `pre`, `a`, `blockquote`, `span` or `div` (cards only). */
   t: string;
   c: RNode[];
   /** Only on `a`, already checked by `safeHref`. */
   href?: string;
-  /** Space-separated classes from a fixed set (spoiler, mention, ping, h1…). */
+  /** Space-separated classes from a fixed set (spoiler, mention, ping, h1…, embed, sl-header…). */
   cls?: string;
   /** Only on `pre`: the code block's language, when given. */
   lang?: string;
+  /** Only on a Discord embed's `div`: its colour as `#rrggbb`. */
+  color?: string;
 }
 
 /** The functions {@link RENDER_JS} defines (as `HeraldRender` in the page). */
@@ -38,9 +42,15 @@ export interface Renderers {
   safeHref(href: unknown): string | null;
   /** Who a message would notify beyond the channel (`@everyone`, `@channel`…), from text and body. */
   pings(platform: string, text: string, body?: unknown): string[];
+  /** Discord embeds as cards: colour bar, author, title (linked), description, fields, footer. */
+  embeds(embeds: unknown): RNode[];
+  /** Slack Block Kit blocks: header, section (text, fields), context, divider, rich_text. */
+  blocks(blocks: unknown): RNode[];
+  /** An embed `color` (integer) as `#rrggbb`, or null when it is not a colour. */
+  hexColor(color: unknown): string | null;
 }
 
-/** Browser JavaScript defining `var HeraldRender = { render, safeHref, pings }`. */
+/** Browser JavaScript defining `var HeraldRender = { render, safeHref, pings, embeds, blocks, hexColor }`. */
 export const RENDER_JS = String.raw`
 var HeraldRender = (function () {
   'use strict';
@@ -509,13 +519,161 @@ var HeraldRender = (function () {
       if (users && /<@!?\d+>/.test(s)) found.push('a user');
       if (roles && /<@&\d+>/.test(s)) found.push('a role');
     } else if (platform === 'slack') {
+      // Blocks ping too: mrkdwn text objects and rich_text broadcasts.
+      var texts = [s];
+      if (body && typeof body === 'object' && Array.isArray(body.blocks)) slackPingTexts(body.blocks, texts, 0);
+      var all = texts.join('\n');
       var m, re = /<!(channel|here|everyone)(?:\|[^>]*)?>/g;
-      while ((m = re.exec(s))) if (found.indexOf('@' + m[1]) < 0) found.push('@' + m[1]);
+      while ((m = re.exec(all))) if (found.indexOf('@' + m[1]) < 0) found.push('@' + m[1]);
     }
     return found;
   }
+  function slackPingTexts(v, out, depth) {
+    if (depth > 8 || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) slackPingTexts(v[i], out, depth + 1); return; }
+    if (v.type === 'mrkdwn' && typeof v.text === 'string') out.push(v.text);
+    if (v.type === 'broadcast' && typeof v.range === 'string') out.push('<!' + v.range + '>');
+    for (var k in v) if (Object.prototype.hasOwnProperty.call(v, k) && v[k] && typeof v[k] === 'object') slackPingTexts(v[k], out, depth + 1);
+  }
 
-  return { render: render, safeHref: safeHref, pings: pings };
+  // ---------- cards: Discord embeds, Slack Block Kit ----------
+  // Built from the same whitelisted tree: "div"s with fixed classes, every string a text node.
+  function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+  function str(v) { return typeof v === 'string' ? v : ''; }
+  function box(cls, c) { return el('div', c, { cls: cls }); }
+  function httpHref(href) {
+    var h = safeHref(href);
+    return h && /^https?:/i.test(h) ? h : null;
+  }
+  function hexColor(v) {
+    if (typeof v !== 'number' || v !== Math.floor(v) || v < 0 || v > 0xffffff) return null;
+    var h = v.toString(16);
+    while (h.length < 6) h = '0' + h;
+    return '#' + h;
+  }
+  function two(n) { return (n < 10 ? '0' : '') + n; }
+  // An ISO 8601 timestamp in local time, "2024-05-01 14:03"; anything else shows nothing.
+  function stamp(v) {
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return '';
+    var d = new Date(v);
+    if (isNaN(d.getTime())) return '';
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':' + two(d.getMinutes());
+  }
+
+  // Discord: title, field names and footer are plain text; description and field values are markdown.
+  function embed(e) {
+    var c = [];
+    var author = isObj(e.author) ? str(e.author.name) : '';
+    if (author) {
+      var ah = httpHref(e.author.url);
+      c.push(box('embed-author', [ah ? el('a', [author], { href: ah }) : author]));
+    }
+    var title = str(e.title);
+    if (title) {
+      var th = httpHref(e.url);
+      c.push(box('embed-title', [th ? el('a', [title], { href: th }) : title]));
+    }
+    var desc = str(e.description);
+    if (desc) c.push(box('embed-desc', render('discord', desc)));
+    var fields = Array.isArray(e.fields) ? e.fields : [];
+    var cells = [];
+    for (var i = 0; i < fields.length && i < 25; i++) {
+      var f = fields[i];
+      if (!isObj(f)) continue;
+      cells.push(el('div', [box('field-name', [str(f.name)]), box('field-value', render('discord', str(f.value)))], { cls: f.inline === true ? 'embed-field inline' : 'embed-field' }));
+    }
+    if (cells.length) c.push(box('embed-fields', cells));
+    if (isObj(e.image) || isObj(e.thumbnail)) c.push(box('embed-note', ['(image not shown)']));
+    var foot = [];
+    if (isObj(e.footer) && str(e.footer.text)) foot.push(e.footer.text);
+    var when = stamp(e.timestamp);
+    if (when) foot.push(when);
+    if (foot.length) c.push(box('embed-footer', [foot.join(' \u2022 ')]));
+    var color = hexColor(e.color);
+    return el('div', c, color ? { cls: 'embed', color: color } : { cls: 'embed' });
+  }
+  function embeds(list) {
+    var out = [];
+    if (!Array.isArray(list)) return out;
+    for (var i = 0; i < list.length && i < 10; i++) if (isObj(list[i])) out.push(embed(list[i]));
+    return out;
+  }
+
+  // Slack: mrkdwn text objects through the mrkdwn renderer, plain_text as text.
+  function slackText(t) {
+    if (!isObj(t) || typeof t.text !== 'string') return [];
+    return t.type === 'mrkdwn' ? render('slack', t.text) : [t.text];
+  }
+  var RICH_STYLES = [['code', 'code'], ['bold', 'b'], ['italic', 'i'], ['strike', 's']];
+  function richInline(list) {
+    var out = [];
+    if (!Array.isArray(list)) return out;
+    for (var i = 0; i < list.length; i++) {
+      var x = list[i];
+      if (!isObj(x)) continue;
+      var node;
+      if (x.type === 'text') node = str(x.text);
+      else if (x.type === 'link') node = linkNode(x.url, [str(x.text) || str(x.url)]);
+      else if (x.type === 'emoji') node = ':' + str(x.name) + ':';
+      else if (x.type === 'user') node = el('span', ['@' + str(x.user_id)], { cls: 'mention' });
+      else if (x.type === 'channel') node = el('span', ['#' + str(x.channel_id)], { cls: 'mention' });
+      else if (x.type === 'usergroup') node = el('span', ['@group'], { cls: 'mention' });
+      else if (x.type === 'broadcast') node = el('span', ['@' + str(x.range)], { cls: 'mention ping' });
+      else continue;
+      if (isObj(x.style)) for (var k = 0; k < RICH_STYLES.length; k++) if (x.style[RICH_STYLES[k][0]] === true) node = el(RICH_STYLES[k][1], [node]);
+      if (typeof node === 'string') pushText(out, node); else out.push(node);
+    }
+    return out;
+  }
+  function richText(b) {
+    var out = [];
+    var list = Array.isArray(b.elements) ? b.elements : [];
+    for (var i = 0; i < list.length; i++) {
+      var x = list[i];
+      if (!isObj(x)) continue;
+      if (x.type === 'rich_text_section') out.push(box('sl-text', richInline(x.elements)));
+      else if (x.type === 'rich_text_preformatted') out.push(el('pre', [el('code', richInline(x.elements))]));
+      else if (x.type === 'rich_text_quote') out.push(el('blockquote', richInline(x.elements)));
+      else if (x.type === 'rich_text_list' && Array.isArray(x.elements)) {
+        for (var j = 0; j < x.elements.length; j++) if (isObj(x.elements[j])) out.push(el('span', richInline(x.elements[j].elements), { cls: 'li' }));
+      }
+    }
+    return out;
+  }
+  function blocks(list) {
+    var out = [];
+    if (!Array.isArray(list)) return out;
+    for (var i = 0; i < list.length && i < 50; i++) {
+      var b = list[i];
+      if (!isObj(b)) continue;
+      var type = str(b.type);
+      if (type === 'header') out.push(box('sl-header', [isObj(b.text) ? str(b.text.text) : '']));
+      else if (type === 'section') {
+        var c = [];
+        if (isObj(b.text)) c.push(box('sl-text', slackText(b.text)));
+        if (Array.isArray(b.fields)) {
+          var cells = [];
+          for (var j = 0; j < b.fields.length && j < 10; j++) cells.push(box('sl-field', slackText(b.fields[j])));
+          c.push(box('sl-fields', cells));
+        }
+        out.push(box('sl-section', c));
+      } else if (type === 'context') {
+        var parts = [];
+        var els = Array.isArray(b.elements) ? b.elements : [];
+        for (var k = 0; k < els.length && k < 10; k++) {
+          var e = els[k];
+          if (isObj(e) && e.type === 'image') { if (str(e.alt_text)) parts.push(el('span', ['[' + e.alt_text + ']'], { cls: 'sl-ctx' })); }
+          else parts.push(el('span', slackText(e), { cls: 'sl-ctx' }));
+        }
+        out.push(box('sl-context', parts));
+      } else if (type === 'divider') out.push(box('sl-divider', []));
+      else if (type === 'rich_text') out.push(box('sl-section', richText(b)));
+      else out.push(box('sl-note', ['(' + (type || 'unknown') + ' block not shown)']));
+    }
+    return out;
+  }
+
+  return { render: render, safeHref: safeHref, pings: pings, embeds: embeds, blocks: blocks, hexColor: hexColor };
 })();
 `;
 
@@ -530,7 +688,7 @@ export function toHtml(nodes: readonly RNode[]): string {
   return nodes
     .map((n) => {
       if (typeof n === 'string') return escapeHtml(n);
-      const attrs = `${n.href !== undefined ? ` href="${escapeHtml(n.href)}"` : ''}${n.cls ? ` class="${escapeHtml(n.cls)}"` : ''}`;
+      const attrs = `${n.href !== undefined ? ` href="${escapeHtml(n.href)}"` : ''}${n.cls ? ` class="${escapeHtml(n.cls)}"` : ''}${n.color !== undefined ? ` data-color="${escapeHtml(n.color)}"` : ''}`;
       return `<${n.t}${attrs}>${toHtml(n.c)}</${n.t}>`;
     })
     .join('');

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExtraRoute, FakePlatformServer } from '../fake-platforms.js';
-import type { Platform, ServerEvent } from '../types.js';
+import type { Platform, ServerEvent, Via } from '../types.js';
 import { INBOX_CSS, INBOX_HTML, INBOX_JS } from './page.js';
 import { renderers } from './render.js';
 
@@ -17,8 +17,10 @@ export interface InboxEvent {
   id: number;
   kind: ServerEvent['kind'];
   platform: Platform;
-  /** Telegram chat id, Discord webhook id or Slack `T/B`. */
+  /** Telegram chat id; Discord webhook id or bot channel id; Slack `T/B` or bot channel id. */
   destination: string;
+  /** Which API: a webhook or a bot token. */
+  via?: Via;
   /** Human name of the destination when known (e.g. `GENERAL_DISCORD_WEBHOOK`). */
   label?: string;
   status: number;
@@ -28,11 +30,19 @@ export interface InboxEvent {
   text?: string;
   silent?: boolean;
   parseMode?: string;
+  /** Slack `mrkdwn: false`: the text is shown without markup. */
+  plainText?: boolean;
+  /** Topic or thread the message went into (Telegram topic, Slack thread_ts, Discord thread id). */
+  thread?: string;
+  /** Discord messages: the embeds as sent (the page renders them as cards). */
+  embeds?: unknown[];
+  /** Slack messages: the Block Kit blocks as sent (the page renders them instead of the text). */
+  blocks?: unknown[];
   /** Who the message would notify beyond the channel (`@everyone`, `@channel`…). */
   pings?: string[];
   /** Display name the sender set (Discord/Slack `username`). */
   name?: string;
-  /** Parts of the message the page does not show (embeds, blocks, keyboards). */
+  /** Parts of the message the page does not show (components, attachments, keyboards). */
   notes?: string[];
 }
 
@@ -76,18 +86,13 @@ const HEALTH_PATH = '/inbox/health';
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What a message carries that the page shows as a note only. */
-function notesOf(platform: Platform, body: unknown, text: string): string[] {
+function notesOf(platform: Platform, body: unknown): string[] {
   const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const notes: string[] = [];
   if (platform === 'telegram' && b['reply_markup'] !== undefined) notes.push('+ a reply keyboard (not shown)');
-  if (platform === 'discord') {
-    if (Array.isArray(b['embeds']) && b['embeds'].length) notes.push(`+ ${plural(b['embeds'].length, 'embed')} (not shown)`);
-    if (Array.isArray(b['components']) && b['components'].length) notes.push('+ components (not shown)');
-  }
+  if (platform === 'discord' && Array.isArray(b['components']) && b['components'].length) notes.push('+ components (not shown)');
   if (platform === 'slack') {
-    const blocks = Array.isArray(b['blocks']) ? b['blocks'].length : 0;
     const attachments = Array.isArray(b['attachments']) ? b['attachments'].length : 0;
-    if (blocks) notes.push(`+ ${plural(blocks, 'block')} (not shown${text.trim() === '' ? '' : '; the text above is the notification fallback'})`);
     if (attachments) notes.push(`+ ${plural(attachments, 'attachment')} (not shown)`);
   }
   return notes;
@@ -183,6 +188,7 @@ export class Inbox {
       kind: e.kind,
       platform: e.platform,
       destination: e.destination,
+      ...(e.via !== undefined ? { via: e.via } : {}),
       ...(label !== undefined ? { label } : {}),
       status: e.status,
       ...(e.detail !== undefined ? { detail: e.detail } : {}),
@@ -194,10 +200,15 @@ export class Inbox {
       ev.text = m.text;
       ev.silent = m.silent;
       if (m.parseMode !== undefined) ev.parseMode = m.parseMode;
-      const pings = renderers.pings(m.platform, m.text, m.platform === 'discord' ? body : undefined);
+      if (m.thread !== undefined) ev.thread = m.thread;
+      if (m.platform === 'slack' && (body['mrkdwn'] === false || body['mrkdwn'] === 'false')) ev.plainText = true;
+      // The fake accepted them, so they are within the platforms' limits (≤ 10 embeds, ≤ 50 blocks).
+      if (m.platform === 'discord' && Array.isArray(body['embeds']) && body['embeds'].length) ev.embeds = body['embeds'];
+      if (m.platform === 'slack' && Array.isArray(body['blocks']) && body['blocks'].length) ev.blocks = body['blocks'];
+      const pings = renderers.pings(m.platform, m.text, body);
       if (pings.length) ev.pings = pings;
       if (typeof body['username'] === 'string' && body['username'].trim() !== '') ev.name = body['username'];
-      const notes = notesOf(m.platform, m.body, m.text);
+      const notes = notesOf(m.platform, m.body);
       if (notes.length) ev.notes = notes;
     }
     this.buffer.push(ev);
