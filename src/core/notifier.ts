@@ -4,13 +4,18 @@
  * happened. Delivery problems never throw into the caller.
  */
 import { EventEmitter } from 'eventemitter3';
+import type { Card } from '../channels/card.js';
 import type { Channel, Level } from '../channels/channel.js';
 import { createConsoleChannel, type LineWriter } from '../channels/console.js';
+import type { ChannelSpec } from '../channels/driver.js';
 import type { Env } from '../config/env.js';
 import { createHttpClient, type HttpClient, type HttpOptions } from '../channels/http.js';
-import { createChannel, WEBHOOKS } from '../channels/registry.js';
+import { createChannel } from '../channels/registry.js';
 import { loadEnv } from '../config/env.js';
-import { readConfig } from './configuration.js';
+import type { EventSettings } from '../config/events.js';
+import { type Attributes, chooseEntry, type MappingEntry, matches } from '../config/mapping.js';
+import { cleanTags, type Tags } from '../config/tags.js';
+import { type BotConfig, type HeraldConfig, readConfig } from './configuration.js';
 import { HeraldConfigError } from '../config/problems.js';
 import { Delivery, type FlushReport } from '../delivery/delivery.js';
 import { makeEntry } from '../delivery/entry.js';
@@ -50,8 +55,16 @@ export interface NotifyOptions {
   level?: Level;
   /** Deliver without sound where supported. */
   silent?: boolean;
-  /** A webhook URL or the name of an environment variable holding one; default: the routed destinations. */
+  /**
+   * Where to send instead of the routed destinations: a webhook URL, an Apprise URL, a bot
+   * channel (`#alerts`, `slack:#alerts`, `discord:<id>`), `telegram:<chat>[:<topic>]`, several of
+   * those, or the name of a variable holding them.
+   */
   to?: string;
+  /** What the notification is about; a bot's channel mapping routes by these (and the level). */
+  tags?: Tags;
+  /** The rich form (an embed, blocks, a bold headline) for destinations that show one; the message stays the plain form. */
+  card?: Card;
 }
 
 /** Events a Notifier emits. */
@@ -68,7 +81,30 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
   return new Notifier(options);
 }
 
-type Cached = { readonly channel: Channel } | { readonly note: string };
+/** A resolved target: where it goes, and the note for the general destinations when part of it could not be used. */
+interface Cached {
+  readonly channels: readonly Channel[];
+  readonly note?: string;
+}
+
+/** A bot with its channels made. */
+interface BotRoute {
+  readonly bot: BotConfig;
+  readonly defaultChannel: Channel;
+  readonly mapping: readonly { readonly entry: MappingEntry; readonly channel: Channel }[];
+}
+
+/** Where one notification goes, and which mapping entry (or default channel) chose each bot's channel. */
+export interface RoutePreview {
+  /** Redacted labels of the destinations. */
+  readonly destinations: string[];
+  /** The note an unusable `to` target would put on the message's first line. */
+  readonly note?: string;
+  /** Per bot: `error=alerts` (the entry that matched) or `default channel`. */
+  readonly decisions?: string[];
+}
+
+const ROUTE_CACHE_MAX = 256;
 
 /** Sends notifications to the configured destinations. Create it with {@link createNotifier}. */
 export class Notifier extends EventEmitter<NotifierEvents> {
@@ -79,8 +115,13 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   private readonly delivery: Delivery;
   private readonly redactor = new Redactor();
   private readonly channels = new Map<string, Channel>();
-  private readonly generalRoute: readonly Channel[];
-  private readonly errorRoute: readonly Channel[];
+  private readonly config: HeraldConfig;
+  /** Fixed destinations (not bots) of general and error notifications. */
+  private readonly generalFixed: readonly Channel[];
+  private readonly errorFixed: readonly Channel[];
+  private readonly bots: readonly BotRoute[];
+  /** Routes by level and tags, so the hot path does not map on every call. */
+  private readonly routeCache = new Map<string, readonly Channel[]>();
   private readonly targets = new Map<string, Cached>();
   private readonly reportLine: LineWriter;
   private readonly unregisterExit: () => void;
@@ -91,6 +132,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.env = options.env ?? loadEnv(options.envFile);
     const config = readConfig(this.env);
     if (config.problems.length) throw new HeraldConfigError(config.problems);
+    this.config = config;
     this.reportLine = options.report ?? ((line) => void process.stderr.write(line));
     this.exitDeadlineMs = options.exitDeadlineMs ?? 10_000;
     this.http = createHttpClient(options.http);
@@ -101,11 +143,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       ...(options.limits ? { limits: options.limits } : {}),
       onDisabled: (channel, reason, fix) => this.onDisabled(channel, reason, fix),
     });
-    const general = config.general.map((s) => this.channel(createChannel(s, { http: this.http })));
-    const error = config.error.map((s) => this.channel(createChannel(s, { http: this.http })));
+    const general = config.general.map((s) => this.make(s));
+    const error = config.error.map((s) => this.make(s));
+    this.bots = config.bots.map((bot) => ({ bot, defaultChannel: this.make(bot.defaultChannel), mapping: bot.mapping.map((m) => ({ entry: m.entry, channel: this.make(m.spec) })) }));
     // With no general destination, notifications still show somewhere: the console.
-    this.generalRoute = general.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
-    this.errorRoute = unique([...error, ...this.generalRoute]);
+    this.generalFixed = general.length || this.bots.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
+    this.errorFixed = unique([...error, ...this.generalFixed]);
     this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
   }
 
@@ -119,14 +162,19 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     options ??= {};
     try {
       const level: Level = options.level === 'error' ? 'error' : 'info';
-      let text = renderMessage(message);
-      let route = level === 'error' ? this.errorRoute : this.generalRoute;
+      const text = renderMessage(message);
+      const tags = options.tags === undefined ? undefined : cleanTags(options.tags);
+      const card = isCard(options.card) ? options.card : undefined;
+      const extras = tags || card ? { ...(tags ? { tags } : {}), ...(card ? { card } : {}) } : undefined;
+      const silent = options.silent === true;
       if (options.to !== undefined && options.to !== '') {
         const target = this.target(options.to);
-        if ('channel' in target) route = [target.channel];
-        else text = `${target.note}\n${text}`;
+        if (target.channels.length) this.delivery.enqueue(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
+        // What could not be resolved goes where it would have gone without a target, saying why.
+        if (target.note) this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), `${target.note}\n${text}`, level, silent, Date.now(), tags ? { tags } : undefined));
+        return;
       }
-      this.delivery.enqueue(route, makeEntry(this.delivery.nextSeq(), text, level, options.silent === true, Date.now()));
+      this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
     } catch (err) {
       // Nothing may escape into the strategy; say what happened instead.
       this.reportLine(`herald: could not queue a notification: ${this.redactor.apply((err as Error).message)}\n`);
@@ -166,28 +214,65 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     return this.stats().backlog;
   }
 
-  /** Labels of the destinations general and error notifications go to (redacted). */
+  /** What `HERALD_EVENTS` and `HERALD_FORMAT` say (the plugin applies them under its own options). */
+  get settings(): EventSettings {
+    return this.config.settings;
+  }
+
+  /**
+   * Labels of the destinations general and error notifications go to (redacted): the fixed
+   * destinations, and each bot's default channel.
+   */
   routes(): { general: string[]; error: string[] } {
-    return { general: this.generalRoute.map((c) => c.label), error: this.errorRoute.map((c) => c.label) };
+    const defaults = this.bots.map((b) => b.defaultChannel);
+    const labels = (channels: readonly Channel[]): string[] => unique(channels).map((c) => c.label);
+    return { general: labels([...this.generalFixed, ...defaults]), error: labels([...this.errorFixed, ...defaults]) };
   }
 
   /**
    * Where `notify(message, options)` would go right now, without queuing anything or reporting
-   * a bad target: the (redacted) labels of the destinations, and the note an unusable `to`
-   * target would put on the message's first line. Routing and target resolution are those of
-   * {@link Notifier.notify}. For dry runs (`herald send --dry-run`) and setup tools.
+   * a bad target: the (redacted) labels of the destinations, the note an unusable `to` target
+   * would put on the message's first line, and which mapping entry chose each bot's channel.
+   * Routing and target resolution are those of {@link Notifier.notify}. For dry runs (`herald
+   * send --dry-run`) and setup tools.
    */
-  preview(options?: NotifyOptions | null): { destinations: string[]; note?: string } {
+  preview(options?: NotifyOptions | null): RoutePreview {
     options ??= {};
-    const route = options.level === 'error' ? this.errorRoute : this.generalRoute;
+    const level: Level = options.level === 'error' ? 'error' : 'info';
+    const tags = options.tags === undefined ? undefined : cleanTags(options.tags);
     const labels = (channels: readonly Channel[]): string[] => channels.map((c) => c.label);
-    if (options.to === undefined || options.to === '') return { destinations: labels(route) };
-    const cached = this.targets.get(typeof options.to === 'string' ? options.to : `(a ${typeof options.to})`);
-    if (cached) return 'channel' in cached ? { destinations: [cached.channel.label] } : { destinations: labels(route), note: cached.note };
-    const r = resolveTarget(options.to, this.env, WEBHOOKS);
-    // Building a channel only computes its label; nothing is registered or sent.
-    if (r.ok) return { destinations: [createChannel(r.spec, { http: this.http }).label] };
-    return { destinations: labels(route), note: targetNote(this.targetProblem(r.problem)) };
+    const decisions = this.bots.map((b) => {
+      const entry = chooseEntry(b.mapping.map((m) => m.entry), attributesOf(level, tags));
+      return `${b.bot.label}: ${entry ? `mapping entry ${entry.text}` : `default channel (${b.bot.variables.defaultChannel})`}`;
+    });
+    const routed = { destinations: labels(this.route(level, tags)), ...(decisions.length ? { decisions } : {}) };
+    if (options.to === undefined || options.to === '') return routed;
+    const key = typeof options.to === 'string' ? options.to : `(a ${typeof options.to})`;
+    // Building channels only computes their labels; nothing is registered or sent.
+    const cached = this.targets.get(key) ?? this.resolve(options.to, false);
+    const destinations = labels(cached.channels);
+    if (!cached.note) return { destinations };
+    return { destinations: [...destinations, ...routed.destinations], note: cached.note, ...(decisions.length ? { decisions } : {}) };
+  }
+
+  /** The destinations of a notification with this level and these tags. */
+  private route(level: Level, tags: Tags | undefined): readonly Channel[] {
+    const fixed = level === 'error' ? this.errorFixed : this.generalFixed;
+    if (!this.bots.length) return fixed;
+    const key = `${level}\0${tags?.event ?? ''}\0${tags?.strategy ?? ''}\0${tags?.symbol ?? ''}\0${tags?.exchange ?? ''}\0${tags?.mode ?? ''}`;
+    let route = this.routeCache.get(key);
+    if (!route) {
+      const attributes = attributesOf(level, tags);
+      const chosen = this.bots.map((b) => b.mapping.find((m) => matches(m.entry, attributes))?.channel ?? b.defaultChannel);
+      route = unique([...fixed, ...chosen]);
+      if (this.routeCache.size >= ROUTE_CACHE_MAX) this.routeCache.clear();
+      this.routeCache.set(key, route);
+    }
+    return route;
+  }
+
+  private make(spec: ChannelSpec): Channel {
+    return this.channel(createChannel(spec, { http: this.http }));
   }
 
   private channel(c: Channel): Channel {
@@ -203,17 +288,19 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const target = typeof to === 'string' ? to : `(a ${typeof to})`;
     const cached = this.targets.get(target);
     if (cached) return cached;
-    const r = resolveTarget(to, this.env, WEBHOOKS);
-    let result: Cached;
-    if (r.ok) {
-      result = { channel: this.channel(createChannel(r.spec, { http: this.http })) };
-    } else {
-      const message = this.targetProblem(r.problem);
-      this.emitWarning({ code: 'target-unresolved', message, fix: r.problem.fix });
-      result = { note: targetNote(message) };
-    }
+    const result = this.resolve(to, true);
     this.targets.set(target, result);
     return result;
+  }
+
+  /** Resolves a target; `register` makes its channels (and reports its problems) for real. */
+  private resolve(to: unknown, register: boolean): Cached {
+    const r = resolveTarget(to, { env: this.env, bots: this.config.bots });
+    const channels = unique(r.specs.map((s) => (register ? this.make(s) : createChannel(s, { http: this.http }))));
+    if (!r.problems.length) return { channels };
+    const messages = r.problems.map((p) => this.targetProblem(p));
+    if (register) r.problems.forEach((p, i) => this.emitWarning({ code: 'target-unresolved', message: messages[i]!, fix: p.fix }));
+    return { channels, note: targetNote(messages.join('; ')) };
   }
 
   private targetProblem(problem: { message: string }): string {
@@ -224,7 +311,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const message = `stopped sending to ${channel.label}: ${reason}`;
     this.emitWarning({ code: 'destination-disabled', destination: channel.label, message, ...(fix ? { fix } : {}) });
     // Tell the user where they will see it: every other destination errors go to.
-    const others = this.errorRoute.filter((c) => c !== channel && !this.delivery.isDisabled(c));
+    const others = this.route('error', undefined).filter((c) => c !== channel && !this.delivery.isDisabled(c));
     if (others.length) this.delivery.enqueue(others, makeEntry(this.delivery.nextSeq(), this.redactor.apply(`⚠️ Herald ${message}.${fix ? ` Fix: ${fix}` : ''}`), 'error', false, Date.now()));
   }
 
@@ -275,4 +362,14 @@ function targetNote(problem: string): string {
 
 function unique(channels: readonly Channel[]): Channel[] {
   return [...new Set(channels)];
+}
+
+function attributesOf(level: Level, tags: Tags | undefined): Attributes {
+  return tags ? { ...tags, level } : { level };
+}
+
+/** A JS caller may pass anything as `card`; only a card-shaped object is one. */
+function isCard(card: unknown): card is Card {
+  const c = card as Card | undefined;
+  return typeof c === 'object' && c !== null && typeof c.title === 'string' && Array.isArray(c.fields) && typeof c.tone === 'string';
 }

@@ -10,7 +10,6 @@ import { COMMON_HELP, COMMON_OPTIONS, parseSeconds, parseUsage } from '../args.j
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
-import { WEBHOOKS } from '../../channels/registry.js';
 import { readConfig } from '../../core/configuration.js';
 import { resolveTarget } from '../../core/targets.js';
 import { renderMessage } from '../../core/render.js';
@@ -119,22 +118,26 @@ async function run(ctx: CommandContext): Promise<number> {
     return EXIT_PROBLEM;
   }
   let hosts = new Map<string, string | undefined>();
-  for (const spec of [...config.general, ...config.error]) {
+  for (const spec of [...config.general, ...config.error, ...config.bots.flatMap((b) => [b.defaultChannel, ...b.mapping.map((m) => m.spec)])]) {
     const d = describeSpec(spec);
     hosts.set(d.label, d.host);
   }
   if (to !== undefined) {
     // An explicit target that cannot be used is an error here: the library would fall back to
     // the general destinations, but someone who typed --to did not mean "anywhere".
-    const r = resolveTarget(to, env, WEBHOOKS);
-    if (!r.ok) {
-      ui.emitJson({ ok: false, ...base, results: [], error: { message: r.problem.message, fix: r.problem.fix } });
-      ui.problem('herald send: ', { message: r.problem.message, fix: r.problem.fix });
+    const r = resolveTarget(to, { env, bots: config.bots });
+    if (r.problems.length || !r.specs.length) {
+      const message = r.problems.map((p) => p.message).join('; ');
+      const fix = r.problems[0]?.fix;
+      ui.emitJson({ ok: false, ...base, results: [], error: { message, ...(fix ? { fix } : {}) } });
+      ui.problem('herald send: ', { message, ...(fix ? { fix } : {}) });
       return EXIT_PROBLEM;
     }
-    const d = describeSpec(r.spec);
-    hosts = new Map([[d.label, d.host]]);
-  } else if (config.general.length === 0 && (level === 'info' || config.error.length === 0)) {
+    hosts = new Map(r.specs.map((spec) => {
+      const d = describeSpec(spec);
+      return [d.label, d.host] as const;
+    }));
+  } else if (config.general.length === 0 && config.bots.length === 0 && (level === 'info' || config.error.length === 0)) {
     const message = level === 'info' && config.error.length ? 'no GENERAL destination is configured (only ERROR ones: add --error to send there)' : 'no destination is configured';
     const fix = 'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write`), or a GENERAL_DISCORD_WEBHOOK / GENERAL_SLACK_WEBHOOK, in .env; or use --to';
     ui.emitJson({ ok: false, ...base, results: [], error: { message, fix } });

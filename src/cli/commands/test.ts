@@ -12,8 +12,7 @@ import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
 import type { ChannelSpec } from '../../channels/driver.js';
 import type { Env } from '../../config/env.js';
-import { WEBHOOKS } from '../../channels/registry.js';
-import { readConfig } from '../../core/configuration.js';
+import { type BotConfig, readConfig } from '../../core/configuration.js';
 import { resolveTarget } from '../../core/targets.js';
 import { redact } from '../../config/redact.js';
 
@@ -24,7 +23,9 @@ Usage: herald test [general | error | all | TARGET] [options]
   general   the GENERAL destinations (GENERAL_TELEGRAM_BOT_*, GENERAL_DISCORD_WEBHOOK, …)
   error     the ERROR destinations
   all       both (default); a destination configured for both gets one message
-  TARGET    a Discord/Slack webhook URL, or the name of a variable that holds one
+  TARGET    any target: a webhook URL, an Apprise URL (tgram://, discord://, slack://), a bot
+            channel (#alerts, slack:#alerts, discord:<id>), telegram:<chat>[:<topic>], or the
+            name of a variable that holds one
 
 Each destination gets "🧪 Herald test message — <destination> — <time>", sent through the
 library's notifier (same queues, rate limits, retries and error handling as your bot). Prints
@@ -102,7 +103,7 @@ async function run(ctx: CommandContext): Promise<number> {
       ui.warn('`herald doctor` checks everything.');
       return EXIT_PROBLEM;
     }
-    jobs = jobsForRoles(which, config.general, config.error, env);
+    jobs = [...jobsForRoles(which, config.general, config.error, env), ...(which === 'error' ? [] : jobsForBots(config.bots, env))];
     if (jobs.length === 0) {
       const message = `no ${which === 'all' ? '' : `${which.toUpperCase()} `}destination is configured`;
       const fix = 'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write` finds the chat id), or a *_DISCORD_WEBHOOK / *_SLACK_WEBHOOK, in .env; `herald doctor` explains';
@@ -111,18 +112,18 @@ async function run(ctx: CommandContext): Promise<number> {
       return EXIT_PROBLEM;
     }
   } else {
-    if (!which.includes('://') && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(which)) {
-      throw new UsageError(`"${redact(which)}" is not general, error, all, a webhook URL or a variable name`);
-    }
-    const r = resolveTarget(which, env, WEBHOOKS);
-    if (!r.ok) {
-      ui.emitJson({ ok: false, target: redact(which), results: [], error: { message: r.problem.message, fix: r.problem.fix } });
-      ui.problem('herald test: ', { message: r.problem.message, fix: r.problem.fix });
+    const config = readConfig(env);
+    const r = resolveTarget(which, { env, bots: config.bots });
+    if (r.problems.length || !r.specs.length) {
+      const message = r.problems.map((p) => p.message).join('; ');
+      const fix = r.problems[0]?.fix;
+      ui.emitJson({ ok: false, target: redact(which), results: [], error: { message, ...(fix ? { fix } : {}) } });
+      ui.problem('herald test: ', { message, ...(fix ? { fix } : {}) });
       return EXIT_PROBLEM;
     }
-    const { label, host } = describeSpec(r.spec);
-    const named = which.includes('://') ? {} : { [which]: env[which] };
-    jobs = [{ roles: ['TARGET'], platform: r.spec.driver, label, host, env: named, level: 'info', to: which }];
+    // One notifier for the whole target (it may name several destinations), with the full environment.
+    const described = r.specs.map(describeSpec);
+    jobs = [{ roles: ['TARGET'], platform: [...new Set(r.specs.map((s) => s.driver))].join('+'), label: described.map((d) => d.label).join(', '), host: described[0]!.host, env, level: 'info', to: which }];
   }
 
   ui.say(`Sending a test message to ${plural(jobs.length, 'destination')}…`);
@@ -165,6 +166,26 @@ function jobsForRoles(which: 'general' | 'error' | 'all', general: readonly Chan
     byKey.set(key, { roles: [role], platform: spec.driver, label, host, env: own, level: role === 'ERROR' ? 'error' : 'info' });
   }
   return [...byKey.values()];
+}
+
+/** One job per channel of each bot (its default and every mapped channel), sent as a `provider:channel` target. */
+function jobsForBots(bots: readonly BotConfig[], env: Env): Job[] {
+  const jobs: Job[] = [];
+  for (const bot of bots) {
+    const own: Record<string, string | undefined> = {};
+    for (const name of Object.keys(env)) if (/^(NOTIFICATIONS_|SLACK_|DISCORD_)/.test(name)) own[name] = env[name];
+    const seen = new Set<string>();
+    for (const spec of [bot.defaultChannel, ...bot.mapping.map((m) => m.spec)]) {
+      const key = identity(spec);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const { label, host } = describeSpec(spec);
+      const channel = (spec as { channel?: string; channelId?: string; threadTs?: string }).channelId ?? (spec as { channel?: string }).channel!;
+      const thread = (spec as { threadTs?: string }).threadTs;
+      jobs.push({ roles: ['GENERAL'], platform: spec.driver, label, host, env: own, level: 'info', to: `${bot.provider}:${channel}${thread ? `:${thread}` : ''}` });
+    }
+  }
+  return jobs;
 }
 
 /** What makes two specs the same destination: everything but the variable names. */
