@@ -2,14 +2,19 @@
  * Herald's public surface. Everything a user or host imports comes from here.
  * @packageDocumentation
  */
-export { createNotifier, Notifier, type NotifierOptions, type NotifyOptions, type NotifierEvents, type NotifierStats } from './core/notifier.js';
+export { createNotifier, Notifier, type NotifierOptions, type NotifyOptions, type NotifierEvents, type NotifierStats, type RoutePreview } from './core/notifier.js';
 export { heraldPlugin, type HeraldPlugin, type HeraldPluginOptions, type HeraldHandle, type HeraldHost, type HeraldStrategy, type EventSetting } from './plugin/plugin.js';
 export { EVENT_KINDS, DEFAULT_TEMPLATES, applyTemplate, type EventKind, type Template, type Payload } from './plugin/templates.js';
 export { HeraldConfigError, type ConfigProblem } from './config/problems.js';
 export { readConfig, type HeraldConfig } from './core/configuration.js';
 export { loadEnv, type Env } from './config/env.js';
-export type { Level, Channel, OutgoingPart, SendOutcome, RateBucket, RateObservation } from './channels/channel.js';
-export type { Role, ChannelSpec, Driver, WebhookSupport } from './channels/driver.js';
+export type { Level, Channel, OutgoingPart, SendOutcome, RateBucket, RateObservation, CardSupport } from './channels/channel.js';
+export type { Card, CardField, Tone } from './channels/card.js';
+export type { Role, ChannelSpec, Driver, WebhookSupport, BotAccount, BotSupport, TargetSupport } from './channels/driver.js';
+export type { Tags } from './config/tags.js';
+export type { EventSwitch, EventSettings, MessageFormat } from './config/events.js';
+export type { BotConfig, MappedChannel } from './core/configuration.js';
+export { resolveTarget, type TargetResolution, type TargetContext } from './core/targets.js';
 export type { DeliveryOptions } from './delivery/options.js';
 export type { BackoffPolicy } from './delivery/backoff.js';
 export type { RateLimits } from './delivery/rate-limits.js';

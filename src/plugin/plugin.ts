@@ -2,19 +2,32 @@
  * The host integration: subscribes to the framework's lifecycle events, turns each into a
  * notification, gives every strategy `log(message, target?)`, and drains when the session ends.
  */
+import type { Card } from '../channels/card.js';
 import type { Level } from '../channels/channel.js';
+import type { EventSwitch, MessageFormat } from '../config/events.js';
+import type { Tags } from '../config/tags.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../core/notifier.js';
 import type { FlushReport } from '../delivery/delivery.js';
+import { DEFAULT_CARDS } from './cards.js';
 import { applyTemplate, DEFAULT_TEMPLATES, EVENT_KINDS, type EventKind, type Payload, type Template } from './templates.js';
 
 /** What every strategy gets on `strategy.created`. */
 export interface HeraldStrategy {
-  /** Sends `message` to the general destinations, or to `target`: a webhook URL or the name of an env variable holding one. Returns at once. */
+  /**
+   * Sends `message` to the general destinations (a bot's channel chosen by its mapping, with this
+   * strategy's name as the `strategy` tag), or to `target`: a webhook URL, a bot channel
+   * (`#alerts`), `telegram:<chat>`, an Apprise URL, or the name of a variable holding targets.
+   * Returns at once.
+   */
   log(message: unknown, target?: string): void;
 }
 
-/** `true`/`false` switch an event on/off, `'silent'` sends it without sound, or give full settings. */
-export type EventSetting = boolean | 'silent' | { enabled?: boolean | 'silent'; template?: Template; to?: string; level?: Level };
+/**
+ * `true`/`false` switch an event on/off, `'silent'` sends it without sound, or give full
+ * settings: a template (a custom template is sent as plain text unless `format: 'rich'`), a
+ * target, a level, and `format` (`rich`: a card — embed, blocks, bold headline; `plain`: text).
+ */
+export type EventSetting = boolean | 'silent' | { enabled?: boolean | 'silent'; template?: Template; to?: string; level?: Level; format?: MessageFormat };
 
 /** Options of {@link heraldPlugin}. */
 export interface HeraldPluginOptions extends NotifierOptions {
@@ -57,18 +70,60 @@ interface Resolved {
   readonly enabled: boolean;
   readonly silent: boolean;
   readonly render: (p: Payload) => string;
+  /** The card, or undefined for plain text. */
+  readonly card?: (p: Payload, text: string) => Card;
   readonly to?: string;
   readonly level: Level;
 }
 
 const OFF_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['order.submitted']);
+/** Custom events read like messages: plain unless asked otherwise. */
+const PLAIN_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['custom']);
 
-function resolveSetting(kind: EventKind, setting: EventSetting | undefined): Resolved {
-  const s = typeof setting === 'object' ? setting : { enabled: setting };
-  const enabled = s.enabled ?? !OFF_BY_DEFAULT.has(kind);
+const SWITCH_SETTING: Record<EventSwitch, EventSetting> = { on: true, off: false, silent: 'silent' };
+
+/** Options win over the environment (`HERALD_EVENTS`, `HERALD_FORMAT`), which wins over the defaults. */
+function resolveSetting(kind: EventKind, setting: EventSetting | undefined, envSwitch: EventSwitch | undefined, envFormat: MessageFormat | undefined): Resolved {
+  const s = typeof setting === 'object' ? setting : { enabled: setting ?? (envSwitch ? (SWITCH_SETTING[envSwitch] as boolean | 'silent') : undefined) };
+  const enabled = s.enabled ?? (envSwitch ? (SWITCH_SETTING[envSwitch] as boolean | 'silent') : !OFF_BY_DEFAULT.has(kind));
   const t = s.template;
   const render = t === undefined ? DEFAULT_TEMPLATES[kind] : typeof t === 'function' ? t : (p: Payload) => applyTemplate(t, p);
-  return { enabled: enabled !== false, silent: enabled === 'silent', render, level: s.level ?? (kind === 'error' ? 'error' : 'info'), ...(s.to ? { to: s.to } : {}) };
+  // A custom template is the user's own wording: plain, unless they ask for the card too.
+  const format = s.format ?? (t !== undefined ? 'plain' : envFormat ?? (PLAIN_BY_DEFAULT.has(kind) ? 'plain' : 'rich'));
+  const build = DEFAULT_CARDS[kind];
+  const card = format === 'plain' ? undefined : t === undefined ? build : (p: Payload, text: string) => ({ ...build(p), title: text.split('\n')[0]! });
+  return { enabled: enabled !== false, silent: enabled === 'silent', render, ...(card ? { card } : {}), level: s.level ?? (kind === 'error' ? 'error' : 'info'), ...(s.to ? { to: s.to } : {}) };
+}
+
+/** What a session said about itself, for events that do not repeat it. */
+interface SessionContext {
+  mode?: string;
+  exchange?: string;
+  strategy?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+
+/** The tags of an event: its kind, and the strategy, symbol, exchange and mode from the payload or the session. */
+function tagsOf(kind: EventKind, p: Payload, session: SessionContext): Tags {
+  const symbols = Array.isArray(p.symbols) && p.symbols.length === 1 ? str(p.symbols[0]) : undefined;
+  const tags: Record<string, string | undefined> = {
+    event: kind === 'custom' ? `custom:${str(p.name) ?? 'event'}` : kind,
+    strategy: str(p.strategy) ?? session.strategy,
+    symbol: str(p.symbol) ?? symbols,
+    exchange: str(p.exchange) ?? session.exchange,
+    mode: str(p.mode) ?? session.mode,
+  };
+  return Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== undefined)) as Tags;
+}
+
+/** A strategy's name for the `strategy` tag: its `name`, else its `id`, else its class name. */
+function strategyName(strategy: object): string | undefined {
+  const s = strategy as { name?: unknown; id?: unknown; constructor?: { name?: unknown } };
+  const own = str(s.name) ?? str(s.id);
+  if (own) return own;
+  const cls = s.constructor?.name;
+  return typeof cls === 'string' && cls !== '' && cls !== 'Object' ? cls : undefined;
 }
 
 /** An `error` event may be a bare Error or a string; normalise to the payload shape. */
@@ -80,8 +135,10 @@ function normalise(kind: EventKind, payload: unknown): Payload {
 /** Creates the plugin. Reads and validates the configuration now, so mistakes surface at start-up. */
 export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
   const notifier = options.notifier ?? createNotifier(options);
-  const settings = new Map(EVENT_KINDS.map((k) => [k, resolveSetting(k, options.events?.[k])]));
+  const env = notifier.settings;
+  const settings = new Map(EVENT_KINDS.map((k) => [k, resolveSetting(k, options.events?.[k], env.events[k], env.format)]));
   const drainDeadline = options.drainDeadlineMs ?? 10_000;
+  const session: SessionContext = {};
 
   return {
     name: 'herald',
@@ -95,11 +152,14 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
           // A host's event handler must never throw because of us.
           try {
             const p = normalise(kind, payload);
+            if (kind === 'session.started') Object.assign(session, { mode: str(p.mode), exchange: str(p.exchange), strategy: str(p.strategy) });
             const custom = kind === 'custom';
             const level: Level = custom && p.level === 'error' ? 'error' : s.level;
             const silent = s.silent || (custom && p.silent === true);
             const to = (custom && typeof p.to === 'string' ? p.to : undefined) ?? s.to;
-            notifier.notify(s.render(p), { level, silent, ...(to ? { to } : {}) });
+            const text = s.render(p);
+            const card = s.card?.(p, text);
+            notifier.notify(text, { level, silent, tags: tagsOf(kind, p, session), ...(card ? { card } : {}), ...(to ? { to } : {}) });
             if (kind === 'session.terminated' && options.drainOnTerminate !== false) void notifier.flush(drainDeadline);
           } catch (err) {
             notifier.notify(`⚠️ Herald could not format a ${kind} event: ${(err as Error).message}`, { level: 'error' });
@@ -109,7 +169,11 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
       }
       const giveLog = (strategy: unknown): void => {
         if (strategy === null || typeof strategy !== 'object') return;
-        const log: HeraldStrategy['log'] = (message, target) => notifier.log(message, target);
+        const name = strategyName(strategy);
+        const log: HeraldStrategy['log'] = (message, target) => {
+          const tags: Tags = { event: 'log', ...(name ? { strategy: name } : {}), ...(session.mode ? { mode: session.mode } : {}), ...(session.exchange ? { exchange: session.exchange } : {}) };
+          notifier.notify(message, { tags, ...(target === undefined || target === null ? {} : { to: target }) });
+        };
         try {
           Object.defineProperty(strategy, 'log', { value: log, configurable: true, writable: true, enumerable: false });
         } catch (err) {

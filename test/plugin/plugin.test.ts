@@ -48,11 +48,15 @@ afterEach(async () => {
   await Promise.all(handles.splice(0).map((h) => h.close(500)));
 });
 
-/** Creates the plugin with captured output and installs it on a fresh host. */
+/**
+ * Creates the plugin with captured output and installs it on a fresh host. These tests read the
+ * text templates on the wire, so events go out plain (HERALD_FORMAT=plain); the rich cards have
+ * their own tests (rich.test.ts).
+ */
 function setup(events: Emitter, env: Env, options: Omit<HeraldPluginOptions, 'env'> = {}) {
   const reports: string[] = [];
   const consoleOut: string[] = [];
-  const plugin = heraldPlugin({ env, report: (l) => void reports.push(l), console: (l) => void consoleOut.push(l), drainOnExit: false, ...options });
+  const plugin = heraldPlugin({ env: { HERALD_FORMAT: 'plain', ...env }, report: (l) => void reports.push(l), console: (l) => void consoleOut.push(l), drainOnExit: false, ...options });
   const handle = plugin.install({ events });
   handles.push(handle);
   return { plugin, handle, notifier: handle.notifier, events, reports, consoleOut };
@@ -375,8 +379,8 @@ describe('session end and lifecycle', () => {
     expect(failed).toEqual(['closed']);
   });
 
-  it('uses a notifier passed in options', async () => {
-    const { notifier } = testNotifier({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL });
+  it('uses a notifier passed in options, with the settings of its environment (HERALD_FORMAT)', async () => {
+    const { notifier } = testNotifier({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL, HERALD_FORMAT: 'plain' });
     const plugin = heraldPlugin({ notifier, events: { 'order.submitted': true } });
     expect(plugin.name).toBe('herald');
     expect(plugin.notifier).toBe(notifier);
