@@ -6,8 +6,11 @@
  */
 import { splitText } from './split.js';
 
-/** What the card is about, which decides its colour: buy/long/profit, sell/short/loss, errors, the rest. */
-export type Tone = 'good' | 'bad' | 'error' | 'info';
+/**
+ * What the card is about, which decides its colour: buy/long/profit, sell/short/loss, errors,
+ * the rest; `plain` for a text line travelling among cards (no colour, no headline).
+ */
+export type Tone = 'good' | 'bad' | 'error' | 'info' | 'plain';
 
 /** One labelled value (`Qty` → `0.5`). */
 export interface CardField {

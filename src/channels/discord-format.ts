@@ -17,14 +17,14 @@ export const SUPPRESS_NOTIFICATIONS = 1 << 12;
 const LIMITS = { embeds: 10, total: 6000, title: 256, description: 4096, fields: 25, name: 256, value: 1024, footer: 2048 } as const;
 
 /** Embed colours: buy/long/profit green, sell/short/loss and errors red, the rest blue. */
-const COLOURS: Record<Tone, number> = { good: 0x2ecc71, bad: 0xe74c3c, error: 0xe74c3c, info: 0x3498db };
+const COLOURS: Record<Tone, number | undefined> = { good: 0x2ecc71, bad: 0xe74c3c, error: 0xe74c3c, info: 0x3498db, plain: undefined };
 
 /** A Discord embed (only the parts Herald sends). */
 export interface DiscordEmbed {
   title?: string;
   url?: string;
   description?: string;
-  color: number;
+  color?: number;
   fields?: { name: string; value: string; inline: boolean }[];
   footer?: { text: string };
   timestamp?: string;
@@ -35,7 +35,8 @@ const len = utf16Length;
 
 /** One card as an embed. Assumes the card fits (see {@link discordCards}). */
 export function embedOf(card: Card): DiscordEmbed {
-  const embed: DiscordEmbed = { color: COLOURS[card.tone] };
+  const colour = COLOURS[card.tone];
+  const embed: DiscordEmbed = colour === undefined ? {} : { color: colour };
   if (card.title) embed.title = card.title;
   if (card.url && card.title) embed.url = card.url;
   if (card.description) embed.description = card.description;

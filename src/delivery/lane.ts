@@ -250,20 +250,22 @@ export class Lane {
     }
     if (channel.coalesce === false) return this.batchOf(entries);
     const first = entries[0]!;
-    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent && this.rich(next) === this.rich(first);
+    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent;
     if (this.rich(first)) {
-      // Cards coalesce by the platform's own packing rules (embeds per message, blocks, total size).
+      // Cards coalesce by the platform's own packing rules (embeds per message, blocks, total
+      // size); plain lines between them ride along as text cards, so order is kept without a
+      // request for every line.
       const cards: Card[] = [first.card!];
       for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next); next = this.queue.peek()) {
-        if (!channel.cards!.fits([...cards, next.card!])) break;
-        cards.push(next.card!);
+        if (!channel.cards!.fits([...cards, cardOf(next)])) break;
+        cards.push(cardOf(next));
         entries.push(this.takeHead());
       }
       return this.batchOf(entries);
     }
     const newline = channel.measure('\n');
     let length = channel.measure(first.text);
-    for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next); next = this.queue.peek()) {
+    for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next) && !this.rich(next); next = this.queue.peek()) {
       const add = newline + channel.measure(next.text);
       if (length + add > channel.maxLength) break;
       length += add;
@@ -292,7 +294,7 @@ export class Lane {
     if (this.rich(first)) {
       // With cards, the text is one line per card: what notifications and old clients show.
       const text = entries.map((e) => firstLine(e.text)).join('\n');
-      const cards = entries.map((e) => e.card!);
+      const cards = entries.map(cardOf);
       const groups = this.channel.cards!.fits(cards) ? [cards] : packCards(this.channel.cards!.split(cards[0]!), this.channel.cards!);
       parts = groups.map((c, i) => ({ ...base, text: i === 0 ? text : `${text} (continued)`, cards: c, key: key(i) }));
     } else {
@@ -408,6 +410,11 @@ export class Lane {
     this.sleeping = undefined;
     resolve();
   }
+}
+
+/** An entry as a card: its own, or its text as a plain card. */
+function cardOf(entry: OutboxEntry): Card {
+  return entry.card ?? { title: '', tone: 'plain', fields: [], description: entry.text };
 }
 
 function firstLine(text: string): string {

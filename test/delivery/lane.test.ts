@@ -295,7 +295,7 @@ describe('lane with rich cards', () => {
     return { ch, ...t, sendCard };
   }
 
-  it('packs waiting cards by the channel’s rules, keeps text and cards apart, and keeps order', async () => {
+  it('packs waiting cards by the channel’s rules, plain lines among them as text cards, in order', async () => {
     const { ch, send, sendCard, delivery } = richSetup();
     sendCard('fill 1\ndetails', card('a'));
     await vi.advanceTimersByTimeAsync(0);
@@ -308,9 +308,25 @@ describe('lane with rich cards', () => {
       // One line per card as the part's text: the first line of each notification.
       ['fill 1', ['a']],
       ['fill 2\nfill 3\nfill 4', ['c2', 'c3', 'c4']],
-      ['fill 5', ['c5']],
-      ['a log line', null],
-      ['fill 6', ['c6']],
+      ['fill 5\na log line\nfill 6', ['c5', 'a log line', 'c6']],
+    ]);
+    expect(ch.received[2]!.cards![1]).toEqual({ title: '', tone: 'plain', fields: [], description: 'a log line' });
+  });
+
+  it('text first coalesces as text up to the next card, which starts a card batch', async () => {
+    const { ch, send, sendCard, delivery } = richSetup();
+    send([ch], 'warmup');
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch], 'line 1');
+    send([ch], 'line 2');
+    sendCard('fill', card('c'));
+    send([ch], 'line 3');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.received.map((r) => [r.text, r.cards?.length ?? 0])).toEqual([
+      ['warmup', 0],
+      ['line 1\nline 2', 0],
+      ['fill\nline 3', 2],
     ]);
   });
 
