@@ -6,10 +6,15 @@
 
 const KEEP = 2;
 
-/** `123456:ABCdef…` → `123456:AB…`; webhook secrets keep their first characters only. */
+/**
+ * `123456:ABCdef…` → `123456:AB…`, `xoxb-1234-…` → `xoxb-12…`; other secrets keep their first
+ * characters only. (A Telegram bot's number and a Slack token's kind are not secret.)
+ */
 export function maskSecret(secret: string): string {
   const colon = secret.indexOf(':');
   if (colon > 0 && /^\d+$/.test(secret.slice(0, colon))) return `${secret.slice(0, colon + 1 + KEEP)}…`;
+  const slack = /^(?:xoxe\.)?xox[a-z]-/.exec(secret);
+  if (slack) return `${secret.slice(0, slack[0].length + KEEP)}…`;
   return secret.length <= KEEP * 2 ? '…' : `${secret.slice(0, KEEP)}…`;
 }
 
@@ -18,6 +23,8 @@ const PATTERNS: readonly RegExp[] = [
   /(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}/g, // Telegram bot token (also inside /bot<token>/, where \b fails)
   /(\/webhooks\/\d+\/)([A-Za-z0-9_.-]{2})[A-Za-z0-9_.-]{6,}/g, // Discord webhook token
   /(\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/)([A-Za-z0-9]{2})[A-Za-z0-9]{4,}/g, // Slack webhook secret
+  /\b(?:xoxe\.)?xox[abposr]-[A-Za-z0-9-]{8,}/g, // Slack token
+  /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{25,}/g, // Discord bot token (three dot-separated parts)
 ];
 
 /** Replaces every known secret and every secret-shaped substring in `text`. */
@@ -27,6 +34,8 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
   out = out.replace(PATTERNS[0]!, (m) => maskSecret(m));
   out = out.replace(PATTERNS[1]!, '$1$2…');
   out = out.replace(PATTERNS[2]!, '$1$2…');
+  out = out.replace(PATTERNS[3]!, (m) => maskSecret(m));
+  out = out.replace(PATTERNS[4]!, (m) => maskSecret(m));
   return out;
 }
 

@@ -75,3 +75,12 @@ describe('redact: known secrets', () => {
     expect(r.apply(`also ${SLACK_URL}`)).not.toContain(SLACK_SECRET);
   });
 });
+
+describe('bot tokens', () => {
+  it('masks Slack and Discord bot tokens it was never told about, keeping only what is not secret', () => {
+    const slack = 'xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx';
+    const discord = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd';
+    expect(redact(`token ${slack} and Bot ${discord}.`)).toBe('token xoxb-11… and Bot MT….');
+    expect(maskSecret('xoxe.xoxb-1-abc')).toBe('xoxe.xoxb-1-…');
+  });
+});
