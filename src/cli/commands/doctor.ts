@@ -20,6 +20,7 @@ import type { SlackSpec } from '../../channels/slack.js';
 import { readConfig } from '../../core/configuration.js';
 import type { ConfigProblem } from '../../config/problems.js';
 import { maskSecret } from '../../config/redact.js';
+import { BotCheckInterrupted, checkBots } from '../doctor-bots.js';
 
 const HELP = `herald doctor — check the configuration and every destination, without posting anything
 
@@ -33,6 +34,12 @@ destination:
             exists; for a private chat, the user must send /start to the bot first.
   Discord   GET on the webhook URL: its name and channel, or "deleted (404)".
   Slack     the URL's shape only: Slack has no check that does not post (use \`herald test\`).
+  Slack bot auth.test (workspace, bot name, scopes) and, when the token may read channels
+            (channels:read / groups:read), whether the default and every mapped channel
+            exist, are archived, and whether the bot is a member or may post anyway.
+  Discord bot
+            GET /users/@me (the bot's name) and GET /channels/{id} for the default and every
+            mapped channel (Unknown Channel, Missing Access).
 One line per destination: ok, or problem + fix. Exit 1 when anything is wrong.
 
 Options:
@@ -49,7 +56,10 @@ JSON (--json):
                         "variables": string[], "status": "ok" | "problem", "checked": boolean,
                         "summary": string, "fix"?: string, "bot"?: string,
                         "chat"?: { "id", "type", "title"?, "username"? },
-                        "suggestedChatId"?: string, "webhook"?: { "name", "channelId" } } ],
+                        "suggestedChatId"?: string, "webhook"?: { "name", "channelId" },
+                        "channel"?: { "name", "via" } } ],
+  (a bot has one entry for itself and one per channel; "via" says what names the channel:
+   "default channel" or "mapping error=alerts")
     "error"?: { "message": string, "fix"?: string },
     "interrupted"?: true }
   (after Ctrl-C: the same shape with "ok": false, "destinations": [] and "interrupted": true)
@@ -73,6 +83,8 @@ interface Check {
   chat?: { id: string; type: string; title?: string; username?: string };
   suggestedChatId?: string;
   webhook?: { name?: string; channelId?: string };
+  /** A bot's channel and what names it (`default channel`, `mapping error=alerts`). */
+  channel?: { name: string; via: string };
 }
 
 /** Ctrl-C while a check was waiting: unwinds every pending check at once. */
@@ -113,7 +125,7 @@ async function run(ctx: CommandContext): Promise<number> {
   ui.say(`env file: ${loaded.shownFile} ${loaded.found ? '(found)' : ui.color.yellow('(not found)')}`);
   if (loaded.explicit && !loaded.found) ui.warn(`herald doctor: --env-file ${loaded.shownFile} does not exist; using the environment only`);
 
-  if (config.problems.length === 0 && roles.length === 0 && webhookSpecs.length === 0) {
+  if (config.problems.length === 0 && roles.length === 0 && webhookSpecs.length === 0 && config.bots.length === 0) {
     const message = `nothing is configured: ${loaded.found ? `${loaded.shownFile} sets` : `there is no ${loaded.shownFile}, and the environment has`} no GENERAL_* or ERROR_* destination`;
     const fix = 'create a bot with @BotFather (/newbot), then run `herald chat-id --token <TOKEN> --write` (it writes .env for you), or copy .env.example to .env and fill in what you use (README → Configuration); then run `herald doctor` again';
     ui.emitJson({ ok: false, envFile: { path: loaded.shownFile, found: loaded.found }, problems: [], destinations: [], error: { message, fix } });
@@ -127,12 +139,13 @@ async function run(ctx: CommandContext): Promise<number> {
   try {
     ui.spin('asking the platforms…');
     const bots = new Map<string, Promise<TelegramResult<TelegramBot>>>();
-    checks = await Promise.all([
-      ...roles.map((role) => checkTelegram(role, env, http, bots, ctx.signal)),
-      ...webhookSpecs.map(([role, spec]) => checkWebhook(role, spec, http, ctx.signal)),
+    const [fixed, ofBots] = await Promise.all([
+      Promise.all([...roles.map((role) => checkTelegram(role, env, http, bots, ctx.signal)), ...webhookSpecs.map(([role, spec]) => checkWebhook(role, spec, http, ctx.signal))]),
+      Promise.all(checkBots(config.bots, http, ctx.signal)),
     ]);
+    checks = [...fixed, ...ofBots.flat()];
   } catch (err) {
-    if (err instanceof Interrupted || ctx.signal.aborted) {
+    if (err instanceof Interrupted || err instanceof BotCheckInterrupted || ctx.signal.aborted) {
       ui.stopSpinner();
       ui.emitJson({ ok: false, envFile: { path: loaded.shownFile, found: loaded.found }, problems: config.problems, destinations: [], error: { message: 'interrupted before every destination was checked' }, interrupted: true });
       ui.warn('herald doctor: interrupted');
@@ -167,19 +180,20 @@ function printHuman(ui: Ui, problems: readonly ConfigProblem[], checks: readonly
   }
   const bad = problems.length + checks.filter((x) => x.status === 'problem').length;
   ui.say('');
-  if (bad === 0) ui.say(c.green(`All good: ${plural(checks.length, 'destination')} checked${checks.some((x) => !x.checked) ? ' (Slack by shape only)' : ''}. \`herald test\` sends a test message to each.`));
+  if (bad === 0) ui.say(c.green(`All good: ${plural(checks.length, 'check')} passed${checks.some((x) => !x.checked) ? ' (some by shape only, as said above)' : ''}. \`herald test\` sends a test message to each destination.`));
   else ui.say(c.red(`${plural(bad, 'problem')} found${loaded.found ? ` (env file ${loaded.shownFile})` : ''}.`));
 }
 
 /** The same key order for every destination in the JSON document, whatever path built it. */
 function ordered(x: Check): Check {
-  const keys: Array<keyof Check> = ['role', 'platform', 'variables', 'status', 'checked', 'summary', 'fix', 'bot', 'chat', 'suggestedChatId', 'webhook'];
+  const keys: Array<keyof Check> = ['role', 'platform', 'variables', 'status', 'checked', 'summary', 'fix', 'bot', 'chat', 'suggestedChatId', 'webhook', 'channel'];
   return Object.fromEntries(keys.filter((k) => x[k] !== undefined).map((k) => [k, x[k]])) as unknown as Check;
 }
 
 function tag(x: Check): string {
   const name = x.platform === 'telegram' ? 'Telegram' : x.platform === 'discord' ? 'Discord' : 'Slack';
-  return `${x.role} ${name}`;
+  const bot = x.variables.some((v) => /BOT_TOKEN$|_DEFAULT_CHANNEL$|_CHANNEL_MAPPING$|^NOTIFICATIONS_/.test(v)) && x.platform !== 'telegram' ? ' bot' : '';
+  return `${x.role} ${name}${bot}`;
 }
 
 /** Runs a Bot API call; an unreachable API becomes a value (a destination problem), Ctrl-C an {@link Interrupted}. */

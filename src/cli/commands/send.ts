@@ -13,10 +13,11 @@ import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConso
 import { readConfig } from '../../core/configuration.js';
 import { resolveTarget } from '../../core/targets.js';
 import { renderMessage } from '../../core/render.js';
+import { TAG_NAMES, type Tags } from '../../config/tags.js';
 
 const HELP = `herald send — send a message through Herald (from an argument or stdin)
 
-Usage: herald send [message…] [--to TARGET] [--error] [--silent] [--dry-run] [options]
+Usage: herald send [message…] [--to TARGET] [--error] [--silent] [--tag KEY=VALUE]… [--dry-run] [options]
 
 With no message argument the message is read from stdin, so a job's output can be sent as is.
 It goes where the library would send it: the GENERAL destinations; with --error also the
@@ -24,10 +25,14 @@ ERROR ones; with --to only that target. Waits until it is delivered (or failed) 
 the result for each destination. Long messages are split, never truncated.
 
 Options:
-  --to TARGET       a Discord/Slack webhook URL, or the name of a variable that holds one
+  --to TARGET       any target: a webhook URL, an Apprise URL (tgram://, discord://, slack://),
+                    a bot channel (#alerts, slack:#alerts, discord:<id>), telegram:<chat>[:<topic>],
+                    several of those, or the name of a variable that holds them
   --error           send as an error (to the ERROR destinations too)
   --silent          deliver without a notification sound where the platform supports it
-  --dry-run         print what would be sent where; send nothing
+  --tag KEY=VALUE   a tag the bots' channel mappings route by (event, strategy, symbol,
+                    exchange, mode); repeat for several: --tag strategy=ema-cross --tag mode=paper
+  --dry-run         print what would be sent where, and which mapping entry decided; send nothing
   --timeout S       give up after S seconds (default 30)
 ${COMMON_HELP}
 
@@ -41,13 +46,15 @@ JSON (--json):
                    "error"?: string, "fix"?: string } ],
     "error"?: { "message", "fix"? }, "problems"?: [ { "variable", "message", "fix" } ],
     "interrupted"?: true }
-  (with --dry-run, results have only "destination", and "text" holds the message; Ctrl-C,
+  (with --dry-run, results have only "destination", "text" holds the message and
+  "decisions" says, per bot, which mapping entry or default channel chose its channel; Ctrl-C,
   even while the message is still being read from stdin, gives "interrupted": true)
 
 Examples:
   herald send "backup finished"
   ./nightly-report.sh | herald send --to REPORTS_WEBHOOK --silent
   herald send --error "exchange API down"
+  herald send --dry-run --tag strategy=ema-cross --tag event=order.filled "would this reach #ema?"
   echo test | herald send --dry-run --json`;
 
 /** `herald send`. */
@@ -68,6 +75,7 @@ async function run(ctx: CommandContext): Promise<number> {
         error: { type: 'boolean' },
         silent: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        tag: { type: 'string', multiple: true },
         timeout: { type: 'string' },
       },
       allowPositionals: true,
@@ -76,6 +84,7 @@ async function run(ctx: CommandContext): Promise<number> {
   );
   const timeoutMs = parseSeconds(values.timeout, 'timeout', 30) * 1000;
   if (values.to !== undefined && values.to.trim() === '') throw new UsageError('--to needs a webhook URL or a variable name');
+  const tags = parseTags(values.tag ?? []);
   const ui = createUi(ctx, values);
   const level = values.error ? 'error' : 'info';
   const silent = values.silent === true;
@@ -146,7 +155,7 @@ async function run(ctx: CommandContext): Promise<number> {
   }
 
   const notifier = createCliNotifier({ env, timeoutMs });
-  const options = { level, silent, ...(to !== undefined ? { to } : {}) } as const;
+  const options = { level, silent, ...(to !== undefined ? { to } : {}), ...(tags ? { tags } : {}) } as const;
   const text = renderMessage(message);
   const characters = [...text].length;
 
@@ -155,10 +164,14 @@ async function run(ctx: CommandContext): Promise<number> {
     await notifier.close(0);
     const destinations = preview.destinations.filter((d) => !isConsole(d));
     const shown = preview.note ? `${preview.note}\n${text}` : text;
-    ui.emitJson({ ok: true, ...base, characters, text: shown, results: destinations.map((destination) => ({ destination })) });
+    ui.emitJson({ ok: true, ...base, ...(tags ? { tags } : {}), characters, text: shown, results: destinations.map((destination) => ({ destination })), ...(preview.decisions ? { decisions: preview.decisions } : {}) });
     ui.say(`Dry run: nothing was sent.`);
     ui.say(`Would send ${level === 'error' ? 'an error' : 'a message'}${silent ? ' (silent)' : ''} of ${plural(characters, 'character')} to ${plural(destinations.length, 'destination')}:`);
     for (const d of destinations) ui.say(`  → ${d}`);
+    if (preview.decisions) {
+      ui.say(`Chosen by${tags ? ` (tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}:`);
+      for (const d of preview.decisions) ui.say(`  ${d}`);
+    }
     ui.say('Message:');
     for (const line of shown.split('\n')) ui.say(`  │ ${line}`);
     return EXIT_OK;
@@ -179,6 +192,20 @@ async function run(ctx: CommandContext): Promise<number> {
     return EXIT_INTERRUPTED;
   }
   return ok ? EXIT_OK : EXIT_PROBLEM;
+}
+
+/** `--tag strategy=ema-cross` → tags; a bad one is a usage error naming the valid keys. */
+function parseTags(list: readonly string[]): Tags | undefined {
+  if (!list.length) return undefined;
+  const tags: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq).trim();
+    const value = eq < 0 ? '' : item.slice(eq + 1).trim();
+    if (!(TAG_NAMES as readonly string[]).includes(key) || !value) throw new UsageError(`--tag "${item}": write KEY=VALUE with KEY one of ${TAG_NAMES.join(', ')}`);
+    tags[key] = value;
+  }
+  return tags as Tags;
 }
 
 function printResults(ui: Ui, results: readonly DeliveryResult[]): void {

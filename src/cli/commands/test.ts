@@ -3,6 +3,7 @@
  * notifier (so the real delivery path is what gets tested), with the latency or the reason and
  * fix for each.
  */
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../command.js';
@@ -128,6 +129,8 @@ async function run(ctx: CommandContext): Promise<number> {
 
   ui.say(`Sending a test message to ${plural(jobs.length, 'destination')}…`);
   ui.spin(`waiting for ${plural(jobs.length, 'destination')}…`);
+  // Each job listens for Ctrl-C on the same signal; a bot with many channels means many jobs.
+  setMaxListeners(10 + 2 * jobs.length, ctx.signal);
   const runs = await Promise.all(jobs.map((job) => sendOne(job, timeoutMs, ctx.signal)));
   ui.stopSpinner();
   const results: TestResult[] = runs.flatMap((r) => r.results);
