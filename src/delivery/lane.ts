@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Card } from '../channels/card.js';
-import type { Channel, OutgoingPart, SendOutcome } from '../channels/channel.js';
+import type { Channel, OutgoingPart, RateBucket, SendOutcome } from '../channels/channel.js';
 import { splitText } from '../channels/split.js';
 import { backoffDelay } from './backoff.js';
 import { Deque } from './deque.js';
@@ -214,13 +214,14 @@ export class Lane {
           await this.sleep(this.blockedUntil - now);
           continue;
         }
-        const wait = this.ctx.limits.reserve(this.channel.buckets(), now);
+        const buckets = this.channel.buckets();
+        const wait = this.ctx.limits.reserve(buckets, now);
         if (wait > 0) {
           await this.sleep(wait);
           continue;
         }
         this.current ??= this.takeBatch();
-        await this.sendCurrent(this.current);
+        await this.sendCurrent(this.current, buckets, now);
       }
     } catch (err) {
       // A bug here must not become an unhandled rejection in the host; report and stop this lane.
@@ -304,7 +305,7 @@ export class Lane {
     return { entries, parts, index: 0, attempts: 0, moves: 0 };
   }
 
-  private async sendCurrent(batch: Batch): Promise<void> {
+  private async sendCurrent(batch: Batch, buckets: readonly RateBucket[], sentAt: number): Promise<void> {
     const first = batch.entries[0]!;
     batch.attempts++;
     this.counters.requests++;
@@ -316,6 +317,7 @@ export class Lane {
       outcome = { kind: 'transient', reason: `driver error: ${(err as Error).message}` };
     } finally {
       this.inFlight = false;
+      this.ctx.limits.settle?.(buckets, sentAt, Date.now());
     }
     // Closed or disabled (its bot's token died on another channel) while this request was out.
     if (this.closed || this.disabledReason !== undefined) return;

@@ -13,6 +13,13 @@ export interface RateLimits {
   observe(observation: RateObservation, now: number): void;
   /** Blocks buckets until `until` (a 429 that applies beyond one destination). */
   block(keys: readonly string[], until: number): void;
+  /**
+   * Tells the limits when a request reserved at `sentAt` was answered. The platform counted it
+   * when it arrived, somewhere in between; a store that counts from departure would let the next
+   * burst land early when the first request was slow (a new connection, a busy machine).
+   * Optional: a store without it counts from departure.
+   */
+  settle?(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void;
 }
 
 interface BucketState {
@@ -24,6 +31,10 @@ interface BucketState {
   /** Rolling-window buckets: send times within the window, oldest first. */
   sent?: number[];
   windowMs?: number;
+  /** Reservations so far (token buckets). */
+  taken: number;
+  /** The reservation that found the bucket full: the platform's refill starts when it arrives. */
+  anchor?: { at: number; taken: number };
 }
 
 /** Token buckets in this process's memory. */
@@ -48,10 +59,37 @@ export class LocalRateLimits implements RateLimits {
     if (wait > 0) return wait;
     for (const b of buckets) {
       const s = this.states.get(b.key)!;
-      if (s.sent) s.sent.push(now);
-      else s.tokens -= 1;
+      if (s.sent) {
+        s.sent.push(now);
+        continue;
+      }
+      if (s.tokens >= s.capacity - 1e-9) s.anchor = { at: now, taken: s.taken + 1 };
+      s.tokens -= 1;
+      s.taken++;
     }
     return 0;
+  }
+
+  settle(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void {
+    if (answeredAt <= sentAt) return;
+    for (const b of buckets) {
+      const s = this.states.get(b.key);
+      if (!s) continue;
+      if (s.sent) {
+        // Count the request from its answer: at or after the moment the platform counted it.
+        const i = s.sent.indexOf(sentAt);
+        if (i < 0) continue;
+        s.sent.splice(i, 1);
+        let j = s.sent.length;
+        while (j > 0 && s.sent[j - 1]! > answeredAt) j--;
+        s.sent.splice(j, 0, answeredAt);
+      } else if (s.anchor?.at === sentAt) {
+        // As if the request that started the refill had been taken when it was answered.
+        this.refill(s, answeredAt);
+        s.tokens = Math.min(s.tokens, s.capacity - 1 - (s.taken - s.anchor.taken));
+        s.anchor = undefined;
+      }
+    }
   }
 
   observe(o: RateObservation, now: number): void {
@@ -73,7 +111,7 @@ export class LocalRateLimits implements RateLimits {
   private state(key: string, now: number, b: RateBucket): BucketState {
     let s = this.states.get(key);
     if (!s) {
-      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0, ...(b.windowMs ? { sent: [], windowMs: b.windowMs } : {}) };
+      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0, taken: 0, ...(b.windowMs ? { sent: [], windowMs: b.windowMs } : {}) };
       this.states.set(key, s);
     }
     return s;

@@ -97,3 +97,39 @@ describe('rolling-window buckets (Telegram: 20 per minute in a group)', () => {
   });
 });
 
+
+describe('LocalRateLimits.settle: counting from the answer', () => {
+  it('a slow first request moves the refill to when it was answered, so the next burst cannot land early', () => {
+    const l = new LocalRateLimits(0);
+    const b = { key: 's', capacity: 3, intervalMs: 1000 };
+    expect(l.reserve([b], 0)).toBe(0); // the bucket was full: this one starts the platform's refill
+    l.settle([b], 0, 300); // …and took 300 ms (a new connection): the platform may have counted it at 300
+    expect(l.reserve([b], 300)).toBe(0);
+    l.settle([b], 300, 302);
+    expect(l.reserve([b], 302)).toBe(0);
+    l.settle([b], 302, 304);
+    // Without settle the 4th would go at 1000, and arrive before the platform's 1300.
+    expect(l.reserve([b], 304)).toBe(996);
+    expect(l.reserve([b], 1300)).toBe(0);
+  });
+
+  it('only the request that found the bucket full moves it; a fast one changes nothing', () => {
+    const l = new LocalRateLimits(0);
+    const b = { key: 'f', capacity: 3, intervalMs: 1000 };
+    l.reserve([b], 0);
+    l.settle([b], 0, 2);
+    l.reserve([b], 2);
+    l.settle([b], 2, 900); // not the anchor: its latency does not matter to the refill
+    l.reserve([b], 900);
+    expect(l.reserve([b], 900)).toBe(102);
+  });
+
+  it('a rolling window counts a request from its answer', () => {
+    const l = new LocalRateLimits(0);
+    const w = { key: 'w', capacity: 2, intervalMs: 3000, windowMs: 60_000 };
+    l.reserve([w], 0);
+    l.settle([w], 0, 500);
+    l.reserve([w], 600);
+    expect(l.reserve([w], 1000)).toBe(59_500);
+  });
+});
