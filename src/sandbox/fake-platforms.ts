@@ -14,7 +14,6 @@ import { FakeSlack, slackDestination } from './fake-slack.js';
 import { DEFAULT_SLACK_SCOPES, FakeSlackApi, type FakeSlackChannel } from './fake-slack-api.js';
 import { FakeTelegram, type FakeTelegramChat } from './fake-telegram.js';
 import { redact as redactSecrets } from '../config/redact.js';
-import { redactSandbox } from './mask.js';
 import {
   DEFAULT_LIMITS,
   type Fault,
@@ -30,7 +29,7 @@ import {
   type Via,
 } from './types.js';
 
-export { DEFAULT_LIMITS, DEFAULT_SLACK_SCOPES, discordBotId, redactSandbox, redactSecrets, slackDestination };
+export { DEFAULT_LIMITS, DEFAULT_SLACK_SCOPES, discordBotId, redactSecrets, slackDestination };
 export type {
   Fault,
   FakeDiscordChannel,
@@ -440,7 +439,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
       destination,
       via,
       status,
-      ...(detail !== undefined ? { detail: redactSandbox(detail) } : {}),
+      ...(detail !== undefined ? { detail: redactSecrets(detail) } : {}),
       at,
     });
   }
@@ -458,7 +457,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       return this.routes.some((route) => route(req, res, url));
     } catch (err) {
-      send(res, 500, `sandbox internal error: ${redactSandbox(String(err))}`);
+      send(res, 500, `sandbox internal error: ${redactSecrets(String(err))}`);
       return true;
     }
   }
@@ -496,7 +495,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.record(handler, prepared.destination, reply);
       send(res, reply.status, reply.body, reply.headers);
     } catch (err) {
-      send(res, 500, `sandbox internal error: ${redactSandbox(String(err))}`);
+      send(res, 500, `sandbox internal error: ${redactSecrets(String(err))}`);
     }
   }
 

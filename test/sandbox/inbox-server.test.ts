@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/core/configuration.js';
 import { EVENT_KINDS, DEFAULT_TEMPLATES } from '../../src/plugin/templates.js';
+import { DEFAULT_CARDS } from '../../src/plugin/cards.js';
 import { escapeTelegramHtml } from '../../src/channels/telegram.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
 import { DEMO_ALERT, DEMO_ORDER, DEMO_SAMPLES, runDemo } from '../../src/sandbox/demo.js';
@@ -259,26 +260,49 @@ describe('demo', () => {
   });
 
   it('delivers one sample of every event kind through Herald, an error to the ERROR destinations and a silent one', async () => {
-    const s = await sandboxFor({ limits: { telegramPerChat: { burst: 100, perSecond: 100 }, slackPerWebhook: { burst: 100, perSecond: 100 }, discordPerWebhook: { limit: 100, windowMs: 1000 } } });
+    const s = await sandboxFor({
+      limits: {
+        telegramPerChat: { burst: 100, perSecond: 100 },
+        slackPerWebhook: { burst: 100, perSecond: 100 },
+        slackPerChannel: { burst: 100, perSecond: 100 },
+        discordPerWebhook: { limit: 100, windowMs: 1000 },
+        discordPerChannel: { limit: 100, windowMs: 1000 },
+      },
+    });
     const reports: string[] = [];
     const result = await runDemo(s.env, { paced: false, report: (l) => void reports.push(l) });
     expect(reports).toEqual([]);
     expect(result).toMatchObject({ notifications: EVENT_KINDS.length + 1, failed: 0, complete: true });
+    /** What a destination shows: message text, and for Discord the embeds' titles and descriptions too. */
     const all = (platform: 'telegram' | 'discord' | 'slack', dest?: string) =>
-      s.fake.messagesFor(platform, dest).map((m) => m.text).join('\n');
+      s.fake
+        .messagesFor(platform, dest)
+        .flatMap((m) => [m.text, ...((m.body as { embeds?: { title?: string; description?: string }[] }).embeds ?? []).flatMap((e) => [e.title ?? '', e.description ?? ''])])
+        .join('\n');
     const generalTelegram = all('telegram', SANDBOX_IDS.generalChatId);
     const generalDiscord = all('discord', SANDBOX_IDS.generalDiscord.id);
     const generalSlack = all('slack', 'T0SANDBOX/B0GENERAL');
     for (const kind of EVENT_KINDS) {
       const text = DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split('\n')[0]!;
-      expect(generalDiscord, kind).toContain(text);
-      expect(generalTelegram, kind).toContain(escapeTelegramHtml(text));
+      // Custom events are plain; the others are cards headed by their title.
+      const headline = kind === 'custom' ? text : DEFAULT_CARDS[kind](DEMO_SAMPLES[kind]).title;
+      expect(generalDiscord, kind).toContain(headline);
+      expect(generalTelegram, kind).toContain(escapeTelegramHtml(headline));
+      // Slack's text is the one-line plain form; the blocks carry the card.
       expect(generalSlack, kind).toContain(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     }
     expect(all('telegram', SANDBOX_IDS.errorChatId)).toContain('ERROR');
     expect(all('discord', SANDBOX_IDS.errorDiscord.id)).toContain('notional 9.80 < minimum');
-    expect(all('slack', 'T0SANDBOX/B0ERRORS')).toContain('notional 9.80 &lt; minimum');
+    expect(all('slack', 'T0SANDBOX/B0ERRORS')).toContain('ERROR · ema-cross · BTC-USDT');
     expect(all('discord', SANDBOX_IDS.alertsDiscord.id)).toBe(DEMO_ALERT);
-    expect(s.fake.messages.filter((m) => m.silent && m.text.includes('daily-summary')).map((m) => m.platform).sort()).toEqual(['discord', 'telegram']);
+    // Silent where the platform has it: Telegram, the Discord webhook and the Discord bot (Slack has no silent flag).
+    expect(s.fake.messages.filter((m) => m.silent && m.text.includes('daily-summary')).map((m) => `${m.platform} ${m.via}`).sort()).toEqual(['discord bot', 'discord webhook', 'telegram bot']);
+    // The bots: the error goes where error=alerts says; everything else is ema-cross's (the session
+    // said so, which tags even the reconnect), so it goes to #ema and the default channel gets nothing.
+    expect(all('slack', SANDBOX_IDS.slackChannels.alerts.id)).toContain('ERROR · ema-cross · BTC-USDT');
+    expect(all('discord', SANDBOX_IDS.discordChannels.alerts.id)).toContain('notional 9.80 < minimum');
+    expect(all('slack', SANDBOX_IDS.slackChannels.ema.id)).toContain('FILLED BUY 0.5 BTC-USDT');
+    expect(all('discord', SANDBOX_IDS.discordChannels.ema.id)).toContain('RECONNECTED to binance');
+    expect(all('discord', SANDBOX_IDS.discordChannels.general.id)).toBe('');
   });
 });
