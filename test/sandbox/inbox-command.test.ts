@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.js';
 import { sandboxCommand } from '../../src/cli/commands/sandbox.js';
 import { runCli } from '../../src/cli/run.js';
+import { DEFAULT_CARDS } from '../../src/plugin/cards.js';
 import { DEFAULT_TEMPLATES, EVENT_KINDS } from '../../src/plugin/templates.js';
 import { DEMO_SAMPLES } from '../../src/sandbox/demo.js';
 import type { InboxEvent } from '../../src/sandbox/inbox/server.js';
@@ -111,7 +112,8 @@ describe('herald sandbox', () => {
     const { ctx, controller, stdout, stderr } = context(['--port', '0', '--open=false', '--demo']);
     const running = sandboxCommand.run(ctx);
     await until(() => stdout.text.includes('Demo '), () => stdout.text + stderr.text, 40_000);
-    expect(stdout.text).toMatch(/Demo done: 13 notifications, 40 deliveries/);
+    // 12 event kinds to 3 GENERAL webhooks/chats and 2 bots, the error to 3 ERROR ones, the alert to its webhook.
+    expect(stdout.text).toMatch(/Demo done: 13 notifications, 64 deliveries/);
     const url = /Inbox {2}(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout.text)![1]!;
     const events = await replay(url);
     controller.abort();
@@ -120,15 +122,25 @@ describe('herald sandbox', () => {
     // is allowed too); nothing failed, and every message arrived exactly once.
     expect(events.filter((e) => e.kind === 'rate-limited' && e.detail?.startsWith('injected'))).toHaveLength(1);
     expect(events.filter((e) => e.kind === 'error')).toEqual([]);
+    /** What a message shows: its text, and the titles and descriptions of its embeds or the text of its blocks. */
+    const shown = (e: InboxEvent): string => [e.text ?? '', JSON.stringify(e.embeds ?? []), JSON.stringify(e.blocks ?? [])].join('\n');
     for (const platform of ['telegram', 'discord', 'slack'] as const) {
       const general = events.filter((e) => e.kind === 'message' && e.platform === platform && e.label?.startsWith('GENERAL'));
       expect(general, platform).toHaveLength(EVENT_KINDS.length);
       for (const kind of EVENT_KINDS) {
-        const first = DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split(' · ')[0]!.split('\n')[0]!;
-        expect(general.filter((e) => e.text!.includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || e.text!.includes(first)), `${platform} ${kind}`).toHaveLength(1);
+        // Custom events are plain text; the rest are cards headed by their title.
+        const first = kind === 'custom' ? DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split(' · ')[0]!.split('\n')[0]! : DEFAULT_CARDS[kind](DEMO_SAMPLES[kind]).title;
+        expect(general.filter((e) => shown(e).includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || shown(e).includes(first)), `${platform} ${kind}`).toHaveLength(1);
       }
-      expect(general.filter((e) => e.silent).map((e) => e.text), platform).toHaveLength(platform === 'slack' ? 0 : 1);
+      expect(general.filter((e) => e.silent), platform).toHaveLength(platform === 'slack' ? 0 : 1);
       expect(events.filter((e) => e.platform === platform && e.label?.startsWith('ERROR')), platform).toHaveLength(1);
+    }
+    // Each bot got every event once: the error in its #alerts, the rest of ema-cross's session in #ema.
+    for (const platform of ['discord', 'slack'] as const) {
+      const bot = events.filter((e) => e.kind === 'message' && e.platform === platform && e.via === 'bot');
+      expect(bot, platform).toHaveLength(EVENT_KINDS.length);
+      expect(bot.filter((e) => e.label?.endsWith('#alerts')).map((e) => shown(e)), platform).toEqual([expect.stringContaining('ERROR · ema-cross · BTC-USDT')]);
+      expect(bot.filter((e) => e.label?.endsWith('#ema')), platform).toHaveLength(EVENT_KINDS.length - 1);
     }
     expect(events.filter((e) => e.label === 'EXAMPLE_ALERTS_WEBHOOK')).toHaveLength(1);
   }, 60_000);
@@ -183,35 +195,49 @@ describe('npm start with HERALD_SANDBOX=1', () => {
       expect(r.stdout, report).toContain(`[example] HERALD_SANDBOX: sending to the sandbox at ${sandbox.url}`);
       const fake = sandbox.fake;
       // The replay is synchronous, so every notification is queued before the first request and
-      // the batching follows from the texts alone: requests (lines) per destination.
-      const perDestination = (count: (text: string) => number): Record<string, number> => {
+      // the batching follows from the notifications alone: requests per destination.
+      const perDestination = (count: (m: (typeof fake.messages)[number]) => number): Record<string, number> => {
         const out: Record<string, number> = {};
-        for (const m of fake.messages) out[`${m.platform} ${m.destination}`] = (out[`${m.platform} ${m.destination}`] ?? 0) + count(m.text);
+        for (const m of fake.messages) out[`${m.platform} ${m.destination}`] = (out[`${m.platform} ${m.destination}`] ?? 0) + count(m);
         return out;
       };
+      const { slackChannels: slack, discordChannels: discord } = SANDBOX_IDS;
       expect(perDestination(() => 1), report).toEqual({
-        [`telegram ${SANDBOX_IDS.generalChatId}`]: 3,
-        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 4, // 2000 characters a message, against 4096 and 3900
-        'slack T0SANDBOX/B0GENERAL': 3,
+        [`telegram ${SANDBOX_IDS.generalChatId}`]: 3, // 4096 visible characters a message
+        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 6, // 10 embeds a message
+        'slack T0SANDBOX/B0GENERAL': 5, // 50 blocks a message
         [`telegram ${SANDBOX_IDS.errorChatId}`]: 1,
         [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 1,
         'slack T0SANDBOX/B0ERRORS': 1,
         [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 1, // EXAMPLE_ALERTS_WEBHOOK
+        // The bots: everything of ema-cross's session in #ema, the strategy error in #alerts.
+        [`discord ${discord.ema.id}`]: 6,
+        [`slack ${slack.ema.id}`]: 4,
+        [`discord ${discord.alerts.id}`]: 1,
+        [`slack ${slack.alerts.id}`]: 1,
       });
-      // The same notifications everywhere: 50 lines to each GENERAL destination, the 5-line strategy error to each ERROR one.
-      expect(perDestination((t) => t.split('\n').length), report).toEqual({
-        [`telegram ${SANDBOX_IDS.generalChatId}`]: 50,
-        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 50,
-        'slack T0SANDBOX/B0GENERAL': 50,
-        [`telegram ${SANDBOX_IDS.errorChatId}`]: 5,
-        [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 5,
-        'slack T0SANDBOX/B0ERRORS': 5,
-        [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 1,
+      // The same fills everywhere: 14 (2 of them partial) to each GENERAL destination and to each bot's #ema.
+      const fills = (m: (typeof fake.messages)[number]): number => {
+        const embeds = (m.body as { embeds?: { title?: string }[] }).embeds ?? [];
+        const shown = m.platform === 'discord' ? [m.text, ...embeds.map((e) => e.title ?? '')].join('\n') : m.text;
+        return (shown.match(/✅ FILLED|🟡 PARTIAL FILL/g) ?? []).length;
+      };
+      expect(perDestination(fills), report).toEqual({
+        [`telegram ${SANDBOX_IDS.generalChatId}`]: 14,
+        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 14,
+        'slack T0SANDBOX/B0GENERAL': 14,
+        [`telegram ${SANDBOX_IDS.errorChatId}`]: 0,
+        [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 0,
+        'slack T0SANDBOX/B0ERRORS': 0,
+        [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 0,
+        [`discord ${discord.ema.id}`]: 14,
+        [`slack ${slack.ema.id}`]: 14,
+        [`discord ${discord.alerts.id}`]: 0,
+        [`slack ${slack.alerts.id}`]: 0,
       });
       expect(fake.events.filter((e) => e.kind !== 'message'), report).toEqual([]); // no 429, no error
-      expect(fake.messages.map((m) => m.text).join('\n')).toMatch(/FILLED/);
       const errors = [...fake.messagesFor('telegram', SANDBOX_IDS.errorChatId), ...fake.messagesFor('discord', SANDBOX_IDS.errorDiscord.id)];
-      expect(errors.map((m) => m.text).join('\n'), report).toContain(DEMO_FAILURE_MESSAGE);
+      expect(errors.map((m) => `${m.text}\n${JSON.stringify(m.body)}`).join('\n'), report).toContain(DEMO_FAILURE_MESSAGE);
       expect(r.stdout.split('\n').filter((l) => l && !l.startsWith('[example]')), report).toEqual([]); // nothing on the console
     } finally {
       await sandbox.close();

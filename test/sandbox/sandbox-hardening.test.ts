@@ -106,6 +106,18 @@ describe('8b. herald sandbox survives any message', () => {
     expect(lineText).toMatch(/deep$/);
   });
 
+  it('eventLine shows an embeds-only Discord message by its embeds’ titles', () => {
+    const at = Date.now();
+    const body = { embeds: [{ title: '✅ FILLED BUY 0.5 BTC-USDT' }, { description: 'a log line' }] };
+    const lineText = eventLine(
+      { kind: 'message', platform: 'discord', destination: SANDBOX_IDS.generalDiscord.id, status: 204, at, message: { seq: 1, platform: 'discord', destination: SANDBOX_IDS.generalDiscord.id, text: '', silent: false, body, at } },
+      sandboxLabels(),
+      (s) => s,
+      (s) => s,
+    );
+    expect(lineText).toMatch(/→ GENERAL_DISCORD_WEBHOOK {2}\[2 embeds\] ✅ FILLED BUY 0\.5 BTC-USDT \| a log line$/);
+  });
+
   it('a running `herald sandbox` prints the nested message and the next one (it did not crash)', async () => {
     const out = new PassThrough();
     let text = '';

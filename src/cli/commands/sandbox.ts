@@ -21,10 +21,13 @@ const HELP = `herald sandbox — local Telegram, Discord and Slack with a live i
 
 Usage: herald sandbox [--port N] [--open=false] [--demo] [--json]
 
-Starts, on 127.0.0.1 only, an emulation of the Telegram Bot API, Discord webhooks and Slack
-incoming webhooks with the platforms' real size and rate limits (429s included), and on the
-same address an inbox page that shows every message as the platform would (Telegram HTML,
-Discord markdown, Slack mrkdwn), silent ones marked, 429s and errors in a side panel.
+Starts, on 127.0.0.1 only, an emulation of the Telegram Bot API (forum topics included),
+Discord webhooks and the Discord bot API, Slack incoming webhooks and the Slack Web API
+(chat.postMessage, auth.test, conversations.*), with the platforms' real size and rate limits
+(429s included) and their answers for unknown channels, and on the same address an inbox page
+that shows every message as the platform would (Telegram HTML, Discord markdown and embeds,
+Slack mrkdwn and blocks), silent ones marked, 429s and errors in a side panel. The printed
+variables include a Slack and a Discord bot with a default channel and a channel mapping.
 It prints the variables to paste into .env; their values are sandbox-only and work nowhere
 else, so they are printed in full. Runs until Ctrl-C.
 
@@ -153,6 +156,12 @@ export function eventLine(e: ServerEvent, labels: ReturnType<typeof sandboxLabel
     // Whatever a client sent, the sandbox keeps running: the line shows the text as sent.
     rendered = m.text;
   }
+  // An embeds-only Discord message has no text: show its embeds' titles instead.
+  const embeds = (m.body as { embeds?: unknown } | undefined)?.embeds;
+  if (rendered.trim() === '' && Array.isArray(embeds)) {
+    const titles = embeds.map((x) => (x && typeof x === 'object' ? (x as { title?: unknown; description?: unknown }) : {})).map((x) => String(x.title ?? x.description ?? ''));
+    rendered = `[${embeds.length} embed${embeds.length === 1 ? '' : 's'}] ${titles.filter(Boolean).join(' | ')}`;
+  }
   const text = oneLine(rendered);
   const short = text.length > 90 ? `${text.slice(0, 89)}…` : text;
   return `${dim(time)}  ${m.platform.padEnd(8)} ${dim(`→ ${where}`)}${m.silent ? dim(' (silent)') : ''}  ${short}`;
@@ -213,7 +222,7 @@ async function run(ctx: CommandContext): Promise<number> {
     if (json) {
       out(JSON.stringify({ url: sandbox.url, inbox: sandbox.inboxUrl, port: sandbox.port, env: sandbox.env }));
     } else {
-      out(`${bold('Herald sandbox')}: Telegram Bot API, Discord and Slack webhooks on ${sandbox.url} (127.0.0.1 only)`);
+      out(`${bold('Herald sandbox')}: Telegram Bot API, Discord and Slack webhooks and bots on ${sandbox.url} (127.0.0.1 only)`);
       out();
       out(`  Inbox  ${bold(sandbox.inboxUrl)}`);
       out();
