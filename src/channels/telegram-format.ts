@@ -53,7 +53,8 @@ const rules: CardRules = {
     if (head <= MAX / 2) return card;
     return { tone: card.tone, title: '', fields: [], description: cardText(card), ...(card.timestamp !== undefined ? { timestamp: card.timestamp } : {}) };
   },
-  pieceMax: MAX / 2,
+  // Near a whole message: a long line stays in one piece where it can.
+  pieceMax: MAX - 96,
   measure: codePoints,
 };
 
