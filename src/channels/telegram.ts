@@ -87,7 +87,9 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
   const token = env[tokenVar]?.trim();
   const chatId = env[chatVar]?.trim();
   const topicId = env[topicVar]?.trim();
-  if (!token && !chatId) return { specs: [], problems: [] };
+  if (!token && !chatId) {
+    return { specs: [], problems: topicId ? [{ variable: topicVar, message: `${topicVar} is set but ${tokenVar} and ${chatVar} are not`, fix: `set the bot and the forum chat the topic belongs to, or remove ${topicVar}` }] : [] };
+  }
   const problems: ConfigProblem[] = [];
   if (!token) problems.push({ variable: tokenVar, message: `${chatVar} is set but the token is missing`, fix: `set ${tokenVar} to the token from @BotFather, or remove ${chatVar}` });
   if (!chatId) problems.push({ variable: chatVar, message: `${tokenVar} is set but the chat id is missing`, fix: `set ${chatVar} (run \`herald chat-id\`, or message the bot and read getUpdates), or remove ${tokenVar}` });
