@@ -52,6 +52,12 @@ export function resolveTarget(target: unknown, ctx: TargetContext): TargetResolu
   return resolveList(pieces, ORIGIN, ctx, true);
 }
 
+/** True when `value` is written as targets at all: a variable name, or a list with a URL, `#channel` or `prefix:` form. */
+export function looksLikeTargets(value: string, drivers: readonly Driver[] = DRIVERS): boolean {
+  const t = value.trim();
+  return isVariableName(t) || splitTargets(t, prefixesOf(drivers)).some((p) => looksLikeTarget(p, drivers));
+}
+
 /** A URL, a `#channel` or a `prefix:` form. */
 function looksLikeTarget(text: string, drivers: readonly Driver[]): boolean {
   return schemeOf(text) !== undefined || text.startsWith('#') || prefixesOf(drivers).some((p) => text.toLowerCase().startsWith(`${p}:`));

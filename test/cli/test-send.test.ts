@@ -108,7 +108,7 @@ describe('herald send', () => {
   it('an unusable --to target: exit 1 with the fix, nothing sent anywhere', async () => {
     const run = await runCli(['send', '--to', 'MISSING_WEBHOOK', 'x'], { cwd: fixture.cwd, env: all() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/MISSING_WEBHOOK is not set[\s\S]*fix: add MISSING_WEBHOOK=<webhook URL>/);
+    expect(run.stderr).toMatch(/MISSING_WEBHOOK is not set[\s\S]*fix: add MISSING_WEBHOOK=<target>/);
     expect(fixture.server.messages).toHaveLength(0);
   });
 

@@ -48,11 +48,11 @@ describe('routing by channel mapping', () => {
   it('preview() names the destinations and which entry decided, for dry runs', () => {
     const { notifier } = make(SLACK);
     expect(notifier.preview({ tags: { strategy: 'ema-cross' } })).toEqual({
-      destinations: ['Slack bot xo… → #ema'],
-      decisions: ['Slack bot xo…: mapping entry ema-cross=ema'],
+      destinations: ['Slack bot xoxb-11… → #ema'],
+      decisions: ['Slack bot xoxb-11…: mapping entry ema-cross=ema'],
     });
-    expect(notifier.preview({ tags: { strategy: 'rsi' } }).decisions).toEqual(['Slack bot xo…: default channel (SLACK_DEFAULT_CHANNEL)']);
-    expect(notifier.routes()).toEqual({ general: ['Slack bot xo… → #general'], error: ['Slack bot xo… → #general'] });
+    expect(notifier.preview({ tags: { strategy: 'rsi' } }).decisions).toEqual(['Slack bot xoxb-11…: default channel (SLACK_DEFAULT_CHANNEL)']);
+    expect(notifier.routes()).toEqual({ general: ['Slack bot xoxb-11… → #general'], error: ['Slack bot xoxb-11… → #general'] });
   });
 });
 
@@ -104,15 +104,15 @@ describe('per-channel isolation', () => {
     }
     const stats = notifier.stats().destinations.map((d) => [d.destination, d.state, d.delivered]);
     expect(stats).toEqual([
-      ['Slack bot xo… → #ema', 'disabled', 0],
-      ['Slack bot xo… → #general', 'active', 3],
+      ['Slack bot xoxb-11… → #ema', 'disabled', 0],
+      ['Slack bot xoxb-11… → #general', 'active', 3],
       // The notice about #ema is an error, and error=alerts maps errors to #alerts.
-      ['Slack bot xo… → #alerts', 'active', 1],
+      ['Slack bot xoxb-11… → #alerts', 'active', 1],
     ]);
     const disabled = warnings.filter((w) => w.code === 'destination-disabled');
-    expect(disabled).toEqual([expect.objectContaining({ destination: 'Slack bot xo… → #ema', message: 'stopped sending to Slack bot xo… → #ema: Slack answered not_in_channel for #ema' })]);
+    expect(disabled).toEqual([expect.objectContaining({ destination: 'Slack bot xoxb-11… → #ema', message: 'stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema' })]);
     expect(disabled[0]!.fix).toContain('/invite');
-    expect(sent('slack-bot').filter((c) => c.address === 'alerts').map((c) => c.body.text)).toEqual([`⚠️ Herald stopped sending to Slack bot xo… → #ema: Slack answered not_in_channel for #ema. Fix: ${disabled[0]!.fix}`]);
+    expect(sent('slack-bot').filter((c) => c.address === 'alerts').map((c) => c.body.text)).toEqual([`⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema. Fix: ${disabled[0]!.fix}`]);
     expect(reports.filter((r) => r.includes('stopped sending'))).toHaveLength(1);
   });
 
@@ -138,6 +138,6 @@ describe('per-channel isolation', () => {
     expect(requests).toBe(1);
     expect(notifier.stats().destinations.filter((d) => d.platform === 'Slack').every((d) => d.state === 'disabled')).toBe(true);
     // The webhook got everything, the notice included; info and error are never joined.
-    expect(sent('discord').map((c) => c.body.content)).toEqual(['first', expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xo… → #ema: Slack answered token_revoked\. Fix: the token was revoked/), 'later', 'later error']);
+    expect(sent('discord').map((c) => c.body.content)).toEqual(['first', expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered token_revoked\. Fix: the token was revoked/), 'later', 'later error']);
   });
 });

@@ -14,7 +14,7 @@ import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConso
 import type { ChannelSpec } from '../../channels/driver.js';
 import type { Env } from '../../config/env.js';
 import { type BotConfig, readConfig } from '../../core/configuration.js';
-import { resolveTarget } from '../../core/targets.js';
+import { looksLikeTargets, resolveTarget } from '../../core/targets.js';
 import { redact } from '../../config/redact.js';
 
 const HELP = `herald test — send a labelled test message to each destination and show the latency
@@ -113,6 +113,7 @@ async function run(ctx: CommandContext): Promise<number> {
       return EXIT_PROBLEM;
     }
   } else {
+    if (!looksLikeTargets(which)) throw new UsageError(`"${redact(which)}" is not general, error, all, a target or a variable name`);
     const config = readConfig(env);
     const r = resolveTarget(which, { env, bots: config.bots });
     if (r.problems.length || !r.specs.length) {
