@@ -67,23 +67,58 @@ export interface CardRules {
 
 /**
  * Cuts a card into cards that each fit one request: the headline and fields on the first, the
- * description continued on the next ones, in order. Never truncates.
+ * description continued on the next ones, in order. Never truncates: what the head cannot hold
+ * (a footer longer than a message, more fields than fit together) moves into the description.
  */
 export function splitCard(card: Card, rules: CardRules): Card[] {
   const normal = rules.normalize(card);
   if (rules.fits([normal])) return [normal];
-  const pieces = normal.description ? splitText(normal.description, rules.pieceMax, rules.measure) : [];
-  const { description: _unused, ...head } = normal;
+  const { head, description } = fitHead(normal, rules);
+  const pieces = description ? piecesOf(description, rules) : [];
   const out: Card[] = [];
   let current: Card = head;
-  for (const piece of pieces) {
-    const joined: Card = { ...current, description: current.description === undefined ? piece : `${current.description}\n${piece}` };
+  for (const { text, separator } of pieces) {
+    // The separator is what lay between the pieces: a line break, or nothing inside a cut line.
+    const joined: Card = { ...current, description: current.description === undefined ? text : `${current.description}${separator}${text}` };
     if (rules.fits([joined])) current = joined;
     else {
       out.push(current);
-      current = { title: '', tone: normal.tone, fields: [], description: piece };
+      current = { title: '', tone: normal.tone, fields: [], description: text };
     }
   }
   out.push(current);
+  return out;
+}
+
+/** The card without its description, made to fit by moving the footer, then fields from the end, into the description. */
+function fitHead(card: Card, rules: CardRules): { head: Card; description: string | undefined } {
+  const { description, ...rest } = card;
+  let head: Card = rest;
+  const moved: string[] = [];
+  if (!rules.fits([head]) && head.footer !== undefined) {
+    const { footer, ...noFooter } = head;
+    moved.push(footer);
+    head = noFooter;
+  }
+  const fields = [...head.fields];
+  const movedFields: string[] = [];
+  while (!rules.fits([{ ...head, fields }]) && fields.length) {
+    const f = fields.pop()!;
+    movedFields.unshift(`${f.name}: ${f.value}`);
+  }
+  head = { ...head, fields };
+  const text = [...movedFields, ...moved, description ?? ''].filter((t) => t !== '').join('\n');
+  return { head, description: text === '' ? undefined : text };
+}
+
+/** Description pieces (the same splitter messages use), each with the text that separated it from the one before. */
+function piecesOf(description: string, rules: CardRules): { text: string; separator: string }[] {
+  const out: { text: string; separator: string }[] = [];
+  let pos = 0;
+  for (const text of splitText(description, rules.pieceMax, rules.measure)) {
+    const at = description.indexOf(text, pos);
+    out.push({ text, separator: at > pos ? description.slice(pos, at) : '' });
+    pos = at + text.length;
+  }
   return out;
 }

@@ -8,7 +8,7 @@ import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from
 import type { BotAccount, BotSupport, ChannelSpec, Driver, DriverContext } from './driver.js';
 import { fingerprint, isOutcome, postJson } from './answers.js';
 import { readDiscordApiBase } from './discord.js';
-import { commonOutcome, DISCORD_MAX_LENGTH, discordCards, discordError, discordPayload } from './discord-format.js';
+import { commonOutcome, DISCORD_MAX_LENGTH, DISCORD_USER_AGENT, discordCards, discordError, discordPayload } from './discord-format.js';
 import { utf16Length } from './split.js';
 import type { ConfigProblem } from '../config/problems.js';
 import { maskSecret } from '../config/redact.js';
@@ -24,6 +24,8 @@ export interface DiscordBotSpec extends ChannelSpec {
   readonly baseUrl: string;
   /** The channel's (or thread's) id, a snowflake kept as a string. */
   readonly channelId: string;
+  /** The variable holding the token, named in fixes for a dead token. */
+  readonly tokenVariable?: string;
 }
 
 /** Checks a Discord bot token's shape (three dot-separated parts), naming the mistakes people make. */
@@ -63,7 +65,7 @@ const bot: BotSupport = {
 export function discordBotSpec(account: BotAccount, channel: string, origin: string): DiscordBotSpec | ConfigProblem {
   const id = parseDiscordChannel(channel);
   if (typeof id !== 'string') return { variable: origin, message: id.message, fix: `use ${bot.channelForm}` };
-  return { driver: 'discord-bot', origin, token: account.token, baseUrl: account.baseUrl, channelId: id };
+  return { driver: 'discord-bot', origin, token: account.token, baseUrl: account.baseUrl, channelId: id, tokenVariable: account.origin };
 }
 
 /** The Discord bot driver. */
@@ -113,13 +115,13 @@ class DiscordBotChannel implements Channel {
       payload.nonce = part.key.slice(0, 25);
       payload.enforce_nonce = true;
     }
-    const res = await postJson(this.ctx.http, this.url, payload, signal, { authorization: `Bot ${this.spec.token}` });
+    const res = await postJson(this.ctx.http, this.url, payload, signal, { authorization: `Bot ${this.spec.token}`, 'user-agent': DISCORD_USER_AGENT });
     if (isOutcome(res)) return res;
     const common = commonOutcome(res, this.bucketKey, this.globalKey);
     if (common) return common;
     const { body, what } = discordError(res);
     const channel = `channel ${this.spec.channelId}`;
-    if (res.status === 401) return { kind: 'dead', scope: 'group', reason: `${what}: the bot token was reset or mistyped`, fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${this.spec.origin}` };
+    if (res.status === 401) return { kind: 'dead', scope: 'group', reason: `${what}: the bot token was reset or mistyped`, fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${this.spec.tokenVariable ?? this.spec.origin}` };
     if (res.status === 404 || body.code === 10003) return { kind: 'dead', reason: `${what}: ${channel} does not exist`, fix: `check the id in ${this.spec.origin} (right-click the channel → Copy Channel ID, with Developer Mode on)` };
     if (res.status === 403 && body.code === 50013) return { kind: 'dead', reason: `${what} in ${channel}`, fix: 'give the bot Send Messages and Embed Links in that channel (channel → Edit Channel → Permissions)' };
     if (res.status === 403) return { kind: 'dead', reason: `${what}: the bot cannot see ${channel}`, fix: 'invite the bot to the server (OAuth2 → URL Generator, scope bot) and give it View Channel in that channel' };

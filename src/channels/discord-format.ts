@@ -3,11 +3,24 @@
  * mentions disabled, cards as embeds within every embed limit, and the answers both share
  * (`X-RateLimit-*` headers, 429s).
  */
+import { createRequire } from 'node:module';
 import { type Card, type CardRules, type Tone, splitCard } from './card.js';
 import type { CardSupport, RateObservation, SendOutcome } from './channel.js';
 import { genericOutcome, parseJson, retryAfterHeaderMs } from './answers.js';
 import type { HttpResponse } from './http.js';
 import { utf16Length } from './split.js';
+
+/** Discord asks API clients to name themselves `DiscordBot ($url, $version)` (or Cloudflare may refuse them). */
+export const DISCORD_USER_AGENT = `DiscordBot (https://www.npmjs.com/package/herald, ${packageVersion()})`;
+
+/** The package's version, read once (src/channels and dist/channels are both two levels below it). */
+function packageVersion(): string {
+  try {
+    return String((createRequire(import.meta.url)('../../package.json') as { version?: unknown }).version ?? '0');
+  } catch {
+    return '0';
+  }
+}
 
 /** Characters per `content`. */
 export const DISCORD_MAX_LENGTH = 2000;
@@ -38,8 +51,11 @@ export function embedOf(card: Card): DiscordEmbed {
   const colour = COLOURS[card.tone];
   const embed: DiscordEmbed = colour === undefined ? {} : { color: colour };
   if (card.title) embed.title = card.title;
-  if (card.url && card.title) embed.url = card.url;
-  if (card.description) embed.description = card.description;
+  // Discord refuses the whole message for an embed URL that is not a web link: such a URL is shown as text.
+  const webUrl = card.url !== undefined && /^https?:\/\/\S+$/i.test(card.url);
+  if (card.url && card.title && webUrl) embed.url = card.url;
+  const description = [card.description, card.url && !(card.title && webUrl) ? card.url : undefined].filter(Boolean).join('\n');
+  if (description) embed.description = description;
   if (card.fields.length) embed.fields = card.fields.map((f) => ({ name: f.name, value: f.numeric ? `\`${f.value}\`` : f.value, inline: f.value.length <= 40 }));
   if (card.footer) embed.footer = { text: card.footer };
   if (card.timestamp !== undefined) embed.timestamp = new Date(card.timestamp).toISOString();

@@ -8,7 +8,7 @@ import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from
 import type { ChannelSpec, Driver, DriverContext, EnvReading, Role, TargetSupport, WebhookSupport } from './driver.js';
 import { readingOf } from './driver.js';
 import { isOutcome, postJson } from './answers.js';
-import { commonOutcome, DISCORD_MAX_LENGTH, discordCards, discordError, discordPayload } from './discord-format.js';
+import { commonOutcome, DISCORD_MAX_LENGTH, DISCORD_USER_AGENT, discordCards, discordError, discordPayload } from './discord-format.js';
 import { utf16Length } from './split.js';
 import { parseAppriseUrl } from '../config/apprise-url.js';
 import type { Env } from '../config/env.js';
@@ -149,7 +149,7 @@ class DiscordWebhookChannel implements Channel {
     const payload = discordPayload(part.text, part.cards, part.silent);
     if (this.spec.username) payload.username = this.spec.username;
     if (this.spec.avatarUrl) payload.avatar_url = this.spec.avatarUrl;
-    const res = await postJson(this.ctx.http, this.spec.url, payload, signal);
+    const res = await postJson(this.ctx.http, this.spec.url, payload, signal, { 'user-agent': DISCORD_USER_AGENT });
     if (isOutcome(res)) return res;
     const common = commonOutcome(res, this.bucketKey, 'discord:global');
     if (common) return common;

@@ -32,6 +32,8 @@ export interface SlackBotSpec extends ChannelSpec {
   readonly threadTs?: string;
   /** Text only, no blocks (Apprise `format=text`). */
   readonly plain?: boolean;
+  /** The variable holding the token, named in fixes for a dead token. */
+  readonly tokenVariable?: string;
 }
 
 /** The base URL `SLACK_API_BASE_URL` gives (default `https://slack.com/api`), or its problem. */
@@ -92,7 +94,7 @@ const bot: BotSupport = {
 export function slackBotSpec(account: BotAccount, channel: string, origin: string, plain = false): SlackBotSpec | ConfigProblem {
   const parsed = parseSlackChannel(channel);
   if ('message' in parsed) return { variable: origin, message: parsed.message, fix: `write ${bot.channelForm}, optionally followed by :<thread_ts>` };
-  return { driver: 'slack-bot', origin, token: account.token, baseUrl: account.baseUrl, channel: parsed.channel, ...(parsed.threadTs ? { threadTs: parsed.threadTs } : {}), ...(plain ? { plain } : {}) };
+  return { driver: 'slack-bot', origin, token: account.token, baseUrl: account.baseUrl, channel: parsed.channel, tokenVariable: account.origin, ...(parsed.threadTs ? { threadTs: parsed.threadTs } : {}), ...(plain ? { plain } : {}) };
 }
 
 /** The Slack bot driver. */
@@ -150,6 +152,7 @@ class SlackBotChannel implements Channel {
   readonly cards: CardSupport | undefined;
   private readonly name: string;
   private readonly botKey: string;
+  private readonly tokenVariable: string;
 
   constructor(private readonly spec: SlackBotSpec, private readonly ctx: DriverContext) {
     this.botKey = fingerprint(`${spec.baseUrl} ${spec.token}`);
@@ -160,6 +163,7 @@ class SlackBotChannel implements Channel {
     this.label = `Slack bot ${maskSecret(spec.token)} → ${this.name}${spec.threadTs ? ` (thread ${spec.threadTs})` : ''}`;
     this.secrets = [spec.token];
     this.cards = spec.plain ? undefined : slackCards;
+    this.tokenVariable = spec.tokenVariable ?? spec.origin;
   }
 
   measure = slackLength;
@@ -198,10 +202,10 @@ class SlackBotChannel implements Channel {
     if (error === 'ratelimited' || error === 'rate_limited') return { kind: 'retry-after', delayMs: retryAfterHeaderMs(headers) ?? 1000, reason: `Slack ${error}` };
     if (error === 'missing_scope') {
       const scope = a.needed ?? 'chat:write';
-      return { kind: 'dead', scope: 'group', reason: `Slack answered missing_scope: the bot token lacks the ${scope} scope`, fix: `add ${scope} under api.slack.com/apps → your app → OAuth & Permissions → Scopes, reinstall the app, and update ${this.spec.origin} if the token changed` };
+      return { kind: 'dead', scope: 'group', reason: `Slack answered missing_scope: the bot token lacks the ${scope} scope`, fix: `add ${scope} under api.slack.com/apps → your app → OAuth & Permissions → Scopes, reinstall the app, and update ${this.tokenVariable} if the token changed` };
     }
     const botFix = BOT_FIX[error];
-    if (botFix) return { kind: 'dead', scope: 'group', reason: `Slack answered ${error}`, fix: `${botFix} (update ${this.spec.origin})` };
+    if (botFix) return { kind: 'dead', scope: 'group', reason: `Slack answered ${error}`, fix: `${botFix} (update ${this.tokenVariable})` };
     const channelFix = CHANNEL_FIX[error] ?? (error.startsWith('restricted_action') ? CHANNEL_FIX.restricted_action : undefined);
     if (channelFix) return { kind: 'dead', reason: `Slack answered ${error} for ${this.name}`, fix: channelFix(this.name) };
     if (TRANSIENT.has(error)) return { kind: 'transient', reason: `Slack answered ${error}` };

@@ -112,8 +112,8 @@ const rules: CardRules = {
   },
   normalize(card) {
     // Fields and titles too big for a block move into the description, whole.
-    const tooBig = (name: string, value: string): boolean => fieldText(name, value).length > FIELD_MAX;
-    const moved = card.fields.filter((f) => tooBig(f.name, f.value));
+    const tooBig = (f: Card['fields'][number]): boolean => fieldText(f.name, f.value, f.numeric).length > FIELD_MAX;
+    const moved = card.fields.filter(tooBig);
     const longTitle = slackLength(card.title) > SECTION_MAX - 10;
     const footerTooLong = card.footer !== undefined && slackLength(card.footer) > SECTION_MAX - 200;
     if (!moved.length && !longTitle && !footerTooLong) return card;

@@ -68,9 +68,10 @@ function readEnv(env: Env, role: Role): EnvReading<SlackSpec> {
 }
 
 /** Apprise's webhook host for `slack://T/B/X`: the host of `SLACK_API_BASE_URL` when set (a sandbox), else hooks.slack.com. */
-function webhookOrigin(env: Env, gov: boolean): string {
-  if (env.SLACK_API_BASE_URL?.trim()) return new URL(readSlackApiBase(env).baseUrl).origin;
-  return gov ? 'https://hooks.slack-gov.com' : 'https://hooks.slack.com';
+function webhookOrigin(env: Env, gov: boolean): string | ConfigProblem {
+  if (!env.SLACK_API_BASE_URL?.trim()) return gov ? 'https://hooks.slack-gov.com' : 'https://hooks.slack.com';
+  const base = readSlackApiBase(env);
+  return base.problem ?? new URL(base.baseUrl).origin;
 }
 
 const APPRISE_FIX = 'write slack://T…/B…/…[/#channel] for a webhook or slack://xoxb-…/#channel for a bot (see https://appriseit.com/services/slack/)';
@@ -93,6 +94,7 @@ export function parseAppriseSlack(raw: string, env: Env, origin: string): Channe
     const tokenProblem = checkSlackBotToken(first, origin);
     if (tokenProblem) return { ...tokenProblem, message: `in the slack:// URL, ${tokenProblem.message}` };
     const base = readSlackApiBase(env);
+    if (base.problem) return base.problem;
     const account = { driver: 'slack-bot', origin, token: first, baseUrl: base.baseUrl };
     const targets = [...tokens.slice(1), ...extra];
     const specs: ChannelSpec[] = [];
@@ -108,7 +110,9 @@ export function parseAppriseSlack(raw: string, env: Env, origin: string): Channe
   const [a, b, c, ...rest] = tokens;
   if (!a || !b || !c) return problem('a Slack webhook needs its three parts T…/B…/…');
   if (![a, b].every((t) => /^[A-Za-z0-9]+$/.test(t)) || !/^[A-Za-z0-9]+$/.test(c)) return problem('the webhook parts may only hold letters and digits');
-  const url = `${webhookOrigin(env, mode.startsWith('gov'))}/services/${a}/${b}/${c}`;
+  const host = webhookOrigin(env, mode.startsWith('gov'));
+  if (typeof host !== 'string') return host;
+  const url = `${host}/services/${a}/${b}/${c}`;
   const base: SlackSpec = { driver: 'slack', origin, url, name: `${a}/${b}`, secret: c, ...(plain ? { plain } : {}) };
   const targets = [...rest, ...extra];
   if (!targets.length) return [base];

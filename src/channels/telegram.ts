@@ -121,7 +121,7 @@ function chatTarget(raw: string, origin: string): { chatId: string; topicId?: st
   const m = /^(.+?)(?::(\d+))?$/.exec(raw.trim().replace(/%3A/gi, ':'))!;
   let chat = m[1]!;
   if (/^[A-Za-z_][A-Za-z0-9_]+$/.test(chat)) chat = `@${chat}`;
-  const problem = checkTelegramChatId(chat, origin);
+  const problem = checkTelegramChatId(chat, origin) ?? (m[2] !== undefined ? checkTopic(m[2], origin) : undefined);
   if (problem) return problem;
   return { chatId: chat, ...topicOf(m[2]) };
 }
