@@ -1,7 +1,10 @@
 import { http, HttpResponse } from 'msw';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, OutgoingPart, SendOutcome } from '../../src/channels/channel.js';
-import { discordDriver, type DiscordSpec } from '../../src/channels/discord.js';
+import { discordDriver, parseAppriseDiscord, type DiscordSpec } from '../../src/channels/discord.js';
+import { createChannel } from '../../src/channels/registry.js';
+import type { ConfigProblem } from '../../src/config/problems.js';
+import { fillCard } from '../fixtures/cards.js';
 import type { Env } from '../../src/config/env.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { isProblem } from '../../src/config/webhook-url.js';
@@ -204,5 +207,191 @@ describe('Discord answer classification', () => {
   it('a network error → transient', async () => {
     mswServer.use(http.post(HOOK_URL, () => HttpResponse.error()));
     expect((await send(channel())).kind).toBe('transient');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Target forms: ?thread_id= on webhook URLs, Apprise discord:// URLs, GENERAL_DISCORD_WEBHOOK=discord://…
+
+const APPRISE_ID = '123456789012345678';
+const APPRISE_TOKEN = `t${'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-'.slice(0, 63)}`;
+const APPRISE = `discord://${APPRISE_ID}/${APPRISE_TOKEN}`;
+const LOCAL_API = 'http://127.0.0.1:9/api';
+
+function apprise(raw: string, env: Env = {}, origin = 'log target'): DiscordSpec {
+  const out = parseAppriseDiscord(raw, env, origin);
+  if (!Array.isArray(out)) throw new Error(`unexpected problem: ${JSON.stringify(out)}`);
+  expect(out).toHaveLength(1);
+  return out[0]!;
+}
+
+function appriseProblem(raw: string, env: Env = {}): ConfigProblem {
+  const out = parseAppriseDiscord(raw, env, 'log target');
+  expect(Array.isArray(out), `${raw} should be refused`).toBe(false);
+  return out as ConfigProblem;
+}
+
+/** Sends one part through a channel built from the spec; returns the request (URL and body). */
+async function wire(s: DiscordSpec, p: OutgoingPart = part('hi')): Promise<{ url: string; body: Record<string, any> }> {
+  const before = sent('discord').length;
+  expect((await createChannel(s, { http: httpClient }).send(p, new AbortController().signal)).kind).toBe('ok');
+  const reqs = sent('discord');
+  expect(reqs).toHaveLength(before + 1);
+  return reqs[reqs.length - 1]!;
+}
+
+describe('Discord webhook ?thread_id=', () => {
+  it('is kept on the request (v10 pinned), and named in the id and label', async () => {
+    const s = parse(`${DISCORD_URL}?thread_id=987654321098765432`);
+    expect(s.threadId).toBe('987654321098765432');
+    const req = await wire(s);
+    expect(req.url).toBe(`https://discord.com/api/v10/webhooks/${WEBHOOK_ID}/${WEBHOOK_TOKEN}?thread_id=987654321098765432`);
+    const c = createChannel(s, { http: httpClient });
+    expect(c.id).toBe(`discord:${WEBHOOK_ID}:987654321098765432`);
+    expect(c.label).toContain('thread 987654321098765432');
+    expect(c.label).not.toContain(WEBHOOK_TOKEN);
+    expect(c.id).not.toBe(channel().id);
+  });
+
+  it('a thread_id that is not an id → a problem with how to copy it', () => {
+    const out = discordDriver.webhook!.parse(new URL(`${DISCORD_URL}?thread_id=general`), 'GENERAL_DISCORD_WEBHOOK');
+    expect(isProblem(out)).toBe(true);
+    expect(isProblem(out) && out.message).toContain('thread_id "general"');
+    expect(isProblem(out) && out.fix).toMatch(/Copy Thread ID/);
+  });
+
+  it('through GENERAL_DISCORD_WEBHOOK too', async () => {
+    const reading = discordDriver.fromEnv!(dcEnv(`${DISCORD_URL}?thread_id=42`), 'GENERAL');
+    expect(reading.problems).toEqual([]);
+    expect(new URL((await wire(reading.specs[0]!)).url).searchParams.get('thread_id')).toBe('42');
+  });
+});
+
+describe('discord:// (Apprise) targets', () => {
+  it('discord://id/token → https://discord.com/api/v10/webhooks/id/token, content with mentions off', async () => {
+    const s = apprise(APPRISE);
+    expect(s).toEqual({ driver: 'discord', origin: 'log target', url: `https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}`, webhookId: APPRISE_ID, token: APPRISE_TOKEN });
+    const req = await wire(s, part('@everyone hi'));
+    expect(req.url).toBe(s.url);
+    expect(req.body).toEqual({ content: '@everyone hi', allowed_mentions: { parse: [] } });
+  });
+
+  it('the driver\'s targets.parse reads discord:// the same way', () => {
+    expect(discordDriver.targets!.schemes).toContain('discord');
+    expect(discordDriver.targets!.parse(APPRISE, {}, 'log target')).toEqual([apprise(APPRISE)]);
+  });
+
+  it('DISCORD_API_BASE_URL applies (a loopback server)', async () => {
+    const urls: string[] = [];
+    mswServer.use(
+      http.post(`${LOCAL_API}/v10/webhooks/:id/:token`, ({ request }) => {
+        urls.push(request.url);
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const s = apprise(`${APPRISE}?thread=42`, { DISCORD_API_BASE_URL: `${LOCAL_API}/` });
+    expect(s.url).toBe(`${LOCAL_API}/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}?thread_id=42`);
+    expect((await send(createChannel(s, { http: httpClient }))).kind).toBe('ok');
+    expect(urls).toEqual([s.url]);
+  });
+
+  it('a DISCORD_API_BASE_URL that is not https (off loopback) → its problem', () => {
+    expect(appriseProblem(APPRISE, { DISCORD_API_BASE_URL: 'http://example.com/api' }).variable).toBe('DISCORD_API_BASE_URL');
+  });
+
+  it('botname@ and ?botname= (or ?user=) → username on the wire; ?botname= wins', async () => {
+    expect((await wire(apprise(`discord://herald@${APPRISE_ID}/${APPRISE_TOKEN}`))).body.username).toBe('herald');
+    expect(apprise(`discord://herald@${APPRISE_ID}/${APPRISE_TOKEN}?botname=joe`).username).toBe('joe');
+    expect(apprise(`${APPRISE}?user=bob`).username).toBe('bob');
+    expect(apprise(`${APPRISE}?botname=Trade%20Bot`).username).toBe('Trade Bot');
+    expect(apprise(APPRISE)).not.toHaveProperty('username');
+  });
+
+  it('?avatar_url= → avatar_url on the wire', async () => {
+    const body = (await wire(apprise(`${APPRISE}?avatar_url=https://img.example/a.png`))).body;
+    expect(body.avatar_url).toBe('https://img.example/a.png');
+    expect(body.content).toBe('hi');
+  });
+
+  it('?thread= → ?thread_id= on the request, named in id and label', async () => {
+    const s = apprise(`${APPRISE}/?thread=12345`);
+    expect(s.threadId).toBe('12345');
+    expect(new URL((await wire(s)).url).searchParams.get('thread_id')).toBe('12345');
+    const c = createChannel(s, { http: httpClient });
+    expect(c.id).toContain('12345');
+    expect(c.label).toContain('thread 12345');
+  });
+
+  it('?thread= that is not an id → a problem', () => {
+    expect(appriseProblem(`${APPRISE}?thread=abc123`).message).toContain('"abc123"');
+  });
+
+  it('format=text → content, never embeds (the channel takes no cards)', async () => {
+    const s = apprise(`${APPRISE}?format=text`);
+    expect(s.plain).toBe(true);
+    const c = createChannel(s, { http: httpClient });
+    expect(c.cards).toBeUndefined();
+    const body = (await wire(s, part('line one'))).body;
+    expect(body).toEqual({ content: 'line one', allowed_mentions: { parse: [] } });
+    // format=markdown (Apprise's embeds) keeps cards.
+    expect(createChannel(apprise(`${APPRISE}?format=markdown`), { http: httpClient }).cards).toBeDefined();
+    expect(c.id).not.toBe(createChannel(apprise(APPRISE), { http: httpClient }).id);
+  });
+
+  it('without format=text, cards → embeds and no content', async () => {
+    const body = (await wire(apprise(APPRISE), { ...part('summary'), cards: [fillCard()] })).body;
+    expect(body).not.toHaveProperty('content');
+    expect(body.embeds).toHaveLength(1);
+    expect(body.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('extra path segments are ignored, as in Apprise', () => {
+    expect(apprise(`${APPRISE}/extra/ignored`).url).toBe(apprise(APPRISE).url);
+  });
+
+  it.each([
+    ['discord://', /needs the webhook id and token/],
+    [`discord://${APPRISE_ID}`, /token is missing or malformed/],
+    [`discord://${APPRISE_ID}/`, /token is missing or malformed/],
+    [`discord://abc/${APPRISE_TOKEN}`, /"abc" is not a webhook id/],
+    [`discord://${APPRISE_ID}/to!ken`, /token is missing or malformed/],
+    ['discord://:@/', /needs the webhook id and token|not a webhook id/],
+  ])('%s → a problem with the discord:// form in the fix', (raw, message) => {
+    const p = appriseProblem(raw);
+    expect(p.variable).toBe('log target');
+    expect(p.message).toMatch(message);
+    expect(p.fix).toContain('discord://{webhook_id}/{webhook_token}');
+  });
+
+  it('id and label never contain the webhook token', () => {
+    const c = createChannel(apprise(`discord://herald@${APPRISE_ID}/${APPRISE_TOKEN}?thread=7`), { http: httpClient });
+    expect(c.label).not.toContain(APPRISE_TOKEN);
+    expect(c.id).not.toContain(APPRISE_TOKEN);
+    expect(c.secrets).toContain(APPRISE_TOKEN);
+  });
+});
+
+describe('GENERAL_DISCORD_WEBHOOK / ERROR_DISCORD_WEBHOOK = discord://…', () => {
+  it('is accepted for both roles, with the variable as origin', async () => {
+    for (const role of ['GENERAL', 'ERROR'] as const) {
+      const reading = discordDriver.fromEnv!({ [`${role}_DISCORD_WEBHOOK`]: `${APPRISE}?botname=herald` }, role);
+      expect(reading.problems).toEqual([]);
+      expect(reading.specs).toEqual([expect.objectContaining({ origin: `${role}_DISCORD_WEBHOOK`, webhookId: APPRISE_ID, username: 'herald' })]);
+    }
+    const reading = discordDriver.fromEnv!({ GENERAL_DISCORD_WEBHOOK: APPRISE }, 'GENERAL');
+    expect((await wire(reading.specs[0]!)).url).toBe(`https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}`);
+  });
+
+  it('a malformed discord:// → a problem naming the variable', () => {
+    const reading = discordDriver.fromEnv!({ GENERAL_DISCORD_WEBHOOK: `discord://${APPRISE_ID}` }, 'GENERAL');
+    expect(reading.specs).toEqual([]);
+    expect(reading.problems).toEqual([expect.objectContaining({ variable: 'GENERAL_DISCORD_WEBHOOK' })]);
+  });
+
+  it('a 404 on a discord:// webhook → dead, the fix naming the variable', async () => {
+    answer(404, { message: 'Unknown Webhook', code: 10015 });
+    const reading = discordDriver.fromEnv!({ GENERAL_DISCORD_WEBHOOK: APPRISE }, 'GENERAL');
+    const out = await send(createChannel(reading.specs[0]!, { http: httpClient }));
+    expect(out.kind === 'dead' && out.fix).toContain('GENERAL_DISCORD_WEBHOOK');
   });
 });
