@@ -154,7 +154,8 @@ export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: s
   if (res.status === 429) {
     const { body } = discordError(res);
     const global = body.global === true || res.headers.get('x-ratelimit-global') === 'true';
-    const delayMs = body.retry_after !== undefined ? body.retry_after * 1000 : retryAfterHeaderMs(res.headers) ?? 1000;
+    // Whole milliseconds, rounded up: a float like 64569.99999 must not wake a hair early.
+    const delayMs = Math.ceil(body.retry_after !== undefined ? body.retry_after * 1000 : retryAfterHeaderMs(res.headers) ?? 1000);
     return { kind: 'retry-after', delayMs, reason: `Discord rate limit${global ? ' (global)' : ''}`, ...(global ? { blockKeys: [globalKey] } : {}), ...(rate ? { rate } : {}) };
   }
   if (res.status >= 500) return genericOutcome(res, 'Discord');

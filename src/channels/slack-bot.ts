@@ -17,7 +17,8 @@ import { readBaseUrl } from '../config/urls.js';
 /** Slack's Web API root; `SLACK_API_BASE_URL` overrides it. */
 export const SLACK_API_DEFAULT_BASE = 'https://slack.com/api';
 const TOKEN_RE = /^(?:xoxe\.)?xox[bp]-[A-Za-z0-9-]{10,}$/;
-const ID_RE = /^[CGDU][A-Z0-9]{8,}$/;
+/** Slack ids (C…, G…, D…, U…) always carry digits; `#DEPLOYMENTS` is a name written in capitals. */
+const ID_RE = /^[CGDU](?=[A-Z0-9]*\d)[A-Z0-9]{8,}$/;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,79}$/;
 const TS_RE = /^\d+\.\d+$/;
 

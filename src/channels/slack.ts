@@ -90,7 +90,7 @@ export function parseAppriseSlack(raw: string, env: Env, origin: string): Channe
   const plain = (u.query.get('format') ?? '').toLowerCase() === 'text';
   const extra = appriseList(u.query.get('to'), /[\s,#/\\]+/);
   const first = tokens[0] ?? '';
-  if (/^(xoxe\.)?xo/i.test(first) || mode.startsWith('bot')) {
+  if (/^(xoxe\.)?xo|^xapp-/i.test(first) || mode.startsWith('bot')) {
     const tokenProblem = checkSlackBotToken(first, origin);
     if (tokenProblem) return { ...tokenProblem, message: `in the slack:// URL, ${tokenProblem.message}` };
     const base = readSlackApiBase(env);
@@ -121,7 +121,7 @@ export function parseAppriseSlack(raw: string, env: Env, origin: string): Channe
     if (t.includes('@') && !t.startsWith('@')) return problem(`"${t}": email targets need a bot token, not a webhook`);
     const parsed = parseSlackChannel(t.startsWith('@') ? t.replace(/^@/, '+') : t);
     if ('message' in parsed) return problem(parsed.message);
-    const channel = /^[a-z0-9]/.test(parsed.channel) && !/^[CGDU][A-Z0-9]{8,}$/.test(parsed.channel) ? `#${parsed.channel}` : parsed.channel;
+    const channel = /^[a-z0-9]/.test(parsed.channel) ? `#${parsed.channel}` : parsed.channel;
     specs.push({ ...base, channel, ...(parsed.threadTs ? { threadTs: parsed.threadTs } : {}) });
   }
   return specs;

@@ -402,3 +402,11 @@ describe('Slack bot channel', () => {
     expect(channel().maxLength).toBe(3900);
   });
 });
+
+describe('channel names written in capitals', () => {
+  it('#DEPLOYMENTS is a name (ids carry digits), #C0123ABCD an id', () => {
+    expect(parseSlackChannel('#DEPLOYMENTS')).toEqual({ channel: 'deployments' });
+    expect(parseSlackChannel('#C0123ABCD')).toEqual({ channel: 'C0123ABCD' });
+    expect(parseSlackChannel('GENERALCHAT')).toEqual({ channel: 'generalchat' });
+  });
+});

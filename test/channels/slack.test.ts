@@ -369,7 +369,9 @@ describe('slack:// forms Herald refuses', () => {
   it('an app-level token (xapp-…) is refused too, without showing it', () => {
     const token = 'xapp-1-A0123456789-1234567890123-0123456789abcdef';
     const p = appriseProblem(`slack://${token}/#alerts`);
-    expect(`${p.message} ${p.fix}`).not.toContain(token);
-    expect(p.fix).toContain('slack://xoxb-');
+    expect(`${p.message} ${p.fix}`).not.toContain(token.slice(7));
+    // Named for what it is, with where the bot token is instead.
+    expect(p.message).toBe('in the slack:// URL, this is an app-level token (xapp-…), which cannot post messages');
+    expect(p.fix).toContain('Bot User OAuth Token (xoxb-…)');
   });
 });
