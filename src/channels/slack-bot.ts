@@ -6,9 +6,8 @@
  */
 import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { BotAccount, BotSupport, ChannelSpec, Driver, DriverContext } from './driver.js';
-import { cardText } from './card.js';
 import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
-import { escapeSlack, SLACK_MAX_LENGTH, slackBlocks, slackCards, slackLength } from './slack-format.js';
+import { BLOCK_ERRORS, SLACK_MAX_LENGTH, slackCards, slackLength, slackMessage } from './slack-format.js';
 import type { Env } from '../config/env.js';
 import type { ConfigProblem } from '../config/problems.js';
 import { maskSecret } from '../config/redact.js';
@@ -138,8 +137,6 @@ const BOT_FIX: Record<string, string> = {
   two_factor_setup_required: 'the workspace requires two-factor authentication for this token',
 };
 
-/** Refusals of the blocks themselves: the same text is resent without blocks. */
-const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long']);
 /** Slack-side trouble worth retrying. */
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
@@ -179,14 +176,7 @@ class SlackBotChannel implements Channel {
   }
 
   private async post(part: OutgoingPart, rich: boolean, signal: AbortSignal): Promise<SendOutcome> {
-    const payload: Record<string, unknown> = { channel: this.spec.channel, unfurl_links: false, unfurl_media: false };
-    if (part.cards && rich) {
-      payload.text = escapeSlack(part.text);
-      payload.blocks = slackBlocks(part.cards);
-    } else {
-      payload.text = escapeSlack(part.cards ? part.cards.map(cardText).join('\n\n') : part.text);
-    }
-    if (this.spec.threadTs) payload.thread_ts = this.spec.threadTs;
+    const payload = { channel: this.spec.channel, unfurl_links: false, unfurl_media: false, ...slackMessage(part, rich, this.spec.threadTs) };
     const res = await postJson(this.ctx.http, `${this.spec.baseUrl}/chat.postMessage`, payload, signal, { authorization: `Bearer ${this.spec.token}`, 'content-type': 'application/json; charset=utf-8' });
     if (isOutcome(res)) return res;
     if (res.status === 429) return { kind: 'retry-after', delayMs: retryAfterHeaderMs(res.headers) ?? 1000, reason: 'Slack rate limit (429)' };

@@ -4,8 +4,8 @@
  * Block Kit (a header, fields, the description in sections, a context line) within Slack's
  * block limits.
  */
-import { type Card, type CardRules, splitCard } from './card.js';
-import type { CardSupport } from './channel.js';
+import { type Card, type CardRules, cardText, splitCard } from './card.js';
+import type { CardSupport, OutgoingPart } from './channel.js';
 import { splitText } from './split.js';
 
 /** Characters per message, after escaping; Slack advises ≤ 4000. */
@@ -130,6 +130,25 @@ const rules: CardRules = {
   pieceMax: 2 * SECTION_MAX,
   measure: slackLength,
 };
+
+/** Refusals of the blocks themselves: the same words are resent as text. */
+export const BLOCK_ERRORS: ReadonlySet<string> = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long']);
+
+/**
+ * The message fields webhooks and the bot share: `text` (the one-line summaries with cards, the
+ * whole text without), `blocks` for cards when `rich`, and `thread_ts`.
+ */
+export function slackMessage(part: OutgoingPart, rich: boolean, threadTs: string | undefined): Record<string, unknown> {
+  const message: Record<string, unknown> = {};
+  if (part.cards && rich) {
+    message.text = escapeSlack(part.text);
+    message.blocks = slackBlocks(part.cards);
+  } else {
+    message.text = escapeSlack(part.cards ? part.cards.map(cardText).join('\n\n') : part.text);
+  }
+  if (threadTs) message.thread_ts = threadTs;
+  return message;
+}
 
 /** Slack's card packing: at most 50 blocks and ~11,000 characters of block text per message. */
 export const slackCards: CardSupport = {

@@ -7,9 +7,8 @@ import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from
 import type { ChannelSpec, Driver, DriverContext, EnvReading, Role, TargetSupport, WebhookSupport } from './driver.js';
 import { readingOf } from './driver.js';
 import { fingerprint, genericOutcome, isOutcome, postJson, retryAfterHeaderMs } from './answers.js';
-import { cardText } from './card.js';
 import { checkSlackBotToken, parseSlackChannel, readSlackApiBase, slackBotSpec } from './slack-bot.js';
-import { escapeSlack, SLACK_MAX_LENGTH, slackBlocks, slackCards, slackLength } from './slack-format.js';
+import { BLOCK_ERRORS, SLACK_MAX_LENGTH, slackCards, slackLength, slackMessage } from './slack-format.js';
 import { appriseBool, appriseList, parseAppriseUrl } from '../config/apprise-url.js';
 import type { Env } from '../config/env.js';
 import type { ConfigProblem } from '../config/problems.js';
@@ -150,8 +149,6 @@ const DEAD_FIX: Record<string, string> = {
   invalid_token: 'the webhook URL is wrong or revoked; copy it again',
 };
 
-/** Webhook refusals of the blocks themselves: the same text is resent without them. */
-const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long']);
 
 class SlackWebhookChannel implements Channel {
   readonly platform = 'Slack';
@@ -184,15 +181,7 @@ class SlackWebhookChannel implements Channel {
 
   private async post(part: OutgoingPart, rich: boolean, signal: AbortSignal): Promise<SendOutcome> {
     // Incoming webhooks have no silent flag; silence is a Telegram/Discord feature.
-    const payload: Record<string, unknown> = {};
-    if (part.cards && rich) {
-      payload.text = escapeSlack(part.text);
-      payload.blocks = slackBlocks(part.cards);
-    } else {
-      payload.text = escapeSlack(part.cards ? part.cards.map(cardText).join('\n\n') : part.text);
-    }
-    if (this.spec.channel) payload.channel = this.spec.channel;
-    if (this.spec.threadTs) payload.thread_ts = this.spec.threadTs;
+    const payload = { ...(this.spec.channel ? { channel: this.spec.channel } : {}), ...slackMessage(part, rich, this.spec.threadTs) };
     const res = await postJson(this.ctx.http, this.spec.url, payload, signal);
     if (isOutcome(res)) return res;
     const code = res.body.trim();
