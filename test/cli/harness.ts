@@ -31,7 +31,11 @@ export const DISCORD_SECRET = DISCORD_TOKEN.slice(2);
 export const SLACK_PATH = 'T0AAAA/B0BBBB/slackSecretXyz0123456';
 export const SLACK_SECRET = 'ackSecretXyz0123456';
 
-const SECRETS = [TOKEN_SECRET, OTHER_SECRET, DISCORD_SECRET, SLACK_SECRET];
+/** Bot tokens of the real shapes (never real). */
+export const SLACK_BOT = 'xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx';
+export const DISCORD_BOT = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd';
+
+const SECRETS = [TOKEN_SECRET, OTHER_SECRET, DISCORD_SECRET, SLACK_SECRET, SLACK_BOT.slice(7), DISCORD_BOT.slice(2)];
 
 /** A finished run. */
 export interface CliRun {
