@@ -9,16 +9,23 @@ import { FixedWindow, SlidingWindow, TokenBucket } from '../src/sandbox/rate-win
 import { codePointLength } from './texts.js';
 
 /** A benchmarked destination. */
-export type Target = 'telegram-group' | 'telegram-private' | 'discord' | 'slack';
+export type Target = 'telegram-group' | 'telegram-private' | 'discord' | 'slack' | 'slack-bot' | 'discord-bot';
 
-export const TARGETS: readonly Target[] = ['telegram-group', 'telegram-private', 'discord', 'slack'];
+export const TARGETS: readonly Target[] = ['telegram-group', 'telegram-private', 'discord', 'slack', 'slack-bot', 'discord-bot'];
 
-/** Largest message per platform, in code points. Telegram and Discord: what the fake server enforces (4096 / 2000). Slack: PLATFORMS.md's ≤ 4000 guidance (the fake does not enforce one). */
+/**
+ * Largest message per platform, in code points. Telegram and Discord (webhook and bot): what the
+ * fake server enforces (4096 / 2000 `content`). Slack (webhook and chat.postMessage):
+ * PLATFORMS.md's ≤ 4000 guidance (the fake does not refuse longer text; the Web API truncates
+ * past 40,000).
+ */
 export const MAX_LENGTH: Record<Target, number> = {
   'telegram-group': 4096,
   'telegram-private': 4096,
   discord: 2000,
   slack: 4000,
+  'slack-bot': 4000,
+  'discord-bot': 2000,
 };
 
 export interface Bound {
@@ -45,6 +52,7 @@ interface Limiter {
 function limiters(target: Target, l: FakeLimits): Limiter[] {
   const bucket = (b: TokenBucket): Limiter => ({ wait: (t) => b.waitMs(t), take: (t) => b.take(t) });
   const sliding = (w: SlidingWindow): Limiter => ({ wait: (t) => w.waitMs(t), take: (t) => w.take(t) });
+  const fixed = (w: FixedWindow): Limiter => ({ wait: (t) => (w.peek(t).allowed ? 0 : w.peek(t).resetAfterMs), take: (t) => void w.consume(t) });
   switch (target) {
     case 'telegram-private':
     case 'telegram-group': {
@@ -55,12 +63,16 @@ function limiters(target: Target, l: FakeLimits): Limiter[] {
       if (target === 'telegram-group') list.push(sliding(new SlidingWindow(l.telegramPerGroupPerMinute, 60_000)));
       return list;
     }
-    case 'discord': {
-      const w = new FixedWindow(l.discordPerWebhook.limit, l.discordPerWebhook.windowMs);
-      return [{ wait: (t) => (w.peek(t).allowed ? 0 : w.peek(t).resetAfterMs), take: (t) => void w.consume(t) }];
-    }
+    case 'discord':
+      return [fixed(new FixedWindow(l.discordPerWebhook.limit, l.discordPerWebhook.windowMs))];
     case 'slack':
       return [bucket(new TokenBucket(l.slackPerWebhook.burst, l.slackPerWebhook.perSecond, 0))];
+    case 'slack-bot':
+      // chat.postMessage: one bucket per token and channel (fake-slack-api.ts).
+      return [bucket(new TokenBucket(l.slackPerChannel.burst, l.slackPerChannel.perSecond, 0))];
+    case 'discord-bot':
+      // POST /channels/{id}/messages: a fixed window per bot and channel, and the bot's global rolling second (fake-discord-bot.ts).
+      return [fixed(new FixedWindow(l.discordPerChannel.limit, l.discordPerChannel.windowMs)), sliding(new SlidingWindow(l.discordGlobalPerSecond, 1000))];
   }
 }
 
@@ -89,6 +101,10 @@ export function ruleText(target: Target, l: FakeLimits = DEFAULT_LIMITS): string
       return `${l.discordPerWebhook.limit} per ${l.discordPerWebhook.windowMs / 1000} s window per webhook`;
     case 'slack':
       return `burst ${l.slackPerWebhook.burst} then ${l.slackPerWebhook.perSecond}/s per webhook`;
+    case 'slack-bot':
+      return `chat.postMessage: burst ${l.slackPerChannel.burst} then ${l.slackPerChannel.perSecond}/s per token and channel`;
+    case 'discord-bot':
+      return `${l.discordPerChannel.limit} per ${l.discordPerChannel.windowMs / 1000} s window per bot and channel, ${l.discordGlobalPerSecond} per rolling second per bot`;
   }
 }
 

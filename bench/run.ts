@@ -4,11 +4,22 @@
  * million calls. Everything runs against the local fake platform server on 127.0.0.1.
  *
  *   npm run bench                      # full run (~3-4 min on 2 cores)
- *   npm run bench -- --quick           # smoke run: burst 30, 10k hot-path calls, 100k memory calls
+ *   npm run bench -- --quick           # smoke run: burst 30, 10k hot-path calls, 100k memory calls (~35 s)
  *   options: --burst N  --timeout S (per contender)  --hot-calls N  --mem-calls N  --mem-wait S
- *            --parts burst,hot,memory
+ *            --parts burst,hot,memory  --contenders herald,peers (burst: Herald alone with `herald`)
+ *            --timeline (print Herald's requests as the server saw them for every target, not only
+ *            for one that met a 429 or missed the bound)
+ *            --herald-together (Herald's bursts with three destinations per notifier, as before the
+ *            bot targets: Telegram group + Discord + Slack webhooks, then Telegram private + the bots)
  *
- * Order: Herald's bursts first and alone; the hot path alone (child process); the memory loop
+ * Targets: Telegram group and private chats (Bot API), Discord and Slack webhooks, the Slack bot
+ * (chat.postMessage with SLACK_BOT_TOKEN) and the Discord bot (POST /channels/{id}/messages with
+ * DISCORD_BOT_TOKEN). Herald passes a target when it delivers all with no 429, lost nothing, and its
+ * last arrival is within 1.1× the platform bound (bound.ts).
+ *
+ * Order: Herald's bursts first, one destination at a time (each with its own notifier and fresh
+ * server; before the first, one throwaway request pays Node's lazy fetch initialisation, see
+ * warmUp); the hot path alone (child process); the memory loop
  * alone (child process), whose delivery wait then overlaps the peers: first the peers that finish
  * in seconds, one after another, then the ones that retry for minutes, together. Every contender
  * has its own fresh fake server. Results: printed tables and bench/results.json.
@@ -19,7 +30,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, FakePlatformServer } from '../src/sandbox/fake-platforms.js';
 import { type Bound, boundFor, TARGETS, type Target } from './bound.js';
-import { type CellResult, DESTINATION, GROUP_CHAT, PEERS, runHerald, runPeer, TELEGRAM_TOKEN, DISCORD_TOKEN } from './burst.js';
+import { type CellResult, DESTINATION, GROUP_CHAT, PEERS, runHerald, runPeer, TELEGRAM_TOKEN, DISCORD_TOKEN, warmUp } from './burst.js';
 import { runChild } from './child.js';
 import { int, mib, ms, ns, secs, table } from './format.js';
 import type { HotPathResult } from './hot-path.js';
@@ -46,12 +57,21 @@ const quick = flag('quick');
 const opts = {
   quick,
   burst: Math.round(num('burst', quick ? 30 : 120)),
-  timeoutSeconds: num('timeout', quick ? 60 : 180),
+  // Quick: the peers that retry for minutes are cut at 30 s (they are the run's critical path).
+  timeoutSeconds: num('timeout', quick ? 30 : 180),
   hotCalls: Math.round(num('hot-calls', quick ? 10_000 : 100_000)),
   memCalls: Math.round(num('mem-calls', quick ? 100_000 : 1_000_000)),
   memWaitSeconds: num('mem-wait', quick ? 10 : 60),
   parts: (value('parts') ?? 'burst,hot,memory').split(',').map((s) => s.trim()),
+  contenders: (value('contenders') ?? 'herald,peers').split(',').map((s) => s.trim()),
+  timeline: flag('timeline'),
+  heraldTogether: flag('herald-together'),
 };
+for (const c of opts.contenders) if (c !== 'herald' && c !== 'peers') throw new Error(`--contenders takes herald and/or peers, got ${c}`);
+const runPeers = opts.contenders.includes('peers');
+const runHeraldBurst = opts.contenders.includes('herald');
+/** The pass line of a Herald burst: last arrival at most this many times the platform bound. */
+const BOUND_FACTOR = 1.1;
 const runBurst = opts.parts.includes('burst');
 const runHot = opts.parts.includes('hot');
 const runMemory = opts.parts.includes('memory');
@@ -61,6 +81,8 @@ const TARGETS_LABEL: Record<Target, string> = {
   'telegram-private': `Telegram private chat ${DESTINATION['telegram-private']}`,
   discord: 'Discord webhook',
   slack: 'Slack incoming webhook',
+  'slack-bot': `Slack bot chat.postMessage → channel ${DESTINATION['slack-bot']}`,
+  'discord-bot': `Discord bot → channel ${DESTINATION['discord-bot']}`,
 };
 
 const log = (s: string) => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -76,7 +98,7 @@ function withinBound(cell: CellResult, bound: Bound): { ok: boolean; text: strin
   if (!cell.finished || cell.seconds === null) return { ok: false, text: `${TARGETS_LABEL[cell.target]}: not finished` };
   if (bound.seconds > 0) {
     const r = cell.seconds / bound.seconds;
-    return { ok: r <= 1.3, text: `${TARGETS_LABEL[cell.target]} ${r.toFixed(2)}× (${secs(cell.seconds)} vs ${secs(bound.seconds)})` };
+    return { ok: r <= BOUND_FACTOR, text: `${TARGETS_LABEL[cell.target]} ${r.toFixed(2)}× (${secs(cell.seconds)} vs ${secs(bound.seconds)})` };
   }
   // Bound 0 s: a ratio to 0 means nothing. Pass when delivery needed no rate-limit wait at all,
   // i.e. it finished before the platform's next slot (the first refill) would have opened.
@@ -149,22 +171,20 @@ function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>
         ms(c.callerBlockedMs),
       ]);
     out.push(table(['Contender', 'Result', 'Last arrival', 'vs bound', 'Msgs', 'Requests', '429s', 'Delivered', 'Lost', 'Pending', 'Caller blocked'], rows, [2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    // When Herald was rate-limited, show what the server saw: the evidence for why.
+    // When Herald was rate-limited or missed the bound, show what the server saw: the evidence for why.
     const herald = cells.find((c) => c.target === target && c.contender === 'Herald');
-    if (herald?.herald && herald.rateLimited > 0) {
-      const tl = herald.herald.timeline.slice(0, 12).map((e) => `${e.ms} ms ${e.status === 429 ? `429 (${e.detail ?? ''})` : e.status}`);
-      out.push(`  Herald's requests as the server saw them (arrival, ms after the burst): ${tl.join(', ')}`);
-    }
+    if (herald?.herald && (opts.timeline || herald.rateLimited > 0 || !withinBound(herald, b).ok)) out.push(...timelineLines(herald, b));
   }
   out.push('');
   out.push('How each contender was used:');
-  const seen = new Set<string>();
+  const uses = new Map<string, { contender: string; how: string; targets: Target[] }>();
   for (const c of cells) {
     const key = `${c.contender}|${c.how}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(`  ${c.contender}: ${c.how}`);
+    const use = uses.get(key) ?? uses.set(key, { contender: c.contender, how: c.how, targets: [] }).get(key)!;
+    use.targets.push(c.target);
   }
+  for (const u of uses.values()) out.push(`  ${u.contender} (${u.targets.join(', ')}): ${u.how}`);
+  if (!cells.some((c) => c.contender === 'Herald') || !cells.some((c) => c.contender !== 'Herald')) return out.join('\n');
   out.push('');
   out.push('Herald vs the best peer that delivered everything (a peer still retrying at the timeout counts with its timeout, as a lower bound):');
   const rows = speedups(cells).map((s) => [
@@ -176,6 +196,17 @@ function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>
   ]);
   out.push(table(['Destination', 'Herald', 'Best complete peer', 'Peer time', 'Herald faster by'], rows, [1, 3]));
   return out.join('\n');
+}
+
+/** Herald's requests to one target as the server answered them, and Herald's own retry events. */
+function timelineLines(cell: CellResult, bound: Bound): string[] {
+  const h = cell.herald!;
+  const entry = (e: (typeof h.timeline)[number]) => (e.status === 429 || e.status >= 400 ? `${e.ms} ${e.status} (${e.detail ?? ''})` : `${e.ms} ${e.status}${e.chars !== undefined ? ` [${e.chars}]` : ''}`);
+  const lines = [`  Herald's requests as the server saw them (arrival in ms after the burst, status [characters]; ${cell.messages} messages, bound k = ${bound.messages}):`];
+  const all = h.timeline.map(entry);
+  for (let i = 0; i < all.length; i += 8) lines.push(`    ${all.slice(i, i + 8).join(', ')}`);
+  if (h.retryLog.length) lines.push(`  Herald's retrying events (ms after the burst): ${h.retryLog.map((r) => `${r.ms} waits ${r.delayMs} ms (${r.reason})`).join('; ')}`);
+  return lines;
 }
 
 function hotReport(h: HotPathResult): string {
@@ -278,11 +309,26 @@ async function main(): Promise<void> {
   let mem: Awaited<ReturnType<typeof memory>> | undefined;
   const errors: string[] = [];
 
-  if (runBurst) {
-    log(`burst: Herald (Telegram group + Discord + Slack, one notifier), ${opts.burst} notifications`);
-    cells.push(...(await runHerald(['telegram-group', 'discord', 'slack'], texts, timeoutMs)));
-    log('burst: Herald (Telegram private chat)');
-    cells.push(...(await runHerald(['telegram-private'], texts, timeoutMs)));
+  if (runBurst) await warmUp();
+  if (runBurst && runHeraldBurst) {
+    if (!opts.heraldTogether) {
+      // Each destination alone, like each peer: the fake platforms share this process's event loop,
+      // so one platform answering another destination's request would delay this one's arrivals.
+      for (const t of TARGETS) {
+        log(`burst: Herald → ${t} (a notifier of its own), ${opts.burst} notifications`);
+        cells.push(...(await runHerald([t], texts, timeoutMs)));
+      }
+    } else {
+      log(`burst: Herald (Telegram group + Discord webhook + Slack webhook, one notifier), ${opts.burst} notifications`);
+      cells.push(...(await runHerald(['telegram-group', 'discord', 'slack'], texts, timeoutMs)));
+      // One GENERAL Telegram bot per notifier, so the private chat gets a second one; the bots ride along.
+      log('burst: Herald (Telegram private chat + Slack bot + Discord bot, one notifier)');
+      cells.push(...(await runHerald(['telegram-private', 'slack-bot', 'discord-bot'], texts, timeoutMs)));
+    }
+    for (const c of cells) {
+      const b = bounds[c.target];
+      log(`  Herald → ${c.target}: last arrival ${secs(c.seconds)}${b.seconds > 0 && c.seconds !== null ? ` (${(c.seconds / b.seconds).toFixed(3)}× bound ${secs(b.seconds)})` : ''}, ${c.messages} msgs (k = ${b.messages}), ${c.rateLimited} 429s, ${c.delivered}/${texts.length} delivered`);
+    }
   }
   if (runHot) {
     log(`hot path: ${int(opts.hotCalls)} log() calls (child process)`);
@@ -305,7 +351,7 @@ async function main(): Promise<void> {
     );
     await memoryLoopDone;
   }
-  if (runBurst) {
+  if (runBurst && runPeers) {
     const peerRun = (p: (typeof PEERS)[number]) =>
       runPeer(p, texts, timeoutMs).then((c) => {
         log(`  ${p.contender} → ${p.target}: ${c.finished ? `finished, last arrival ${secs(c.seconds)}` : `did not finish in ${c.timeoutSeconds} s`}`);
@@ -329,12 +375,14 @@ async function main(): Promise<void> {
   if (mem) sections.push(memoryReport(mem.result, mem.server));
 
   const checks: TargetCheck[] = [];
-  if (runBurst) {
+  if (runBurst && runHeraldBurst) {
     const herald = cells.filter((c) => c.contender === 'Herald');
     const within = herald.map((c) => withinBound(c, bounds[c.target]));
-    checks.push({ target: 'Burst delivered within 1.3× the platform bound, every platform', result: within.every((w) => w.ok) ? 'PASS' : 'FAIL', measured: within.map((w) => `${w.ok ? '' : '✗ '}${w.text}`).join('; ') });
-    checks.push({ target: 'Burst: 0 lost', result: herald.every((c) => c.finished && c.lost === 0 && c.delivered === texts.length) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.delivered}/${texts.length} delivered, ${c.lost} lost`).join('; ') });
-    checks.push({ target: 'Burst: at most 2 429s per destination', result: herald.every((c) => c.rateLimited <= 2) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.rateLimited}`).join('; ') });
+    checks.push({ target: `Burst delivered within ${BOUND_FACTOR}× the platform bound, every platform`, result: herald.length > 0 && within.every((w) => w.ok) ? 'PASS' : 'FAIL', measured: within.map((w) => `${w.ok ? '' : '✗ '}${w.text}`).join('; ') });
+    checks.push({ target: 'Burst: 0 lost', result: herald.length > 0 && herald.every((c) => c.finished && c.lost === 0 && c.delivered === texts.length) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.delivered}/${texts.length} delivered, ${c.lost} lost`).join('; ') });
+    checks.push({ target: 'Burst: no 429, every destination', result: herald.length > 0 && herald.every((c) => c.rateLimited === 0) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.rateLimited}`).join('; ') });
+  }
+  if (runBurst && runHeraldBurst && runPeers) {
     const sp = speedups(cells);
     const applicable = sp.filter((s) => s.peer !== undefined);
     const ok = applicable.length > 0 && applicable.every((s) => s.factor !== undefined && s.factor >= 20);
