@@ -133,3 +133,17 @@ describe('LocalRateLimits.settle: counting from the answer', () => {
     expect(l.reserve([w], 1000)).toBe(59_500);
   });
 });
+
+describe('LocalRateLimits.observe: a window that resets', () => {
+  it('is whole again at the reset, so each window’s slots do not drift later', () => {
+    const l = new LocalRateLimits(0);
+    const hook = { key: 'win', capacity: 5, intervalMs: 1000 };
+    for (let window = 0; window < 3; window++) {
+      const start = window * 5000;
+      for (let i = 0; i < 5; i++) expect(l.reserve([hook], start + i), `window ${window} slot ${i}`).toBe(0);
+      // The 5th answer, 100 ms later, says the window is spent and resets 5 s after it began.
+      l.observe({ bucketKey: 'win', remaining: 0, resetAfterMs: 5000 - 104, limit: 5 }, start + 104);
+      expect(l.reserve([hook], start + 104)).toBe(4896);
+    }
+  });
+});
