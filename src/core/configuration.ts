@@ -68,6 +68,16 @@ export function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProble
   });
 }
 
+/**
+ * A value without the quotes around it: dotenv removes them in `.env`, but an environment set
+ * by hand (`docker run -e 'X="123"'`) keeps them, and a snowflake in quotes is still meant as one.
+ */
+function unquote(raw: string | undefined): string | undefined {
+  const v = raw?.trim();
+  const m = v ? /^(["'])(.*)\1$/s.exec(v) : null;
+  return m ? m[2]!.trim() : v;
+}
+
 /** Variable names of one way to configure a bot. */
 interface BotVariables {
   readonly token: string;
@@ -109,9 +119,9 @@ function readBots(env: Env, drivers: readonly Driver[], problems: ConfigProblem[
 }
 
 function readBot(env: Env, support: BotSupport, v: BotVariables, problems: ConfigProblem[]): BotConfig | undefined {
-  const token = env[v.token]?.trim();
-  const defaultRaw = env[v.defaultChannel]?.trim();
-  const mappingRaw = env[v.mapping]?.trim();
+  const token = unquote(env[v.token]);
+  const defaultRaw = unquote(env[v.defaultChannel]);
+  const mappingRaw = unquote(env[v.mapping]);
   if (!token) {
     problems.push({ variable: v.token, message: `${[v.defaultChannel, v.mapping].filter((n) => env[n]?.trim()).join(' and ')} ${mappingRaw && defaultRaw ? 'are' : 'is'} set but the ${support.provider} bot token is missing`, fix: `set ${v.token} to the bot's token, or remove the other ${support.provider} bot variables` });
     return undefined;

@@ -26,7 +26,8 @@ describe('routing by channel mapping', () => {
   });
 
   it('reads Gimlet’s NOTIFICATIONS_* for Discord, with a quoted snowflake default channel', async () => {
-    const { notifier } = make({ NOTIFICATIONS_PROVIDER: 'Discord', NOTIFICATIONS_TOKEN: DISCORD_BOT_TOKEN, NOTIFICATIONS_DEFAULT_CHANNEL: DISCORD_CHANNEL, NOTIFICATIONS_CHANNEL_MAPPING: `level:error=${DISCORD_ALERTS}` });
+    // Quotes survive in a hand-set environment (dotenv removes them in .env).
+    const { notifier } = make({ NOTIFICATIONS_PROVIDER: 'Discord', NOTIFICATIONS_TOKEN: DISCORD_BOT_TOKEN, NOTIFICATIONS_DEFAULT_CHANNEL: `"${DISCORD_CHANNEL}"`, NOTIFICATIONS_CHANNEL_MAPPING: `level:error=${DISCORD_ALERTS}` });
     notifier.log('hello');
     notifier.notify('boom', { level: 'error' });
     await notifier.flush();
