@@ -80,12 +80,12 @@ const OFF_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['order.submitted']);
 /** Custom events read like messages: plain unless asked otherwise. */
 const PLAIN_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['custom']);
 
-const SWITCH_SETTING: Record<EventSwitch, EventSetting> = { on: true, off: false, silent: 'silent' };
+const SWITCH_ENABLED: Record<EventSwitch, boolean | 'silent'> = { on: true, off: false, silent: 'silent' };
 
 /** Options win over the environment (`HERALD_EVENTS`, `HERALD_FORMAT`), which wins over the defaults. */
 function resolveSetting(kind: EventKind, setting: EventSetting | undefined, envSwitch: EventSwitch | undefined, envFormat: MessageFormat | undefined): Resolved {
-  const s = typeof setting === 'object' ? setting : { enabled: setting ?? (envSwitch ? (SWITCH_SETTING[envSwitch] as boolean | 'silent') : undefined) };
-  const enabled = s.enabled ?? (envSwitch ? (SWITCH_SETTING[envSwitch] as boolean | 'silent') : !OFF_BY_DEFAULT.has(kind));
+  const s = typeof setting === 'object' ? setting : { enabled: setting };
+  const enabled = s.enabled ?? (envSwitch ? SWITCH_ENABLED[envSwitch] : !OFF_BY_DEFAULT.has(kind));
   const t = s.template;
   const render = t === undefined ? DEFAULT_TEMPLATES[kind] : typeof t === 'function' ? t : (p: Payload) => applyTemplate(t, p);
   // A custom template is the user's own wording: plain, unless they ask for the card too.
