@@ -5,6 +5,7 @@
 import type { Channel } from '../channels/channel.js';
 import type { OutboxEntry } from './entry.js';
 import type { Emit, Wants } from './events.js';
+import type { Journal } from './journal.js';
 import { Lane, type LaneStats } from './lane.js';
 import { type DeliveryOptions, deliveryOptions } from './options.js';
 import { LocalRateLimits, type RateLimits } from './rate-limits.js';
@@ -25,6 +26,10 @@ export interface DeliverySetup {
   readonly limits?: RateLimits;
   /** Called once per unusable destination, or once per group when a shared credential died (`scope: 'group'`). */
   readonly onDisabled?: (channel: Channel, reason: string, fix: string | undefined, scope: 'destination' | 'group') => void;
+  /** The durable outbox under the queues. */
+  readonly journal?: Journal;
+  /** Sequence numbers continue after this one (the outbox's last, after a restart). */
+  readonly lastSeq?: number;
 }
 
 /** Owns every destination's queue. */
@@ -40,6 +45,7 @@ export class Delivery {
   constructor(private readonly setup: DeliverySetup) {
     this.options = deliveryOptions(setup.options);
     this.limits = setup.limits ?? new LocalRateLimits();
+    this.seq = setup.lastSeq ?? 0;
   }
 
   /** Next notification sequence number. */
@@ -56,6 +62,7 @@ export class Delivery {
         wants: this.setup.wants ?? (() => true),
         nextSeq: this.nextSeq,
         onDisabled: (l, reason, fix, scope) => this.disabled(l.channel, reason, fix, scope),
+        ...(this.setup.journal ? { journal: this.setup.journal } : {}),
       });
       this.lanes.set(channel.id, lane);
       // After close, a destination used for the first time must fail fast, not retry on a closed pool.
@@ -79,9 +86,16 @@ export class Delivery {
     return this.lanes.get(channel.id)?.disabled ?? (channel.group !== undefined && this.deadGroups.has(channel.group));
   }
 
-  /** Queues an entry on each channel. Returns at once. */
+  /** Queues an entry on each channel (in the journal first, when there is one). Returns at once. */
   enqueue(channels: readonly Channel[], entry: OutboxEntry): void {
+    if (channels.length === 0) return;
+    this.setup.journal?.queued(entry, channels.map((c) => c.id));
     for (const c of channels) this.lane(c).enqueue(entry);
+  }
+
+  /** Gives a destination what the outbox kept for it from a previous run, ahead of anything new. */
+  replay(channel: Channel, entries: readonly OutboxEntry[], inflight?: { readonly seqs: readonly number[]; readonly key: string }): void {
+    this.lane(channel).restore(entries, inflight);
   }
 
   /** Resolves when every queue is empty, or at the deadline with what is left. */
@@ -116,7 +130,8 @@ export class Delivery {
   async close(timeoutMs?: number): Promise<FlushReport> {
     const report = await this.flush(timeoutMs);
     this.closed = true;
-    for (const lane of this.lanes.values()) lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline`);
+    const kept = this.setup.journal ? '; kept in the outbox, delivered at the next start' : '';
+    for (const lane of this.lanes.values()) lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline${kept}`);
     for (const lane of this.lanes.values()) lane.channel.close?.();
     return report;
   }

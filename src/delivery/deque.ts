@@ -41,6 +41,12 @@ export class Deque<T> {
     return item;
   }
 
+  /** Removes and returns the tail item (the newest). */
+  pop(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    return this.items.pop();
+  }
+
   /** Removes the i-th item from the head (O(n); used only when dropping under budget pressure). */
   removeAt(i: number): T | undefined {
     if (i === 0) return this.shift();

@@ -13,6 +13,7 @@ import { type OutboxEntry, makeEntry } from './entry.js';
 import type { Emit, FailedEvent, Wants } from './events.js';
 import type { DeliveryOptions } from './options.js';
 import type { RateLimits } from './rate-limits.js';
+import type { Journal } from './journal.js';
 import { StormFilter } from './storm.js';
 
 /** Counters for one destination, as returned by `stats()`. */
@@ -42,6 +43,8 @@ export interface LaneContext {
   readonly nextSeq: () => number;
   /** Called once when the destination turns out to be unusable; `group` when its shared credential is. */
   readonly onDisabled: (lane: Lane, reason: string, fix: string | undefined, scope: 'destination' | 'group') => void;
+  /** The durable outbox under the queue, when there is one. */
+  readonly journal?: Journal;
 }
 
 interface Batch {
@@ -50,10 +53,12 @@ interface Batch {
   index: number;
   attempts: number;
   moves: number;
+  /** What every part's key starts with; journaled when the batch is first sent. */
+  readonly keyBase: string;
 }
 
 const MAX_MOVES = 3;
-/** Per process, so part keys (idempotency keys) never repeat across restarts. */
+/** Per process (or per outbox, which outlives it), so part keys (idempotency keys) never repeat across restarts. */
 const RUN_ID = randomBytes(6).toString('base64url');
 
 /** A destination's FIFO queue and sender. */
@@ -83,7 +88,7 @@ export class Lane {
     const o = ctx.options;
     this.storm = new StormFilter(o.stormWindowMs, o.stormMaxKeys, (first, total, windowMs) => {
       const text = `🔁 ×${total} in the last ${Math.round(windowMs / 1000)} s: ${first.text}`;
-      this.push(makeEntry(ctx.nextSeq(), text, first.level, first.silent, Date.now()));
+      this.push(this.record(makeEntry(ctx.nextSeq(), text, first.level, first.silent, Date.now())));
     });
   }
 
@@ -92,34 +97,112 @@ export class Lane {
     return this.disabledReason !== undefined;
   }
 
-  /** Accepts a notification for this destination. Never throws, never waits. */
+  /** Accepts a notification for this destination (already in the journal, if any). Never throws, never waits. */
   enqueue(entry: OutboxEntry): void {
     if (this.disabledReason === undefined && !this.closed && !this.storm.admit(entry, Date.now())) {
       this.counters.suppressed++;
+      // Counted into the storm summary, which is journaled on its own.
+      this.ctx.journal?.done(entry.seq, this.channel.id);
       return;
     }
     this.push(entry);
   }
 
+  /**
+   * Puts back what the outbox kept from a previous run, before anything new: the batch that was
+   * being sent first (under its old key, so a platform that deduplicates sees the same request),
+   * then the rest in order.
+   */
+  restore(entries: readonly OutboxEntry[], inflight?: { readonly seqs: readonly number[]; readonly key: string }): void {
+    const bySeq = new Map(entries.map((e) => [e.seq, e]));
+    const first = inflight?.seqs.map((s) => bySeq.get(s)).filter((e): e is OutboxEntry => e !== undefined) ?? [];
+    if (inflight && first.length === inflight.seqs.length) {
+      this.current = this.batchOf(first, inflight.key);
+      for (const e of first) bySeq.delete(e.seq);
+      this.counters.queued += first.length;
+    }
+    for (const e of entries) if (bySeq.has(e.seq)) this.push(e);
+    this.wakeUp();
+  }
+
+  /** An entry made here (a storm summary, a drop notice) goes into the journal too. */
+  private record(entry: OutboxEntry): OutboxEntry {
+    this.ctx.journal?.queued(entry, [this.channel.id]);
+    return entry;
+  }
+
   private push(entry: OutboxEntry): void {
     if (this.closed || this.disabledReason !== undefined) {
-      // A storm summary firing after close/disable: report it rather than strand it.
+      // A storm summary firing after close/disable: report it rather than strand it. After close,
+      // an outbox keeps it for the next start; a disabled destination is done with it.
+      if (this.disabledReason !== undefined) this.ctx.journal?.done(entry.seq, this.channel.id);
       this.counters.failed++;
-      this.ctx.emit('failed', { destination: this.channel.label, cause: this.closed ? 'closed' : 'disabled', seqs: [entry.seq], reason: this.closed ? 'the notifier is closed' : `destination disabled: ${this.disabledReason}` });
+      this.ctx.emit('failed', { destination: this.channel.label, cause: this.closed ? 'closed' : 'disabled', seqs: [entry.seq], reason: this.closed ? this.closedReason(entry) : `destination disabled: ${this.disabledReason}` });
       return;
     }
-    this.queue.push(entry);
-    this.bytes += entry.bytes;
-    if (entry.level === 'error') this.queuedErrors++;
     this.counters.queued++;
-    if (this.bytes > this.ctx.options.maxQueueBytes) this.enforceBudget();
-    if (!this.running) {
-      this.running = true;
-      // A microtask, so every log() of the current tick is queued before the first send.
-      queueMicrotask(() => void this.pump());
+    const spill = this.ctx.journal?.spill;
+    if (spill && spill.count(this.channel.id) > 0) {
+      // Older entries wait on disk: this one waits behind them, in order.
+      this.spillOut([entry]);
+    } else {
+      this.queue.push(entry);
+      this.bytes += entry.bytes;
+      if (entry.level === 'error') this.queuedErrors++;
+      if (this.bytes > this.ctx.options.maxQueueBytes) {
+        if (spill) this.spillTail();
+        else this.enforceBudget();
+      }
     }
+    this.wakeUp();
     // Last: a throwing listener must not strand the entry.
     if (this.ctx.wants('queued')) this.ctx.emit('queued', { seq: entry.seq, destination: this.channel.label, level: entry.level });
+  }
+
+  private wakeUp(): void {
+    if (this.running) return;
+    this.running = true;
+    // A microtask, so every log() of the current tick is queued before the first send.
+    queueMicrotask(() => void this.pump());
+  }
+
+  /** With an outbox, what is over the memory budget waits on disk: the newest entries leave memory. */
+  private spillTail(): void {
+    const out: OutboxEntry[] = [];
+    while (this.bytes > this.ctx.options.maxQueueBytes && this.queue.length > 1) {
+      const e = this.queue.pop()!;
+      this.bytes -= e.bytes;
+      if (e.level === 'error') this.queuedErrors--;
+      out.push(e);
+    }
+    this.spillOut(out.reverse());
+  }
+
+  private spillOut(entries: readonly OutboxEntry[]): void {
+    const spill = this.ctx.journal!.spill!;
+    const dropped: OutboxEntry[] = [];
+    for (const e of entries) dropped.push(...spill.put(this.channel.id, e));
+    if (dropped.length === 0) return;
+    // Beyond the disk budget too: today's policy (oldest info first), done and announced.
+    for (const d of dropped) this.ctx.journal!.done(d.seq, this.channel.id);
+    this.noteDropped(dropped.length);
+  }
+
+  /** Brings waiting entries back from disk once memory has room. */
+  private refill(): void {
+    const spill = this.ctx.journal?.spill;
+    const budget = this.ctx.options.maxQueueBytes;
+    if (!spill || this.bytes > budget / 2 || spill.count(this.channel.id) === 0) return;
+    for (const e of spill.take(this.channel.id, budget / 2 - this.bytes)) {
+      this.queue.push(e);
+      this.bytes += e.bytes;
+      if (e.level === 'error') this.queuedErrors++;
+    }
+  }
+
+  /** Why an entry logged after close() failed here; an outbox keeps it for the next start. */
+  private closedReason(entry: OutboxEntry): string {
+    return this.ctx.journal ? `the notifier is closed; notification ${entry.seq} is kept in the outbox for the next start` : 'the notifier is closed';
   }
 
   /** Drops the oldest info notifications (errors only when nothing else is left) until within budget. */
@@ -131,8 +214,14 @@ export class Lane {
       const victim = this.queue.removeAt(i)!;
       this.bytes -= victim.bytes;
       if (victim.level === 'error') this.queuedErrors--;
+      this.ctx.journal?.done(victim.seq, this.channel.id);
       dropped++;
     }
+    this.noteDropped(dropped);
+  }
+
+  /** Counts dropped entries for the notice in the channel and one `dropped` event per tick. */
+  private noteDropped(dropped: number): void {
     if (dropped === 0) return;
     this.droppedPending += dropped;
     this.counters.dropped += dropped;
@@ -144,7 +233,8 @@ export class Lane {
   private reportDropped(): void {
     const count = this.droppedUnreported;
     this.droppedUnreported = 0;
-    this.ctx.emit('dropped', { destination: this.channel.label, count, reason: `queue over its ${formatBytes(this.ctx.options.maxQueueBytes)} budget` });
+    const over = this.ctx.journal?.spill ? 'the outbox over its disk budget' : `queue over its ${formatBytes(this.ctx.options.maxQueueBytes)} budget`;
+    this.ctx.emit('dropped', { destination: this.channel.label, count, reason: over });
   }
 
   /** Emits pending storm summaries now, then resolves when nothing is queued or in flight. */
@@ -156,7 +246,11 @@ export class Lane {
 
   /** Notifications not yet delivered or failed. */
   get backlog(): number {
-    return this.queue.length + this.solo.length + (this.current?.entries.length ?? 0) + (this.droppedPending > 0 ? 1 : 0) + this.storm.pending;
+    return this.queue.length + this.spilled + this.solo.length + (this.current?.entries.length ?? 0) + (this.droppedPending > 0 ? 1 : 0) + this.storm.pending;
+  }
+
+  private get spilled(): number {
+    return this.ctx.journal?.spill?.count(this.channel.id) ?? 0;
   }
 
   /** Stops sending: aborts the request in flight and reports everything still queued as failed. */
@@ -203,7 +297,7 @@ export class Lane {
   }
 
   private hasWork(): boolean {
-    return this.current !== undefined || this.solo.length > 0 || this.queue.length > 0 || this.droppedPending > 0;
+    return this.current !== undefined || this.solo.length > 0 || this.queue.length > 0 || this.droppedPending > 0 || this.spilled > 0;
   }
 
   private async pump(): Promise<void> {
@@ -240,10 +334,12 @@ export class Lane {
   private takeBatch(): Batch {
     const { channel } = this;
     const entries: OutboxEntry[] = [];
+    this.refill();
     if (this.droppedPending > 0) {
       const n = this.droppedPending;
       this.droppedPending = 0;
-      entries.push(makeEntry(this.ctx.nextSeq(), `⚠️ Herald dropped ${n} older notification${n === 1 ? '' : 's'} here: more than ${formatBytes(this.ctx.options.maxQueueBytes)} was waiting for this destination.`, 'error', false, Date.now()));
+      const where = this.ctx.journal?.spill ? 'the outbox’s disk budget was full' : `more than ${formatBytes(this.ctx.options.maxQueueBytes)} was waiting for this destination`;
+      entries.push(this.record(makeEntry(this.ctx.nextSeq(), `⚠️ Herald dropped ${n} older notification${n === 1 ? '' : 's'} here: ${where}.`, 'error', false, Date.now())));
     } else if (this.solo.length > 0) {
       return this.batchOf([this.solo.shift()!]);
     } else {
@@ -287,10 +383,11 @@ export class Lane {
     return e;
   }
 
-  private batchOf(entries: readonly OutboxEntry[]): Batch {
+  private batchOf(entries: readonly OutboxEntry[], keyBase?: string): Batch {
     const first = entries[0]!;
     const base = { level: first.level, silent: first.silent };
-    const key = (i: number): string => `${RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}.${i.toString(36)}`;
+    const stem = keyBase ?? `${this.ctx.journal?.id ?? RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}`;
+    const key = (i: number): string => `${stem}.${i.toString(36)}`;
     let parts: OutgoingPart[];
     if (this.rich(first)) {
       // With cards, the text is one line per card: what notifications and old clients show.
@@ -302,11 +399,12 @@ export class Lane {
       const text = entries.length === 1 ? first.text : entries.map((e) => e.text).join('\n');
       parts = splitText(text, this.channel.maxLength, this.channel.measure).map((t, i) => ({ ...base, text: t, key: key(i) }));
     }
-    return { entries, parts, index: 0, attempts: 0, moves: 0 };
+    return { entries, parts, index: 0, attempts: 0, moves: 0, keyBase: stem };
   }
 
   private async sendCurrent(batch: Batch, buckets: readonly RateBucket[], sentAt: number): Promise<void> {
     const first = batch.entries[0]!;
+    if (batch.index === 0 && batch.attempts === 0 && batch.moves === 0) this.ctx.journal?.sending(this.channel.id, batch.entries.map((e) => e.seq), batch.keyBase);
     batch.attempts++;
     this.counters.requests++;
     let outcome: SendOutcome;
@@ -332,6 +430,7 @@ export class Lane {
         }
         this.current = undefined;
         this.counters.delivered += batch.entries.length;
+        for (const e of batch.entries) this.ctx.journal?.done(e.seq, this.channel.id);
         this.ctx.emit('delivered', { destination: this.channel.label, seqs: batch.entries.map((e) => e.seq), parts: batch.parts.length, attempts: batch.attempts, latencyMs: now - first.createdAt });
         return;
       case 'retry-after':
@@ -380,12 +479,18 @@ export class Lane {
   private fail(entries: readonly OutboxEntry[], cause: FailedEvent['cause'], reason: string, fix?: string): void {
     if (this.current && this.current.entries === entries) this.current = undefined;
     if (entries.length === 0) return;
+    // Closed before delivery: an outbox keeps them for the next start. Anything else is final.
+    if (cause !== 'closed') for (const e of entries) this.ctx.journal?.done(e.seq, this.channel.id);
     this.counters.failed += entries.length;
     this.ctx.emit('failed', { destination: this.channel.label, cause, seqs: entries.map((e) => e.seq), reason, ...(fix ? { fix } : {}) });
   }
 
   private failAll(cause: FailedEvent['cause'], reason: string, fix?: string): void {
-    const entries = [...(this.current?.entries ?? []), ...this.solo.splice(0), ...this.queue.drain()];
+    const spill = this.ctx.journal?.spill;
+    // What waits on disk is brought back to be reported (and marked done) unless the notifier is
+    // only closing: then it stays on disk for the next start, counted in the backlog.
+    const waiting = spill && cause !== 'closed' ? spill.take(this.channel.id, Infinity) : [];
+    const entries = [...(this.current?.entries ?? []), ...this.solo.splice(0), ...this.queue.drain(), ...waiting];
     this.current = undefined;
     this.bytes = 0;
     this.queuedErrors = 0;
