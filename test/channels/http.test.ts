@@ -6,7 +6,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient, describeNetworkError, type HttpClient } from '../../src/channels/http.js';
+import { checkRequestUrl, createHttpClient, DEFAULT_MAX_BODY_BYTES, describeNetworkError, type HttpClient } from '../../src/channels/http.js';
+import type { FailedEvent } from '../../src/delivery/events.js';
+import { createNotifier } from '../../src/index.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -126,5 +128,267 @@ describe('describeNetworkError', () => {
     expect(describeNetworkError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }))).toBe('connection reset (ECONNRESET)');
     expect(describeNetworkError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }))).toBe('DNS lookup failed (ENOTFOUND)');
     expect(describeNetworkError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'EWHATEVER', message: 'odd thing' } }))).toBe('odd thing');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 8 security pass: where requests may go, redirects, body size, deadlines.
+// ---------------------------------------------------------------------------------------------
+
+/** A fake bot token (never real) that a request path carries, as Telegram's does. */
+const PATH_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
+
+/** A server on another loopback address: "another host" for redirects, still inside the no-internet guard. */
+async function startOn(host: string, handler: Handler): Promise<Running> {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => handler(req, body, res));
+  });
+  server.on('connection', () => connections++);
+  server.listen(0, host);
+  await once(server, 'listening');
+  servers.push(server);
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${port}`, connections: () => connections };
+}
+
+/** Writes `total` bytes of 'x' in 64 KiB chunks, respecting backpressure; resolves with what was written when done or closed. */
+function writeBig(res: ServerResponse, total: number, headers: Record<string, string> = {}): Promise<{ written: number; finished: boolean }> {
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let written = 0;
+    res.writeHead(200, { 'content-type': 'text/plain', ...headers });
+    res.on('close', () => resolve({ written, finished: written >= total }));
+    const pump = (): void => {
+      while (written < total) {
+        const piece = total - written >= chunk.length ? chunk : chunk.subarray(0, total - written);
+        written += piece.length;
+        if (!res.write(piece)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+}
+
+describe('checkRequestUrl: https everywhere, plain http on loopback only', () => {
+  it('accepts https anywhere and http on 127.0.0.0/8, ::1 and localhost', () => {
+    for (const ok of ['https://api.telegram.org/bot1/x', 'https://discord.com/api/v10/channels/1/messages', 'http://127.0.0.1:8081/bot1/x', 'http://127.9.9.9/x', 'http://localhost:3000/x', 'http://[::1]:3000/x']) {
+      expect(checkRequestUrl(ok), ok).toBeInstanceOf(URL);
+    }
+  });
+
+  it('refuses plain http elsewhere, other schemes, credentials and non-URLs, without echoing the path', () => {
+    const cases: [string, RegExp][] = [
+      [`http://api.telegram.org/bot${PATH_TOKEN}/sendMessage`, /^refused to send to http:\/\/api\.telegram\.org: only https is allowed/],
+      [`http://10.0.0.5:8081/bot${PATH_TOKEN}/sendMessage`, /only https is allowed/],
+      [`http://127.0.0.1.evil.example/bot${PATH_TOKEN}/x`, /only https is allowed/],
+      [`ftp://127.0.0.1/bot${PATH_TOKEN}`, /only https is allowed/],
+      [`file:///etc/bot${PATH_TOKEN}`, /only https is allowed/],
+      [`https://user:${PATH_TOKEN}@discord.com/api/x`, /the URL carries credentials/],
+      [`http://127.0.0.1:99999/bot${PATH_TOKEN}/x`, /not a valid URL/],
+      [`/bot${PATH_TOKEN}/sendMessage`, /not a valid URL/],
+    ];
+    for (const [url, re] of cases) {
+      const r = checkRequestUrl(url);
+      expect(r, url).toMatch(re);
+      expect(r).not.toContain('AAHdqTcv');
+    }
+  });
+
+  it('a refused URL rejects before any connection is made', async () => {
+    const err = (await client().request(`http://example.com/bot${PATH_TOKEN}/sendMessage`, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('refused to send to http://example.com: only https is allowed (plain http on 127.0.0.1/localhost only)');
+    // test/setup/no-internet.ts would fail this test had a socket to example.com been attempted.
+  });
+});
+
+describe('redirects are never followed', () => {
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`a ${status} to another host comes back as a ${status} with a clear reason; the other host sees nothing`, async () => {
+      const stolen: string[] = [];
+      const other = await startOn('127.0.0.2', (req, body, res) => {
+        stolen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''} ${body}`);
+        res.writeHead(200).end('{"ok":true}');
+      });
+      const first = await start((req, _body, res) => res.writeHead(status, { location: `${other.url}${req.url}`, 'content-type': 'text/html' }).end('<html>moved</html>'));
+      const res = await client().request(`${first.url}/bot${PATH_TOKEN}/sendMessage`, { method: 'POST', headers: { authorization: `Bot ${PATH_TOKEN}` }, body: '{"text":"hi"}' });
+      expect(res.status).toBe(status);
+      expect(res.redirectTo).toBe(other.url);
+      expect(JSON.parse(res.body)).toEqual({ message: `HTTP ${status} redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration` });
+      expect(res.body).not.toContain('AAHdqTcv');
+      expect(stolen).toEqual([]);
+      expect(other.connections()).toBe(0);
+    });
+  }
+
+  it('a relative Location (same host, another path) is not followed either', async () => {
+    const paths: string[] = [];
+    const srv = await start((req, _body, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(302, { location: '/elsewhere' }).end();
+    });
+    const res = await client().request(`${srv.url}/bot${PATH_TOKEN}/sendMessage`, { body: 'x' });
+    expect(res.status).toBe(302);
+    expect(res.body).toContain(`redirect to another path on ${new URL(srv.url).host} not followed`);
+    expect(paths).toEqual([`/bot${PATH_TOKEN}/sendMessage`]);
+  });
+
+  it('a 3xx without a Location is an ordinary answer (its body read as usual)', async () => {
+    const srv = await start((_req, _body, res) => res.writeHead(304).end());
+    const res = await client().request(srv.url, { method: 'GET' });
+    expect(res).toMatchObject({ status: 304, body: '' });
+    expect(res.redirectTo).toBeUndefined();
+  });
+
+  it('every driver turns a redirect into a failed notification naming the redirect, and the token goes nowhere else', async () => {
+    const stolen: string[] = [];
+    const other = await startOn('127.0.0.2', (req, _body, res) => {
+      stolen.push(`${req.method} ${req.url}`);
+      res.writeHead(200).end('ok');
+    });
+    const first = await start((req, _body, res) => res.writeHead(302, { location: `${other.url}${req.url}` }).end());
+    const slackBot = 'xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx';
+    const discordBot = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd';
+    const notifier = createNotifier({
+      env: {
+        TELEGRAM_API_BASE_URL: first.url,
+        GENERAL_TELEGRAM_BOT_TOKEN: PATH_TOKEN,
+        GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+        GENERAL_DISCORD_WEBHOOK: `${first.url}/api/webhooks/111222333444555666/discordWebhookSecret0123456789`,
+        GENERAL_SLACK_WEBHOOK: `${first.url}/services/T0AAAA/B0BBBB/slackSecretXyz0123456`,
+        SLACK_API_BASE_URL: `${first.url}/api`,
+        SLACK_BOT_TOKEN: slackBot,
+        SLACK_DEFAULT_CHANNEL: 'C0GENERAL01',
+        DISCORD_API_BASE_URL: `${first.url}/api`,
+        DISCORD_BOT_TOKEN: discordBot,
+        DISCORD_DEFAULT_CHANNEL: '1300000000000000001',
+      },
+      drainOnExit: false,
+      report: () => {},
+      console: () => {},
+    });
+    const failed: FailedEvent[] = [];
+    notifier.on('failed', (e) => void failed.push(e));
+    notifier.log('hello');
+    await notifier.flush(5000);
+    await notifier.close(1000);
+    expect(stolen).toEqual([]);
+    expect(failed.map((f) => f.destination).sort()).toEqual([
+      'Discord bot MT… → channel 1300000000000000001',
+      'Discord webhook 111222333444555666/di…',
+      'Slack bot xoxb-11… → C0GENERAL01',
+      'Slack webhook T0AAAA/B0BBBB/sl…',
+      'Telegram bot 123456789:AA… → chat -1001234567890',
+    ]);
+    for (const f of failed) {
+      expect(f.cause, f.destination).toBe('rejected');
+      expect(f.reason, f.destination).toContain(`302 redirect to ${other.url} not followed`);
+      for (const secret of ['AAHdqTcv', 'discordWebhookSecret', 'slackSecretXyz', 'AbCdEfGhIjKl']) expect(f.reason).not.toContain(secret);
+    }
+  });
+});
+
+describe('response bodies are read with a size cap', () => {
+  it('a 10 MiB body is cut at 1 MiB: the status stands, the rest is never read and the connection is dropped', async () => {
+    let outcome: Promise<{ written: number; finished: boolean }> | undefined;
+    const srv = await start((_req, _body, res) => {
+      outcome = writeBig(res, 10 * 1024 * 1024, { 'content-length': String(10 * 1024 * 1024) });
+    });
+    const c = client();
+    const res = await c.request(srv.url, { body: 'x' });
+    expect(res.status).toBe(200);
+    expect(res.truncated).toBe(true);
+    expect(res.body.length).toBe(DEFAULT_MAX_BODY_BYTES);
+    const served = await outcome!;
+    expect(served.finished).toBe(false);
+    expect(served.written).toBeLessThan(10 * 1024 * 1024);
+    // The pool is fine afterwards: the next request gets a new connection and its whole answer.
+    const small = await start((_req, _body, r) => r.writeHead(200).end('small'));
+    expect(await c.request(small.url, { body: 'x' })).toMatchObject({ status: 200, body: 'small' });
+  });
+
+  it('an endless body does not exhaust memory or hang: the request resolves with the cap, long before its deadline', async () => {
+    let closed = false;
+    const srv = await start((_req, _body, res) => {
+      res.writeHead(500, { 'content-type': 'text/html' });
+      const chunk = Buffer.alloc(16 * 1024, 'y');
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => (closed = true));
+      pump();
+    });
+    const started = Date.now();
+    const res = await client({ requestTimeoutMs: 15_000, maxBodyBytes: 256 * 1024 }).request(srv.url, { body: 'x' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(res).toMatchObject({ status: 500, truncated: true });
+    expect(res.body.length).toBe(256 * 1024);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(true);
+  });
+
+  it('a body of exactly the cap is whole, not truncated', async () => {
+    const srv = await start((_req, _body, res) => res.writeHead(200).end('a'.repeat(1000)));
+    const res = await client({ maxBodyBytes: 1000 }).request(srv.url, { body: 'x' });
+    expect(res.body).toBe('a'.repeat(1000));
+    expect(res.truncated).toBeUndefined();
+  });
+
+  it('a character cut in half at the cap is dropped, not turned into U+FFFD', async () => {
+    const srv = await start((_req, _body, res) => res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('é'.repeat(100)));
+    const res = await client({ maxBodyBytes: 11 }).request(srv.url, { body: 'x' });
+    expect(res.body).toBe('é'.repeat(5));
+    expect(res.truncated).toBe(true);
+  });
+});
+
+describe('every request has a deadline, body included', () => {
+  it('a body that trickles forever (never idle long enough for undici\'s bodyTimeout) ends at requestTimeoutMs', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const srv = await start((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('{');
+      timers.push(setInterval(() => !res.destroyed && res.write(' '), 20));
+    });
+    try {
+      const started = Date.now();
+      const err = (await client({ requestTimeoutMs: 300, bodyTimeoutMs: 5_000 }).request(srv.url, { body: 'x' }).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toBe('timed out: the answer did not finish within 300 ms');
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const t of timers) clearInterval(t);
+    }
+  });
+
+  it('headers that never come end at requestTimeoutMs too (the default applies when an option is undefined)', async () => {
+    const srv = await start(() => {});
+    const err = (await client({ requestTimeoutMs: 250, headersTimeoutMs: undefined }).request(srv.url, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('timed out: no answer within 250 ms');
+  });
+
+  it('undefined, zero, negative, NaN or Infinity never mean "no deadline" or "1 ms": the default stays', async () => {
+    const srv = await start((_req, _body, res) => setTimeout(() => res.writeHead(200).end('late but fine'), 100));
+    for (const bad of [undefined, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const res = await client({ requestTimeoutMs: bad, bodyTimeoutMs: bad, headersTimeoutMs: bad, connectTimeoutMs: bad, maxBodyBytes: bad }).request(srv.url, { body: 'x' });
+      expect(res.body, String(bad)).toBe('late but fine');
+    }
+  });
+
+  it('error messages never carry the request URL (a token rides in Telegram paths)', async () => {
+    const srv = await start((_req, _body, res) => res.end());
+    const url = srv.url;
+    servers.splice(servers.indexOf(srv.server), 1);
+    await new Promise<void>((r) => srv.server.close(() => r()));
+    const err = (await client().request(`${url}/bot${PATH_TOKEN}/sendMessage`, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('connection refused (ECONNREFUSED)');
   });
 });
