@@ -183,3 +183,127 @@ describe('splitText: specific cases', () => {
     }
   });
 });
+
+/** Grapheme clusters of every kind a hard cut could break, each one user-perceived character. */
+const CLUSTERS: readonly (readonly [string, string])[] = [
+  ['ZWJ family', '👨‍👩‍👧‍👦'],
+  ['ZWJ with skin tone', '🧑🏽‍💻'],
+  ['rainbow flag (VS16 + ZWJ)', '🏳️‍🌈'],
+  ['flag (two regional indicators)', '🇺🇦'],
+  ['skin tone modifier', '👍🏽'],
+  ['keycap', '1️⃣'],
+  ['e + combining acute, tilde, dot', 'e\u0301\u0303\u0323'],
+  ['Hebrew letter with niqqud (RTL)', 'שָׁ'],
+  ['Arabic letter with harakat (RTL)', 'بًّ'],
+  ['Devanagari conjunct', 'क्ष'],
+  ['Hangul jamo L V T', '\u1100\u1161\u11a8'],
+  ['Thai consonant with SARA AM (a spacing mark)', 'กำ'],
+];
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const clustersOf = (text: string): string[] => [...segmenter.segment(text)].map((s) => s.segment);
+/** Every grapheme boundary of `text` (UTF-16 indices, 0 and the end included). */
+function boundaries(text: string): Set<number> {
+  const out = new Set([text.length]);
+  for (const s of segmenter.segment(text)) out.add(s.index);
+  return out;
+}
+/** The indices where consecutive parts of a line meet (parts of a text without '\n' join with nothing). */
+function cutsOf(parts: readonly string[]): number[] {
+  const cuts: number[] = [];
+  let pos = 0;
+  for (const p of parts.slice(0, -1)) cuts.push((pos += p.length));
+  return cuts;
+}
+
+const PLATFORMS: readonly (readonly [string, Measure, number])[] = [
+  ['Discord (2000 UTF-16 units)', utf16Length, 2000],
+  ['Telegram (4096 code points)', codePoints, 4096],
+  ['Slack (3900 escaped characters)', slackLength, 3900],
+];
+
+describe('splitText: hard cuts fall on grapheme-cluster boundaries', () => {
+  for (const [platform, measure, max] of PLATFORMS) {
+    for (const [name, cluster] of CLUSTERS) {
+      it(`${platform}: ${name} straddling the limit moves whole to the next part`, () => {
+        const size = measure(cluster);
+        // Every position of the limit inside the cluster: 1..size-1 units of it would still fit.
+        for (let inside = 1; inside < size; inside++) {
+          const head = 'a'.repeat(max - inside);
+          const text = `${head}${cluster}tail`;
+          const parts = splitText(text, max, measure);
+          expect(parts, `${inside} unit(s) inside`).toEqual([head, `${cluster}tail`]);
+        }
+        // Exactly at the limit, the cluster fits and stays in the first part.
+        const exact = `${'a'.repeat(max - size)}${cluster}`;
+        expect(splitText(`${exact}tail`, max, measure)).toEqual([exact, 'tail']);
+      });
+    }
+  }
+
+  for (const [name, measure] of MEASURES) {
+    it(`${name}: every cut of random cluster-rich lines is a grapheme boundary, every part fits, nothing lost`, () => {
+      const rand = prng(0x9a4e ^ name.length);
+      const atoms = [...CLUSTERS.map(([, c]) => c), 'a', 'b', ' ', '&', '<', '漢', '각', ' \u0301', '🇯🇵', '🇺🇦'.repeat(7), 'e' + '\u0301'.repeat(40), `${'👨‍'.repeat(12)}👨`];
+      for (let run = 0; run < 300; run++) {
+        let text = '';
+        const one = rand() < 0.3 ? pick(rand, atoms) : undefined;
+        for (let k = int(rand, 1, 150); k > 0; k--) text += one ?? pick(rand, atoms);
+        if (text.trim() === '' || text.includes('\r')) continue;
+        const largest = Math.max(...clustersOf(text).map(measure));
+        const max = Math.max(largest, int(rand, 8, rand() < 0.5 ? 40 : 300));
+        const parts = splitText(text, max, measure);
+        const ctx = JSON.stringify({ run, max, text, parts });
+        for (const p of parts) expect(measure(p), ctx).toBeLessThanOrEqual(max);
+        expect(parts.join(''), ctx).toBe(text);
+        const ok = boundaries(text);
+        for (const cut of cutsOf(parts)) expect(ok.has(cut), `${ctx} cut at ${cut}`).toBe(true);
+      }
+    });
+  }
+
+  it('a run of flags is cut between flags whatever the limit, counting pairs from the start of the run', () => {
+    for (const lead of ['', 'x', '🇺']) {
+      const text = `${lead}${'🇺🇦🇯🇵'.repeat(40)}`;
+      for (let max = 8; max < 40; max++) {
+        const parts = splitText(text, max, utf16Length);
+        expect(parts.join('')).toBe(text);
+        const ok = boundaries(text);
+        for (const cut of cutsOf(parts)) expect(ok.has(cut), JSON.stringify({ lead, max, cut })).toBe(true);
+      }
+    }
+  });
+
+  it('a space that carries a combining mark is not a cut point', () => {
+    const text = `${'a'.repeat(17)} \u0301${'b'.repeat(10)}`;
+    const parts = splitText(text, 20, utf16Length);
+    expect(parts.join('')).toBe(text);
+    for (const cut of cutsOf(parts)) expect(boundaries(text).has(cut)).toBe(true);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(20);
+  });
+
+  it('a single cluster longer than the limit is cut inside (the one case it must be), never inside a surrogate pair, nothing lost', () => {
+    const zalgo = `e${'\u0301'.repeat(30)}`;
+    const parts = splitText(zalgo, 10, utf16Length);
+    expect(parts.join('')).toBe(zalgo);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(10);
+    const family = `${'👨‍'.repeat(10)}👨`; // one ZWJ cluster of 31 units
+    const fam = splitText(`ab${family}cd`, 12, utf16Length);
+    expect(fam.join('')).toBe(`ab${family}cd`);
+    for (const p of fam) expect(LONE_SURROGATE.test(p), JSON.stringify(fam)).toBe(false);
+    // Text after the oversized cluster is cut on boundaries again.
+    expect(fam[0]).toBe('ab');
+  });
+
+  it('a 1 MB line of ZWJ emoji splits into whole clusters for every platform', () => {
+    const text = '👨‍👩‍👧‍👦'.repeat(Math.ceil((1024 * 1024) / 11));
+    for (const [, measure, max] of PLATFORMS) {
+      const parts = splitText(text, max, measure);
+      expect(parts.join('')).toBe(text);
+      for (const p of parts) {
+        expect(measure(p)).toBeLessThanOrEqual(max);
+        expect(p.length % 11).toBe(0);
+      }
+    }
+  });
+});
