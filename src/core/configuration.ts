@@ -8,6 +8,7 @@ import { DRIVERS } from '../channels/registry.js';
 import type { Env } from '../config/env.js';
 import { type EventSettings, readEventSettings } from '../config/events.js';
 import { type MappingEntry, parseMapping } from '../config/mapping.js';
+import { type OutboxSetting, readOutboxSetting } from '../config/outbox-env.js';
 import type { ConfigProblem } from '../config/problems.js';
 
 /** A mapping entry with the channel it names. */
@@ -37,6 +38,8 @@ export interface HeraldConfig {
   readonly error: readonly ChannelSpec[];
   readonly bots: readonly BotConfig[];
   readonly settings: EventSettings;
+  /** The durable outbox `HERALD_OUTBOX` asks for. */
+  readonly outbox?: OutboxSetting;
   readonly problems: readonly ConfigProblem[];
 }
 
@@ -56,7 +59,9 @@ export function readConfig(env: Env, drivers: readonly Driver[] = DRIVERS): Hera
   const bots = readBots(env, drivers, problems);
   const events = readEventSettings(env);
   problems.push(...events.problems);
-  return { general, error, bots, settings: events.settings, problems: uniqueProblems(problems) };
+  const outbox = readOutboxSetting(env);
+  problems.push(...outbox.problems);
+  return { general, error, bots, settings: events.settings, ...(outbox.outbox ? { outbox: outbox.outbox } : {}), problems: uniqueProblems(problems) };
 }
 
 /** A shared variable (TELEGRAM_API_BASE_URL) is read for each role: report its problem once. */

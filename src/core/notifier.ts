@@ -21,8 +21,9 @@ import { Delivery, type FlushReport } from '../delivery/delivery.js';
 import { makeEntry } from '../delivery/entry.js';
 import type { DeliveryEvents, FailedEvent, WarningEvent } from '../delivery/events.js';
 import type { LaneStats } from '../delivery/lane.js';
-import type { DeliveryOptions } from '../delivery/options.js';
+import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/options.js';
 import type { RateLimits } from '../delivery/rate-limits.js';
+import { type DestinationReplay, FileOutbox, type OutboxLoad, type OutboxOptions, OutboxInUseError } from '../delivery/outbox.js';
 import { drainOnExit } from './exit-drain.js';
 import { Redactor } from '../config/redact.js';
 import { renderMessage } from './render.js';
@@ -47,6 +48,12 @@ export interface NotifierOptions {
   /** Drain on beforeExit/SIGINT/SIGTERM (default true) and the deadline for it in ms (default 10 000). */
   drainOnExit?: boolean;
   exitDeadlineMs?: number;
+  /**
+   * A durable outbox: every notification is written to this file before `log()` returns and
+   * replayed at the next start until it is delivered. Default: `HERALD_OUTBOX` (and
+   * `HERALD_OUTBOX_FSYNC`) from the environment; `false` turns it off even then.
+   */
+  outbox?: OutboxOptions | false;
 }
 
 /** Options of one notification. */
@@ -105,6 +112,8 @@ export interface RoutePreview {
 }
 
 const ROUTE_CACHE_MAX = 256;
+/** How long what the outbox kept for a destination that is not configured any more waits for it to come back. */
+const ORPHAN_WAIT_MS = 60_000;
 
 /** Sends notifications to the configured destinations. Create it with {@link createNotifier}. */
 export class Notifier extends EventEmitter<NotifierEvents> {
@@ -123,6 +132,10 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   /** Routes by level and tags, so the hot path does not map on every call. */
   private readonly routeCache = new Map<string, readonly Channel[]>();
   private readonly targets = new Map<string, Cached>();
+  private readonly outbox: FileOutbox | undefined;
+  /** What the outbox kept for destinations not (yet) made in this run, by channel id. */
+  private readonly orphans = new Map<string, DestinationReplay>();
+  private orphanTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reportLine: LineWriter;
   private readonly unregisterExit: () => void;
   private closing: Promise<FlushReport> | undefined;
@@ -135,8 +148,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.config = config;
     this.reportLine = options.report ?? ((line) => void process.stderr.write(line));
     this.exitDeadlineMs = options.exitDeadlineMs ?? 10_000;
+    const opened = this.openOutbox(options.outbox === false ? undefined : options.outbox ?? config.outbox, options.delivery?.maxQueueBytes);
+    this.outbox = opened?.outbox;
     this.http = createHttpClient(options.http);
     this.delivery = new Delivery({
+      ...(this.outbox ? { journal: this.outbox, lastSeq: this.outbox.lastSeq } : {}),
       emit: (name, ...args) => this.deliver(name, ...args),
       wants: (name) => this.listenerCount(name) > 0,
       ...(options.delivery ? { options: options.delivery } : {}),
@@ -149,6 +165,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     // With no general destination, notifications still show somewhere: the console.
     this.generalFixed = general.length || this.bots.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
     this.errorFixed = unique([...error, ...this.generalFixed]);
+    if (opened) this.replay(opened.load);
     this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
   }
 
@@ -169,7 +186,9 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       const silent = options.silent === true;
       if (options.to !== undefined && options.to !== '') {
         const target = this.target(options.to);
-        if (target.channels.length) this.delivery.enqueue(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
+        // A target without a secret in it is kept with the entry, so a replay finds it again.
+        const kept = typeof options.to === 'string' && !options.to.includes('://') ? { ...extras, target: options.to } : extras;
+        if (target.channels.length) this.delivery.enqueue(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), kept));
         // What could not be resolved goes where it would have gone without a target, saying why.
         if (target.note) this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), `${target.note}\n${text}`, level, silent, Date.now(), tags ? { tags } : undefined));
         return;
@@ -191,12 +210,15 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.closing ??= (async () => {
       this.unregisterExit();
       const report = await this.delivery.close(timeoutMs);
+      clearTimeout(this.orphanTimer);
       if (!report.complete) {
         const where = report.undelivered.map((u) => `${u.count} to ${u.destination}`).join(', ');
         const total = report.undelivered.reduce((n, u) => n + u.count, 0);
-        const message = `${total} notification${total === 1 ? '' : 's'} could not be delivered before shutdown: ${where}`;
+        const kept = this.outbox ? `; kept in the outbox ${this.outbox.path}, delivered at the next start` : '';
+        const message = `${total} notification${total === 1 ? '' : 's'} could not be delivered before shutdown: ${where}${kept}`;
         this.emitWarning({ code: 'undelivered-at-exit', message });
       }
+      this.outbox?.close();
       await this.http.close().catch(() => {});
       return report;
     })();
@@ -280,7 +302,60 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     if (existing) return existing;
     this.channels.set(c.id, c);
     this.redactor.add(c.secrets);
+    // A destination back in this run (a log() to its target again): what the outbox kept goes first.
+    const orphan = this.orphans.get(c.id);
+    if (orphan) {
+      this.orphans.delete(c.id);
+      this.delivery.replay(c, orphan.entries, orphan.inflight);
+    }
     return c;
+  }
+
+  /** Opens the outbox; one process per outbox is a configuration problem, reported like the others. */
+  private openOutbox(options: OutboxOptions | undefined, memoryBytes: number | undefined): { outbox: FileOutbox; load: OutboxLoad } | undefined {
+    if (!options) return undefined;
+    try {
+      const opened = FileOutbox.open(options, memoryBytes ?? DEFAULT_DELIVERY.maxQueueBytes);
+      if (opened.load.damage) this.reportLine(`herald: ${opened.load.damage}\n`);
+      return opened;
+    } catch (err) {
+      if (err instanceof OutboxInUseError) {
+        throw new HeraldConfigError([{ variable: 'HERALD_OUTBOX', message: `the outbox ${err.path} is in use by process ${err.pid}`, fix: 'one process per outbox: give this one its own path (HERALD_OUTBOX or the outbox option), or stop the other process' }]);
+      }
+      throw new HeraldConfigError([{ variable: 'HERALD_OUTBOX', message: `the outbox ${options.path} cannot be opened: ${(err as Error).message}`, fix: 'name a file in a directory this process may write' }]);
+    }
+  }
+
+  /**
+   * What the outbox kept from a previous run goes out first, destination by destination. A
+   * destination is found by its id among this run's destinations, else by the target the entries
+   * were sent to; one that is still missing waits a minute for a log() to bring it back, then
+   * its notifications are reported as failed (not silently skipped).
+   */
+  private replay(load: OutboxLoad): void {
+    for (const [id, kept] of load.replay) {
+      let channel = this.channels.get(id);
+      for (const t of kept.targets) {
+        if (channel) break;
+        this.target(t);
+        channel = this.channels.get(id);
+      }
+      if (channel) this.delivery.replay(channel, kept.entries, kept.inflight);
+      else this.orphans.set(id, kept);
+    }
+    if (!this.orphans.size) return;
+    this.orphanTimer = setTimeout(() => this.abandonOrphans(), ORPHAN_WAIT_MS);
+    this.orphanTimer.unref?.();
+  }
+
+  private abandonOrphans(): void {
+    for (const [id, kept] of this.orphans) {
+      const waiting = this.outbox!.take(id, Infinity);
+      const seqs = [...kept.entries, ...waiting].map((e) => e.seq);
+      for (const seq of seqs) this.outbox!.done(seq, id);
+      this.deliver('failed', { destination: id, cause: 'disabled', seqs, reason: `destination ${id} from the outbox is not configured in this run (waited ${ORPHAN_WAIT_MS / 1000} s for it)`, fix: 'these notifications are given up; configure the destination again (the same variable or target) if it should still receive notifications' });
+    }
+    this.orphans.clear();
   }
 
   private target(to: unknown): Cached {

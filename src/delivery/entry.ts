@@ -19,6 +19,8 @@ export interface OutboxEntry {
   readonly tags?: Tags;
   /** The rich form, for destinations that show cards. */
   readonly card?: Card;
+  /** The target it was sent to, when written without a secret (a variable name, `#alerts`): lets a replay find the destination again. */
+  readonly target?: string;
 }
 
 const ENTRY_OVERHEAD_BYTES = 80;
@@ -27,11 +29,12 @@ const ENTRY_OVERHEAD_BYTES = 80;
 export interface EntryExtras {
   readonly tags?: Tags;
   readonly card?: Card;
+  readonly target?: string;
 }
 
 /** Builds an entry, computing its byte cost once. */
 export function makeEntry(seq: number, text: string, level: Level, silent: boolean, createdAt: number, extras?: EntryExtras): OutboxEntry {
   const bytes = text.length * 2 + ENTRY_OVERHEAD_BYTES + (extras?.card ? cardBytes(extras.card) : 0);
-  if (!extras || (!extras.tags && !extras.card)) return { seq, text, level, silent, createdAt, bytes };
-  return { seq, text, level, silent, createdAt, bytes, ...(extras.tags ? { tags: extras.tags } : {}), ...(extras.card ? { card: extras.card } : {}) };
+  if (!extras || (!extras.tags && !extras.card && !extras.target)) return { seq, text, level, silent, createdAt, bytes };
+  return { seq, text, level, silent, createdAt, bytes, ...(extras.tags ? { tags: extras.tags } : {}), ...(extras.card ? { card: extras.card } : {}), ...(extras.target ? { target: extras.target } : {}) };
 }

@@ -193,7 +193,7 @@ export class Lane {
     const spill = this.ctx.journal?.spill;
     const budget = this.ctx.options.maxQueueBytes;
     if (!spill || this.bytes > budget / 2 || spill.count(this.channel.id) === 0) return;
-    for (const e of spill.take(this.channel.id, budget / 2 - this.bytes)) {
+    for (const e of spill.take(this.channel.id, budget - this.bytes)) {
       this.queue.push(e);
       this.bytes += e.bytes;
       if (e.level === 'error') this.queuedErrors++;
