@@ -14,14 +14,27 @@ export function isSecureOrLocal(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
-/** A URL for messages: secrets redacted, credentials and query left out. */
+/**
+ * A URL for messages: the scheme, the host and the first path segment, `…` for whatever
+ * follows (more path, a query, a fragment), credentials as `***@`. A mistyped webhook URL
+ * (`/api/webhook/…` for `/api/webhooks/…`) carries its id and secret after the first segment,
+ * where no pattern of a known secret can be relied on to find them, so none of that is shown.
+ */
 export function displayUrl(raw: string): string {
+  const text = raw.trim();
   try {
-    const url = new URL(raw.trim());
+    const url = new URL(text);
     const auth = url.username || url.password ? '***@' : '';
-    return redact(`${url.protocol}//${auth}${url.host}${url.pathname}${url.search ? '?…' : ''}`);
+    const [first = '', ...rest] = url.pathname.replace(/^\//, '').split('/');
+    const more = rest.some((s) => s !== '') || url.search !== '' || url.hash !== '';
+    const path = first === '' ? (more ? '/…' : '') : `/${first}${more ? '/…' : ''}`;
+    return redact(`${url.protocol}//${auth}${url.host}${path}`);
   } catch {
-    return raw.length > 24 ? `${redact(raw.slice(0, 12))}…` : redact(raw);
+    // Not a URL: at most what would be its host and first segment, and never a long word whole.
+    const [host = '', first] = text.split('/');
+    const head = first === undefined ? host : `${host}/${first}`;
+    const shown = head.length > 24 ? `${head.slice(0, 12)}…` : head.length < text.length ? `${head}/…` : head;
+    return redact(shown);
   }
 }
 

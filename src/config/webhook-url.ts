@@ -30,8 +30,16 @@ export function parseWebhookUrl<T extends object>(raw: string, origin: string, f
   if (!isSecureOrLocal(url)) {
     return { variable: origin, message: `${shown} is not https`, fix: 'webhook URLs must be https (plain http is only allowed on 127.0.0.1/localhost)' };
   }
+  // fetch refuses a URL with credentials, and no platform's webhook has any: `https://discord.com@…` is a disguise.
+  if (url.username || url.password) {
+    return { variable: origin, message: `${shown} has a user name or password before its host (the part before @)`, fix: `copy the webhook URL again; it must look like ${expected}, with nothing before the host` };
+  }
   const format = formats.find((s) => s.matches(url, isLoopbackHost(url.hostname)));
-  if (!format) return { variable: origin, message: `${shown} is not ${expected}`, fix: `copy the webhook URL again; it must look like ${expected}` };
+  if (!format) {
+    // A look-alike host (a Cyrillic і in dіscord.com) shows as punycode: say why it is not the real one.
+    const lookAlike = url.hostname.split('.').some((label) => label.startsWith('xn--')) ? ' (its host has non-ASCII letters, so it only looks like a real one)' : '';
+    return { variable: origin, message: `${shown} is not ${expected}${lookAlike}`, fix: `copy the webhook URL again; it must look like ${expected}` };
+  }
   return format.parse(url, origin);
 }
 

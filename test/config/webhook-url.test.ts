@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discordDriver } from '../../src/channels/discord.js';
-import { isLoopbackHost } from '../../src/config/urls.js';
+import { displayUrl, isLoopbackHost } from '../../src/config/urls.js';
 import { WEBHOOKS } from '../../src/channels/registry.js';
 import { slackDriver } from '../../src/channels/slack.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
@@ -63,6 +63,49 @@ describe('parseWebhookUrl', () => {
     const p = r as ConfigProblem;
     expect(p.message).toMatch(/not a Discord webhook/);
     expect(p.message).not.toContain(SLACK_SECRET);
+  });
+});
+
+describe('a mistyped webhook URL is shown by its host and first path segment only', () => {
+  const ID = '111222333444555666';
+  const cases: readonly (readonly [string, string, string])[] = [
+    ['/api/webhook/ for /api/webhooks/', `https://discord.com/api/webhook/${ID}/${DISCORD_SECRET}`, '"https://discord.com/api/…"'],
+    ['/service/ for /services/', `https://hooks.slack.com/service/T0AAAAAAA/B0BBBBBBB/${SLACK_SECRET}`, '"https://hooks.slack.com/service/…"'],
+    ['a missing /api', `https://discord.com/webhooks/${ID}/${DISCORD_SECRET}`, '"https://discord.com/webhooks/…"'],
+    ['a wrong host with the right path', `https://discord.co/api/webhooks/${ID}/${DISCORD_SECRET}`, '"https://discord.co/api/…"'],
+    ['a query and a fragment', `https://example.com/hook?secret=${SLACK_SECRET}#${DISCORD_SECRET}`, '"https://example.com/hook/…"'],
+  ];
+  for (const [name, raw, shown] of cases) {
+    it(`${name}: ${shown}, no id, no secret`, () => {
+      const p = problem(raw, 'GENERAL_DISCORD_WEBHOOK');
+      expect(p.message).toBe(`${shown} is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)`);
+      for (const secret of [ID, DISCORD_SECRET, SLACK_SECRET, 'T0AAAAAAA', 'B0BBBBBBB']) expect(p.message + p.fix).not.toContain(secret);
+    });
+  }
+
+  it('displayUrl: scheme, credentials masked, host, first segment, … for the rest', () => {
+    expect(displayUrl('https://discord.com')).toBe('https://discord.com');
+    expect(displayUrl('https://discord.com/api/')).toBe('https://discord.com/api');
+    expect(displayUrl('http://example.com/x')).toBe('http://example.com/x');
+    expect(displayUrl('https://example.com/?a=b')).toBe('https://example.com/…');
+    expect(displayUrl('https://example.com//secret')).toBe('https://example.com/…');
+    expect(displayUrl('https://user:pass@discord.com/api/webhooks/1/x')).toBe('https://***@discord.com/api/…');
+    expect(displayUrl(`  discord.com/api/webhooks/1/${DISCORD_SECRET}`)).toBe('discord.com/api/…');
+  });
+
+  it('a URL with a user name or password before its host is refused, credentials not shown', () => {
+    for (const raw of [DISCORD_URL.replace('https://', 'https://me:hunter2pass@'), SLACK_URL.replace('https://', 'https://hooks.slack.com@')]) {
+      const p = problem(raw);
+      expect(p.message).toMatch(/has a user name or password before its host/);
+      expect(p.message).not.toContain('hunter2pass');
+      expect(p.message).not.toContain(DISCORD_SECRET);
+      expect(p.message).not.toContain(SLACK_SECRET);
+    }
+  });
+
+  it('an IDN look-alike host (Cyrillic і in dіscord.com) is refused and called a look-alike', () => {
+    const p = problem(`https://d\u0456scord.com/api/webhooks/${ID}/${DISCORD_SECRET}`);
+    expect(p.message).toBe('"https://xn--dscord-pvf.com/api/…" is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…) (its host has non-ASCII letters, so it only looks like a real one)');
   });
 });
 
