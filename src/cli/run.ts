@@ -8,9 +8,10 @@ import { sendCommand } from './commands/send.js';
 import { chatIdCommand } from './commands/chat-id.js';
 import { linkCommand } from './commands/link.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { runCommand } from './commands/run.js';
 
 /** Every subcommand, in the order `herald --help` lists them. */
-export const COMMANDS: readonly Command[] = [doctorCommand, testCommand, sendCommand, chatIdCommand, linkCommand, sandboxCommand];
+export const COMMANDS: readonly Command[] = [doctorCommand, testCommand, sendCommand, chatIdCommand, linkCommand, sandboxCommand, runCommand];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
