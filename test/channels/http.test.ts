@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkRequestUrl, createHttpClient, DEFAULT_MAX_BODY_BYTES, describeNetworkError, type HttpClient } from '../../src/channels/http.js';
 import type { FailedEvent } from '../../src/delivery/events.js';
 import { createNotifier } from '../../src/index.js';
@@ -390,5 +390,66 @@ describe('every request has a deadline, body included', () => {
     await new Promise<void>((r) => srv.server.close(() => r()));
     const err = (await client().request(`${url}/bot${PATH_TOKEN}/sendMessage`, { body: 'x' }).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('connection refused (ECONNREFUSED)');
+  });
+});
+
+describe('where requests go: the platforms\' hosts, the configured base URLs, loopback', () => {
+  it('every URL Herald fetches, for every destination kind and target form, is https on a platform host or a configured base URL', async () => {
+    const urls: string[] = [];
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
+      const url = String(input instanceof Request ? input.url : input);
+      urls.push(url);
+      const { hostname, pathname } = new URL(url);
+      if (pathname.endsWith('/sendMessage')) return Response.json({ ok: true, result: { message_id: 1 } });
+      if (hostname === 'hooks.slack.com' || pathname.startsWith('/services/')) return new Response('ok');
+      if (pathname.endsWith('/chat.postMessage')) return Response.json({ ok: true, ts: '1.2' });
+      return new Response(null, { status: 204 });
+    });
+    try {
+      const slackBot = 'xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx';
+      const discordBot = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd';
+      const base = {
+        GENERAL_TELEGRAM_BOT_TOKEN: PATH_TOKEN,
+        GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+        GENERAL_DISCORD_WEBHOOK: 'https://discordapp.com/api/webhooks/111222333444555666/AbCdEfGhIjKl_-secret',
+        GENERAL_SLACK_WEBHOOK: 'https://hooks.slack.com/services/T0AAAA/B0BBBB/slackSecretXyz0123456',
+        SLACK_BOT_TOKEN: slackBot,
+        SLACK_DEFAULT_CHANNEL: 'general',
+        DISCORD_BOT_TOKEN: discordBot,
+        DISCORD_DEFAULT_CHANNEL: '1300000000000000001',
+      };
+      const targets = [
+        'https://discord.com/api/webhooks/1/tokenAbc?thread_id=2',
+        'https://ptb.discord.com/api/v9/webhooks/1/tokenAbc',
+        'https://hooks.slack.com/services/T1/B1/secretXyz',
+        'tgram://987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9/-1009999999999?silent=yes',
+        'discord://123/tokenAbc?avatar_url=https://images.example/a.png&botname=x',
+        'slack://T1/B1/secretXyz/#alerts',
+        `slack://${slackBot}/#alerts`,
+        'telegram:-1002222222222',
+        'discord:1300000000000000002',
+        'slack:#alerts',
+      ];
+      const run = async (env: Record<string, string>): Promise<void> => {
+        const n = createNotifier({ env, drainOnExit: false, report: () => {}, console: () => {} });
+        n.log('x');
+        n.notify('card', { card: { title: 't', tone: 'info', fields: [], url: 'https://exchange.example/o/1' } });
+        for (const to of targets) n.log('x', to);
+        await n.flush(5000);
+        await n.close(500);
+      };
+      await run(base);
+      const defaults = new Set(urls.map((u) => new URL(u).origin));
+      expect([...defaults].sort()).toEqual(['https://api.telegram.org', 'https://discord.com', 'https://discordapp.com', 'https://hooks.slack.com', 'https://ptb.discord.com', 'https://slack.com']);
+      urls.length = 0;
+      // With base URLs set, the API calls (and Apprise webhook forms) go there instead; webhook URLs keep their own host.
+      await run({ ...base, TELEGRAM_API_BASE_URL: 'https://tg-proxy.example.net', SLACK_API_BASE_URL: 'https://slack-proxy.example.net/api', DISCORD_API_BASE_URL: 'https://discord-proxy.example.net/api' });
+      const origins = new Set(urls.map((u) => new URL(u).origin));
+      expect([...origins].sort()).toEqual(['https://discord-proxy.example.net', 'https://discord.com', 'https://discordapp.com', 'https://hooks.slack.com', 'https://ptb.discord.com', 'https://slack-proxy.example.net', 'https://tg-proxy.example.net']);
+      // Nothing Herald sends is fetched by Herald: not the card's link, not the avatar.
+      expect(urls.filter((u) => /exchange\.example|images\.example/.test(u))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
