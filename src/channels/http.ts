@@ -34,8 +34,8 @@ export interface HttpResponse {
   readonly headers: Headers;
   /**
    * The body as text (at most `maxBodyBytes` of it). For a redirect, Herald's own one-line
-   * explanation instead (`{"message":"…"}`, readable by every driver): the server's body is
-   * not read.
+   * explanation instead (`{"description":"…","message":"…"}`, the fields Telegram and Discord
+   * answers carry, so every reader shows it): the server's body is not read.
    */
   readonly body: string;
   /** True when the body was longer than `maxBodyBytes` and was cut there. */
@@ -128,7 +128,9 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         if (location !== null) {
           await res.body?.cancel().catch(() => {});
           const to = redirectOrigin(location, url);
-          return { status: res.status, headers: res.headers, body: JSON.stringify({ message: redirectReason(res.status, to, url) }), ...(to ? { redirectTo: to } : {}) };
+          // Worded where each reader looks: Telegram's `description`, Discord's `message`, the raw text for the rest.
+          const reason = redirectReason(res.status, to, url);
+          return { status: res.status, headers: res.headers, body: JSON.stringify({ description: reason, message: reason }), ...(to ? { redirectTo: to } : {}) };
         }
         const { text, truncated } = await readCapped(res, o.maxBodyBytes);
         return { status: res.status, headers: res.headers, body: text, ...(truncated ? { truncated } : {}) };

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkRequestUrl, createHttpClient, DEFAULT_MAX_BODY_BYTES, describeNetworkError, type HttpClient } from '../../src/channels/http.js';
 import type { FailedEvent } from '../../src/delivery/events.js';
 import { createNotifier } from '../../src/index.js';
+import { TelegramApi } from '../../src/cli/telegram-api.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -221,7 +222,8 @@ describe('redirects are never followed', () => {
       const res = await client().request(`${first.url}/bot${PATH_TOKEN}/sendMessage`, { method: 'POST', headers: { authorization: `Bot ${PATH_TOKEN}` }, body: '{"text":"hi"}' });
       expect(res.status).toBe(status);
       expect(res.redirectTo).toBe(other.url);
-      expect(JSON.parse(res.body)).toEqual({ message: `HTTP ${status} redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration` });
+      const reason = `HTTP ${status} redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration`;
+      expect(JSON.parse(res.body)).toEqual({ description: reason, message: reason });
       expect(res.body).not.toContain('AAHdqTcv');
       expect(stolen).toEqual([]);
       expect(other.connections()).toBe(0);
@@ -245,6 +247,15 @@ describe('redirects are never followed', () => {
     const res = await client().request(srv.url, { method: 'GET' });
     expect(res).toMatchObject({ status: 304, body: '' });
     expect(res.redirectTo).toBeUndefined();
+  });
+
+  it('the CLI\'s Bot API calls (doctor, chat-id, link) read the same reason as Telegram\'s description', async () => {
+    const other = await startOn('127.0.0.2', (_req, _body, res) => res.writeHead(200).end('{"ok":true,"result":{}}'));
+    const first = await start((req, _body, res) => res.writeHead(301, { location: `${other.url}${req.url}` }).end());
+    const api = new TelegramApi({ baseUrl: first.url, token: PATH_TOKEN, http: client() });
+    const r = await api.getMe();
+    expect(r).toMatchObject({ ok: false, status: 301, description: `HTTP 301 redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration` });
+    expect(other.connections()).toBe(0);
   });
 
   it('every driver turns a redirect into a failed notification naming the redirect, and the token goes nowhere else', async () => {
