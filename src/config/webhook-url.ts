@@ -18,12 +18,14 @@ export interface WebhookFormat<T> {
  * (local servers and tests), where only the path tells platforms apart.
  */
 export function parseWebhookUrl<T extends object>(raw: string, origin: string, formats: readonly WebhookFormat<T>[], options: { reveal?: boolean } = {}): T | ConfigProblem {
+  // Quotes an environment kept (`docker run -e 'HOOK="https://…"'`) are not part of the URL, as for the bot variables.
+  const value = unquote(raw);
   // A variable named as a log target may hold anything (an API secret): never echo it.
-  const shown = options.reveal === false ? 'its value' : `"${displayUrl(raw)}"`;
+  const shown = options.reveal === false ? 'its value' : `"${displayUrl(value)}"`;
   const expected = formats.map((s) => s.description).join(' or ');
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(value);
   } catch {
     return { variable: origin, message: `${shown} is not a URL`, fix: `use ${expected}` };
   }
@@ -41,6 +43,13 @@ export function parseWebhookUrl<T extends object>(raw: string, origin: string, f
     return { variable: origin, message: `${shown} is not ${expected}${lookAlike}`, fix: `copy the webhook URL again; it must look like ${expected}` };
   }
   return format.parse(url, origin);
+}
+
+/** The value without one pair of matching quotes around it, trimmed. */
+function unquote(raw: string): string {
+  const v = raw.trim();
+  const m = /^(["'])(.*)\1$/s.exec(v);
+  return m ? m[2]!.trim() : v;
 }
 
 /** True when a parse result is a problem rather than a spec. */

@@ -34,6 +34,11 @@ describe('parseWebhookUrl', () => {
     expect(parseWebhookUrl('http://[::1]:9/api/v10/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord' });
   });
 
+  it('accepts a URL an environment kept in quotes, as the bot variables do', () => {
+    expect(parseWebhookUrl(`"${DISCORD_URL}"`, 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', token: DISCORD_SECRET });
+    expect(parseWebhookUrl(` '${SLACK_URL}'\r\n`, 'Y', WEBHOOKS)).toMatchObject({ driver: 'slack', secret: SLACK_SECRET });
+  });
+
   it('rejects plain http elsewhere, naming the variable, with a fix', () => {
     const p = problem(DISCORD_URL.replace('https:', 'http:'), 'GENERAL_DISCORD_WEBHOOK');
     expect(p.variable).toBe('GENERAL_DISCORD_WEBHOOK');
