@@ -20,6 +20,18 @@ import { LineTail } from './stderr-tail.js';
 /** Default deadline for delivering the crash notice before the outbox is opened, and for the hand-over itself. */
 export const HANDOVER_DEADLINE_MS = 10_000;
 
+/**
+ * How long a child's death by SIGINT, SIGTERM or SIGHUP waits for the same signal to reach the
+ * supervisor before it counts as a crash.
+ */
+export const STOP_SIGNAL_GRACE_MS = 250;
+
+/** True when the child ended by a signal that usually means "stop" (or a wrapper's 128 + it). */
+function diedOfStopSignal(result: ChildResult): boolean {
+  const signal = result.signal ?? (result.code !== null ? ({ 129: 'SIGHUP', 130: 'SIGINT', 143: 'SIGTERM' } as Record<number, NodeJS.Signals>)[result.code] : undefined);
+  return signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP';
+}
+
 /** Where notices go: error-level notifications through the library, in practice. */
 export interface NoticeSink {
   /** Queues one notice (already redacted). Must not throw. */
@@ -73,7 +85,7 @@ export class Supervisor {
   private child: RunningChild | undefined;
   private stopSignal: NodeJS.Signals | undefined;
   private hupForwarded = false;
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
   private running = false;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -124,6 +136,9 @@ export class Supervisor {
         this.child = undefined;
         server?.reset();
         code = exitCodeOf(result);
+        // systemd (KillMode=control-group) and a terminal's Ctrl-C signal the child and us at the
+        // same moment; when its death is seen first, give our own signal a moment to arrive.
+        if (!this.wasAskedFor(result) && diedOfStopSignal(result)) await this.sleep(STOP_SIGNAL_GRACE_MS);
         if (this.wasAskedFor(result)) break;
         const abnormal = isAbnormal(result);
         const decision = this.o.policy.decide(abnormal, this.now());
@@ -135,7 +150,7 @@ export class Supervisor {
         await backoff;
       }
     } finally {
-      this.wake?.();
+      this.wakeAll();
       await server?.close();
     }
     return code;
@@ -152,7 +167,7 @@ export class Supervisor {
     if (isStopSignal(signal) || (signal === 'SIGHUP' && !child)) {
       if (this.stopSignal !== undefined && !child) this.interruption.abort(new Error(`interrupted by ${signal}`));
       this.stopSignal ??= signal;
-      this.wake?.();
+      this.wakeAll();
     } else if (signal === 'SIGHUP') {
       this.hupForwarded = true;
     }
@@ -243,17 +258,19 @@ export class Supervisor {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (this.stopSignal !== undefined) return resolve();
-      const timer = setTimeout(done, ms);
-      const previous = this.wake;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wakers.delete(done);
         resolve();
-      }
-      this.wake = () => {
-        previous?.();
-        done();
       };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
     });
+  }
+
+  /** Ends every pending {@link Supervisor.sleep}. */
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
   }
 
   /** `promise`, or undefined as soon as {@link Supervisor.interrupted} aborts. */

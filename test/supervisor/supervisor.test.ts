@@ -132,6 +132,25 @@ describe('Supervisor', () => {
     expect(h.sent).toEqual([]);
   });
 
+  it('the child dying of SIGTERM just before our own SIGTERM arrives (systemd, Ctrl-C) is no crash', async () => {
+    const h = harness();
+    const s = new Supervisor(h.base({ args: ['-e', 'console.log("dying"); process.kill(process.pid, "SIGTERM")'] }));
+    const running = s.run();
+    await until(() => h.out().includes('dying'));
+    // Whether the child is still alive at this point or not, the answer is the same.
+    await new Promise((r) => setTimeout(r, 30));
+    s.signal('SIGTERM');
+    expect(await running).toBe(143);
+    expect(h.sent).toEqual([]);
+  });
+
+  it('a SIGTERM that reaches only the child (someone killed it) is a crash', async () => {
+    const h = harness();
+    const s = new Supervisor(h.base({ args: ['-e', 'process.kill(process.pid, "SIGTERM")'] }));
+    expect(await s.run()).toBe(143);
+    expect(h.sent[0]).toMatch(/^💥 bot killed by SIGTERM\n/);
+  });
+
   it('a stop signal during the backoff cancels the restart', async () => {
     const h = harness();
     const s = new Supervisor(h.base({ args: ['-e', 'process.exit(6)'], policy: new RestartPolicy({ mode: 'on-failure', maxRestarts: 5, firstDelayMs: 60_000 }) }));
