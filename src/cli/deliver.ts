@@ -54,6 +54,8 @@ export function createCliNotifier(options: CliNotifierOptions): Notifier {
     report: () => {},
     console: () => {},
     delivery: { giveUpAfterMs: options.timeoutMs },
+    // A one-shot command must not open (or replay) the bot's outbox: HERALD_OUTBOX is the bot's.
+    outbox: false,
     http: { connectTimeoutMs: Math.min(10_000, seconds), requestTimeoutMs: Math.min(20_000, seconds), headersTimeoutMs: Math.min(15_000, seconds), bodyTimeoutMs: Math.min(15_000, seconds) },
   });
 }

@@ -44,7 +44,9 @@ export async function runCli(argv: readonly string[], ctx: Omit<CommandContext, 
     ctx.stderr.write(`herald: unknown command "${redact(name)}". Run \`herald --help\` for the list.\n`);
     return EXIT_USAGE;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // What follows `--` belongs to another program (`herald run -- node bot.js --help`).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     ctx.stdout.write(`${command.help.trimEnd()}\n`);
     return 0;
   }

@@ -24,6 +24,7 @@ import type { LaneStats } from '../delivery/lane.js';
 import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/options.js';
 import type { RateLimits } from '../delivery/rate-limits.js';
 import { type DestinationReplay, FileOutbox, type OutboxLoad, type OutboxOptions, OutboxInUseError } from '../delivery/outbox.js';
+import { startHeartbeat } from '../supervisor/heartbeat.js';
 import { drainOnExit } from './exit-drain.js';
 import { Redactor } from '../config/redact.js';
 import { renderMessage } from './render.js';
@@ -138,6 +139,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   private orphanTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reportLine: LineWriter;
   private readonly unregisterExit: () => void;
+  /** Heartbeats to `herald run`, when it supervises this process. */
+  private readonly stopHeartbeat: () => void;
   private closing: Promise<FlushReport> | undefined;
 
   constructor(options: NotifierOptions = {}) {
@@ -167,6 +170,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.errorFixed = unique([...error, ...this.generalFixed]);
     if (opened) this.replay(opened.load);
     this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
+    // The process's own environment (not `options.env`): the supervisor's socket belongs to the process.
+    this.stopHeartbeat = startHeartbeat();
   }
 
   /** Sends `message` to the general destinations, or to `target` (a webhook URL or env variable name). Returns at once. */
@@ -209,6 +214,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   close(timeoutMs = this.exitDeadlineMs): Promise<FlushReport> {
     this.closing ??= (async () => {
       this.unregisterExit();
+      this.stopHeartbeat();
       const report = await this.delivery.close(timeoutMs);
       clearTimeout(this.orphanTimer);
       if (!report.complete) {

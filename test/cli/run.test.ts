@@ -135,6 +135,12 @@ describe('herald run: hangs', () => {
     expect(notices()).toEqual([expect.stringMatching(/^⏸ ema unresponsive for 1 s \(event loop blocked\?\)$/), expect.stringMatching(/^▶️ ema responsive again \(silent for \d+(\.\d)? s\)$/)]);
   });
 
+  it('a bot that only creates a notifier heartbeats by itself: its blocked loop is reported', async () => {
+    const run = await runCli(['run', '--name', 'plain', '--heartbeat', '1', '--', 'node', CHILD, 'notifier-hang', '300', '1700'], { cwd: fixture.cwd, env: env(), killAfterMs: 15_000 });
+    expect(run.code).toBe(0);
+    expect(notices()).toEqual([expect.stringMatching(/^⏸ plain unresponsive for 1 s \(event loop blocked\?\)$/), expect.stringMatching(/^▶️ plain responsive again/)]);
+  });
+
   it('a child that never sends a heartbeat is never reported as hung', async () => {
     const run = await runCli(['run', '--heartbeat', '0.2', '--', 'node', '-e', 'const end = Date.now() + 600; while (Date.now() < end) {}'], { cwd: fixture.cwd, env: env() });
     expect(run.code).toBe(0);
@@ -216,6 +222,12 @@ describe('herald run: usage and configuration', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/the bot was not started[\s\S]*lost its leading "-"/);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('--help after "--" belongs to the child', async () => {
+    const run = await runCli(['run', '--', 'node', CHILD, 'args', '--help', '-h'], { cwd: fixture.cwd, env: env() });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(['--help', '-h']);
   });
 
   it('options may come without "--" before the command; the command keeps its own options', async () => {

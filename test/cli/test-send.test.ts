@@ -1,5 +1,7 @@
 /** `herald test` and `herald send` as subprocesses, delivering through the library to the fake platforms. */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileOutbox } from '../../src/delivery/outbox.js';
 import { closedPort, DISCORD_TOKEN, hasStack, json, runCli, SLACK_PATH, TOKEN, useCliFixture } from './harness.js';
 
 const fixture = useCliFixture();
@@ -103,6 +105,19 @@ describe('herald send', () => {
     expect(json(json_)).toMatchObject({ ok: true, dryRun: true, text: 'hi', results: [{ destination: 'Discord webhook 1000000000000000009/di…' }] });
     expect(fixture.server.messages).toHaveLength(0);
     expect(fixture.server.requests).toBe(0);
+  });
+
+  it('leaves the bot\'s outbox alone: HERALD_OUTBOX held by a running bot does not stop it', async () => {
+    const path = join(fixture.cwd, 'bot.outbox');
+    // The bot: this process holds the outbox's lock.
+    const { outbox } = FileOutbox.open({ path }, 1000);
+    try {
+      const run = await runCli(['send', '--to', fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN), 'from cron'], { cwd: fixture.cwd, env: { HERALD_OUTBOX: path } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(fixture.server.messages.map((m) => m.text)).toEqual(['from cron']);
+    } finally {
+      outbox.close();
+    }
   });
 
   it('an unusable --to target: exit 1 with the fix, nothing sent anywhere', async () => {
