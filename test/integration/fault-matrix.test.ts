@@ -32,6 +32,9 @@
  * they do on a real DNS outage, and no packet leaves the process.
  *
  * Not a row here: SIGKILL with the durable outbox, see {@link killWithOutboxRow}.
+ *
+ * A row marked `knownBug` shows a Herald bug and is `it.fails` until it is fixed
+ * (`HERALD_SHOW_KNOWN_BUGS=1` runs it as an ordinary test, to see how it fails).
  */
 import dns from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -545,7 +548,7 @@ void killWithOutboxRow;
 
 describe('fault matrix: nothing lost silently, nothing twice, the trading loop never waits', () => {
   for (const row of ROWS) {
-    (row.knownBug ? it.fails : it)(`${row.fault}${row.knownBug ? ` [known bug: ${row.knownBug}]` : ''}`, async () => {
+    (row.knownBug && !process.env.HERALD_SHOW_KNOWN_BUGS ? it.fails : it)(`${row.fault}${row.knownBug ? ` [known bug: ${row.knownBug}]` : ''}`, async () => {
       unhandled.length = 0;
       const r = await runRow(row);
       table.push({ fault: row.knownBug ? `${row.fault} [known bug]` : row.fault, sent: r.sent, delivered: r.delivered, failed: r.failed, duplicates: r.duplicates, lost: r.lost, gap: `${Math.round(r.gapMs)} ms` });
