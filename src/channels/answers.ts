@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { SendOutcome } from './channel.js';
 import type { HttpClient, HttpResponse } from './http.js';
+import { redact } from '../config/redact.js';
 
 /** `Retry-After` header in ms (seconds form or HTTP date), or undefined. */
 export function retryAfterHeaderMs(headers: Headers, now = Date.now()): number | undefined {
@@ -39,7 +40,8 @@ export function isOutcome(x: HttpResponse | SendOutcome): x is SendOutcome {
 /** The generic fallback every driver applies after its own cases: 5xx and odd answers are transient. */
 export function genericOutcome(res: HttpResponse, what: string): SendOutcome {
   if (res.status >= 500 || res.status === 408) return { kind: 'transient', reason: `${what} answered ${res.status}` };
-  return { kind: 'rejected', reason: `${what} answered ${res.status}: ${res.body.slice(0, 200)}` };
+  // Redact before cutting: a token cut in half is no longer recognisable as one.
+  return { kind: 'rejected', reason: `${what} answered ${res.status}: ${redact(res.body).slice(0, 200)}` };
 }
 
 /** Short stable id derived from secret material (a SHA-256 prefix): lets ids tell destinations apart without revealing the secret. */

@@ -38,8 +38,8 @@ export function slackLength(text: string): number {
 /** A Block Kit block (only the kinds Herald sends). */
 export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: true } }
-  | { type: 'section'; text?: { type: 'mrkdwn'; text: string }; fields?: { type: 'mrkdwn'; text: string }[] }
-  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] }
+  | { type: 'section'; text?: { type: 'mrkdwn'; text: string; verbatim: true }; fields?: { type: 'mrkdwn'; text: string; verbatim: true }[] }
+  | { type: 'context'; elements: { type: 'mrkdwn'; text: string; verbatim: true }[] }
   | { type: 'divider' };
 
 /** A link in mrkdwn: `<url|label>`; the URL may not carry the characters that end the link. */
@@ -50,21 +50,29 @@ function link(url: string, label: string): string {
 /** One card as blocks. Assumes the card fits (see {@link slackCards}). */
 function blocksOf(card: Card): SlackBlock[] {
   const blocks: SlackBlock[] = [];
+  // Only a web link becomes a link: `<!channel|…>` or `<@U…|…>` would ping.
+  const url = card.url && /^https?:\/\/\S+$/i.test(card.url) ? card.url : undefined;
   if (card.title) {
     // A header is plain text (no escaping, no link) up to 150 characters; longer or linked titles are a bold section.
-    if (card.title.length <= HEADER_MAX && !card.url) blocks.push({ type: 'header', text: { type: 'plain_text', text: card.title, emoji: true } });
-    else blocks.push({ type: 'section', text: { type: 'mrkdwn', text: card.url ? `*${link(card.url, card.title)}*` : `*${escapeSlack(card.title)}*` } });
+    if (card.title.length <= HEADER_MAX && !url) blocks.push({ type: 'header', text: { type: 'plain_text', text: card.title, emoji: true } });
+    else blocks.push({ type: 'section', text: mrkdwn(url ? `*${link(url, card.title)}*` : `*${escapeSlack(card.title)}*`) });
   }
   for (let i = 0; i < card.fields.length; i += FIELDS_PER_SECTION) {
-    const fields = card.fields.slice(i, i + FIELDS_PER_SECTION).map((f) => ({ type: 'mrkdwn' as const, text: fieldText(f.name, f.value, f.numeric) }));
+    const fields = card.fields.slice(i, i + FIELDS_PER_SECTION).map((f) => mrkdwn(fieldText(f.name, f.value, f.numeric)));
     blocks.push({ type: 'section', fields });
   }
   if (card.description) {
-    for (const piece of sectionPieces(card.description)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeSlack(piece) } });
+    for (const piece of sectionPieces(card.description)) blocks.push({ type: 'section', text: mrkdwn(escapeSlack(piece)) });
   }
+  if (card.url && !url) blocks.push({ type: 'section', text: mrkdwn(escapeSlack(card.url)) });
   const context = [card.footer ? escapeSlack(card.footer) : '', card.timestamp !== undefined ? slackDate(card.timestamp) : ''].filter(Boolean);
-  if (context.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
+  if (context.length) blocks.push({ type: 'context', elements: [mrkdwn(context.join(' · '))] });
   return blocks;
+}
+
+/** A mrkdwn text object that Slack shows as written: `verbatim` stops it turning bare names into mentions. */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 function fieldText(name: string, value: string, numeric?: boolean): string {

@@ -30,11 +30,25 @@ export function displayUrl(raw: string): string {
     const path = first === '' ? (more ? '/…' : '') : `/${first}${more ? '/…' : ''}`;
     return redact(`${url.protocol}//${auth}${url.host}${path}`);
   } catch {
-    // Not a URL: at most what would be its host and first segment, and never a long word whole.
+    // Not a URL. With a slash it reads as a URL without its scheme: show what would be its host
+    // and first segment. Without one it may be a token put in the wrong variable: two characters.
     const [host = '', first] = text.split('/');
-    const head = first === undefined ? host : `${host}/${first}`;
+    if (first === undefined) return text.length > 8 ? `${text.slice(0, 2)}…` : redact(text);
+    const head = `${host}/${first}`;
     const shown = head.length > 24 ? `${head.slice(0, 12)}…` : head.length < text.length ? `${head}/…` : head;
     return redact(shown);
+  }
+}
+
+/** A base URL for messages: scheme and host only, since a proxy's path or credentials may be a secret. */
+function displayBaseUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    const auth = url.username || url.password ? '***@' : '';
+    const more = url.pathname.replace(/^\/+/, '') !== '' || url.search !== '' || url.hash !== '';
+    return `${url.protocol}//${auth}${url.host}${more ? '/…' : ''}`;
+  } catch {
+    return `${raw.slice(0, 2)}…`;
   }
 }
 
@@ -49,10 +63,10 @@ export function readBaseUrl(env: Env, variable: string, fallback: string, exampl
   try {
     url = new URL(raw);
   } catch {
-    return { baseUrl: fallback, problem: { variable, message: `"${redact(raw)}" is not a URL`, fix: `use ${fallback} or ${example}` } };
+    return { baseUrl: fallback, problem: { variable, message: `its value ("${displayBaseUrl(raw)}") is not a URL`, fix: `use ${fallback} or ${example}` } };
   }
   if (!isSecureOrLocal(url)) {
-    return { baseUrl: fallback, problem: { variable, message: `"${redact(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
+    return { baseUrl: fallback, problem: { variable, message: `"${displayBaseUrl(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
   }
   return { baseUrl: raw.replace(/\/+$/, '') };
 }

@@ -12,6 +12,7 @@ import type { Env } from '../config/env.js';
 import type { ConfigProblem } from '../config/problems.js';
 import { redact } from '../config/redact.js';
 import { isVariableName, splitTargets } from '../config/target-syntax.js';
+import { displayUrl } from '../config/urls.js';
 import { isProblem, parseWebhookUrl } from '../config/webhook-url.js';
 import type { BotConfig } from './configuration.js';
 
@@ -56,6 +57,22 @@ export function resolveTarget(target: unknown, ctx: TargetContext): TargetResolu
 export function looksLikeTargets(value: string, drivers: readonly Driver[] = DRIVERS): boolean {
   const t = value.trim();
   return isVariableName(t) || splitTargets(t, prefixesOf(drivers)).some((p) => looksLikeTarget(p, drivers));
+}
+
+/**
+ * A target value as it may be shown: URLs (which carry secrets: webhook tokens, Apprise tokens)
+ * by their scheme and host only, the secret-free forms (`#alerts`, `telegram:-100…`, variable
+ * names) as written.
+ */
+export function displayTargets(value: string, drivers: readonly Driver[] = DRIVERS): string {
+  return splitTargets(value.trim(), prefixesOf(drivers))
+    .map((t) => {
+      const scheme = schemeOf(t);
+      if (scheme === undefined) return redact(t);
+      if (scheme === 'http' || scheme === 'https') return displayUrl(t);
+      return `${scheme}://…`;
+    })
+    .join(' ');
 }
 
 /** A URL, a `#channel` or a `prefix:` form. */

@@ -258,13 +258,9 @@ describe('mentions never ping: what Herald writes itself', () => {
 });
 
 describe('mentions never ping: a card URL that is not a web link (Slack)', () => {
-  // FINDING (src/channels/slack-format.ts, link()): a card's `url` goes into `<url|label>` with
-  // only `<`, `>` and `|` encoded, so a url of `!channel` makes `<!channel|title>` — an
-  // @channel mention with a label — and `@U0123ABCD` makes a user mention. The plugin's own
-  // cards only carry http(s) URLs (plugin/cards.ts link()), but `notify(msg, { card })` takes
-  // any card. Expected: a non-web URL is shown as escaped text (as discord-format.ts does for
-  // embeds). Marked `.fails` until slack-format.ts is fixed; remove `.fails` then.
-  it.fails('notify({ card: { url: "!channel" } }) must not produce <!channel|…> in a Slack block', async () => {
+  // A card's `url` in `<url|label>` would make `!channel` an @channel mention and `@U0123ABCD`
+  // a user mention: only a web link becomes a link; anything else is shown as escaped text.
+  it('notify({ card: { url: "!channel" } }) must not produce <!channel|…> in a Slack block', async () => {
     const { notifier } = make({ ...SLACK_WEBHOOK_ENV, ...SLACK_BOT_ENV });
     notifier.notify('x', { card: fillCard({ url: '!channel' }) });
     notifier.notify('y', { card: fillCard({ url: '@U0123ABCD' }) });

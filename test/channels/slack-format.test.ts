@@ -57,19 +57,19 @@ describe('slackBlocks: one card', () => {
     expect(blocks[1]).toEqual({
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: '*Qty*\n`0.5`' },
-        { type: 'mrkdwn', text: '*Price*\n`64,210.50`' },
-        { type: 'mrkdwn', text: '*Exchange*\nbinance' },
+        { type: 'mrkdwn', text: '*Qty*\n`0.5`', verbatim: true },
+        { type: 'mrkdwn', text: '*Price*\n`64,210.50`', verbatim: true },
+        { type: 'mrkdwn', text: '*Exchange*\nbinance', verbatim: true },
       ],
     });
-    expect(blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'filled in one trade' } });
+    expect(blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'filled in one trade', verbatim: true } });
     expect(blocks[3]!.type).toBe('context');
     expect(blocks).toHaveLength(4);
   });
 
   it('a title with a URL is a bold mrkdwn link <url|title>', () => {
     const [first] = slackBlocks([fillCard()]);
-    expect(first).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*<https://exchange.example/orders/42|✅ FILLED BUY 0.5 BTC-USDT>*' } });
+    expect(first).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*<https://exchange.example/orders/42|✅ FILLED BUY 0.5 BTC-USDT>*', verbatim: true } });
   });
 
   it('the URL cannot end the link early: < > | in it are percent-encoded', () => {
@@ -79,13 +79,13 @@ describe('slackBlocks: one card', () => {
 
   it('a title over 150 characters is a bold section, not a header', () => {
     const blocks = slackBlocks([{ title: LONG_TITLE, tone: 'info', fields: [] }]);
-    expect(blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: `*${LONG_TITLE}*` } }]);
+    expect(blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: `*${LONG_TITLE}*`, verbatim: true } }]);
   });
 
   it('the context line holds the escaped footer and a <!date^…> with a UTC fallback', () => {
     const ts = Date.UTC(2024, 0, 2, 3, 4, 5);
     const blocks = slackBlocks([{ title: 'T', tone: 'info', fields: [], footer: 'a & b', timestamp: ts }]);
-    expect(blocks[1]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: `a &amp; b · <!date^${ts / 1000}^{date_short_pretty} {time_secs}|2024-01-02 03:04:05 UTC>` }] });
+    expect(blocks[1]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: `a &amp; b · <!date^${ts / 1000}^{date_short_pretty} {time_secs}|2024-01-02 03:04:05 UTC>`, verbatim: true }] });
   });
 
   it('more than 10 fields go into several sections of at most 10', () => {
@@ -138,7 +138,7 @@ describe('slackBlocks: escaping', () => {
   it('a long title (bold section) is escaped too', () => {
     const title = `${nasty} ${'x'.repeat(200)}`;
     const [first] = slackBlocks([{ title, tone: 'info', fields: [] }]);
-    expect(first).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(title)}*` } });
+    expect(first).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(title)}*`, verbatim: true } });
   });
 });
 

@@ -183,7 +183,7 @@ describe('log(message, target)', () => {
     ['an unset variable', 'NO_SUCH_HOOK', 'log target NO_SUCH_HOOK is not set', `add NO_SUCH_HOOK=<target> to .env or the environment (${FORMS})`],
     ['a variable holding a non-webhook URL', 'SITE_URL', `log target SITE_URL: its value is not ${KINDS}`, COPY_AGAIN],
     ['a plain-http URL', 'http://example.com/x', 'log target "http://example.com/x" is not https', 'webhook URLs must be https (plain http is only allowed on 127.0.0.1/localhost)'],
-    ['a URL that is neither Discord nor Slack', 'https://example.com/hooks/abc', `log target "https://example.com/hooks/abc" is not ${KINDS}`, COPY_AGAIN],
+    ['a URL that is neither Discord nor Slack', 'https://example.com/hooks/abc', `log target "https://example.com/hooks/…" is not ${KINDS}`, COPY_AGAIN],
     ['neither a URL nor a variable name', 'my channel', 'log target "my channel" is not a target', `pass ${FORMS}`],
     ['a bot channel with no bot configured', '#alerts', 'log target "#alerts" names a channel of a Slack or Discord bot, and none is configured', 'configure a Slack or Discord bot (SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN with its DEFAULT_CHANNEL), or use a webhook URL'],
   ] as const)('a bad target: %s', (_what, target, message, fix) => {

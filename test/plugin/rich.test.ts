@@ -67,8 +67,8 @@ describe('rich messages by default for lifecycle events', () => {
     const [body] = sent('slack').map((c) => c.body);
     expect(body!.text).toBe('✅ FILLED BUY 0.5 BTC&lt;USDT&gt;&amp; @ 64,210.50 · binance · ema-cross · paper');
     expect(body!.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '✅ FILLED BUY 0.5 BTC<USDT>&', emoji: true } });
-    expect(body!.blocks[1]).toEqual({ type: 'section', fields: [{ type: 'mrkdwn', text: '*Qty*\n`0.5`' }, { type: 'mrkdwn', text: '*Avg price*\n`64,210.50`' }] });
-    expect(body!.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: expect.stringMatching(/^binance · ema-cross · paper · <!date\^1796133727\^\{date_short_pretty\} \{time_secs\}\|2026-12-01 14:02:07 UTC>$/) }] });
+    expect(body!.blocks[1]).toEqual({ type: 'section', fields: [{ type: 'mrkdwn', text: '*Qty*\n`0.5`', verbatim: true }, { type: 'mrkdwn', text: '*Avg price*\n`64,210.50`', verbatim: true }] });
+    expect(body!.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: expect.stringMatching(/^binance · ema-cross · paper · <!date\^1796133727\^\{date_short_pretty\} \{time_secs\}\|2026-12-01 14:02:07 UTC>$/), verbatim: true }] });
   });
 
   it('Telegram: a bold headline, numbers in monospace, everything escaped, the headline linked to the event’s URL', async () => {

@@ -11,7 +11,7 @@ import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConsole, type DeliveryResult } from '../deliver.js';
 import { readConfig } from '../../core/configuration.js';
-import { resolveTarget } from '../../core/targets.js';
+import { displayTargets, resolveTarget } from '../../core/targets.js';
 import { renderMessage } from '../../core/render.js';
 import { TAG_NAMES, type Tags } from '../../config/tags.js';
 
@@ -90,7 +90,8 @@ async function run(ctx: CommandContext): Promise<number> {
   const silent = values.silent === true;
   const to = values.to?.trim();
   const dryRun = values['dry-run'] === true;
-  const base = { dryRun, level, silent, to: to ?? null };
+  // --to may hold secrets (webhook URLs, Apprise tokens): shown as the forms say, never in full.
+  const base = { dryRun, level, silent, to: to === undefined ? null : displayTargets(to) };
 
   let message: string;
   if (positionals.length) {

@@ -14,7 +14,7 @@ import { createCliNotifier, deliverAndWait, describeSpec, formatLatency, isConso
 import type { ChannelSpec } from '../../channels/driver.js';
 import type { Env } from '../../config/env.js';
 import { type BotConfig, readConfig } from '../../core/configuration.js';
-import { looksLikeTargets, resolveTarget } from '../../core/targets.js';
+import { displayTargets, looksLikeTargets, resolveTarget } from '../../core/targets.js';
 import { redact } from '../../config/redact.js';
 
 const HELP = `herald test — send a labelled test message to each destination and show the latency
@@ -88,7 +88,7 @@ async function run(ctx: CommandContext): Promise<number> {
   } catch (err) {
     if (!(err instanceof EnvFileError)) throw err;
     const { message, fix } = err.problem;
-    ui.emitJson({ ok: false, target: which.includes('://') ? redact(which) : which, results: [], error: { message, ...(fix ? { fix } : {}) } });
+    ui.emitJson({ ok: false, target: displayTargets(which), results: [], error: { message, ...(fix ? { fix } : {}) } });
     ui.problem('herald test: ', { message: `${message}; nothing was sent`, ...(fix ? { fix } : {}) });
     return EXIT_PROBLEM;
   }
@@ -119,7 +119,7 @@ async function run(ctx: CommandContext): Promise<number> {
     if (r.problems.length || !r.specs.length) {
       const message = r.problems.map((p) => p.message).join('; ');
       const fix = r.problems[0]?.fix;
-      ui.emitJson({ ok: false, target: redact(which), results: [], error: { message, ...(fix ? { fix } : {}) } });
+      ui.emitJson({ ok: false, target: displayTargets(which), results: [], error: { message, ...(fix ? { fix } : {}) } });
       ui.problem('herald test: ', { message, ...(fix ? { fix } : {}) });
       return EXIT_PROBLEM;
     }
@@ -137,7 +137,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const results: TestResult[] = runs.flatMap((r) => r.results);
   const interrupted = runs.some((r) => r.interrupted) || ctx.signal.aborted;
   const ok = !interrupted && results.length > 0 && results.every((r) => r.ok);
-  ui.emitJson({ ok, target: which.includes('://') ? redact(which) : which, results, ...(interrupted ? { interrupted: true } : {}) });
+  ui.emitJson({ ok, target: displayTargets(which), results, ...(interrupted ? { interrupted: true } : {}) });
   printResults(ui, results);
   if (interrupted) {
     ui.warn('herald test: interrupted');
