@@ -40,6 +40,9 @@ export function isOutcome(x: HttpResponse | SendOutcome): x is SendOutcome {
 /** The generic fallback every driver applies after its own cases: 5xx and odd answers are transient. */
 export function genericOutcome(res: HttpResponse, what: string): SendOutcome {
   if (res.status >= 500 || res.status === 408) return { kind: 'transient', reason: `${what} answered ${res.status}` };
+  // A success status with a body that is not the platform's answer came from something in between
+  // (a captive portal, a proxy's page): the message most likely never arrived, so try again.
+  if (res.status >= 200 && res.status < 300) return { kind: 'transient', reason: `${what} answered ${res.status} with a body that is not its API's answer (a proxy or captive portal in the way?): ${redact(res.body).slice(0, 80)}` };
   // Redact before cutting: a token cut in half is no longer recognisable as one.
   return { kind: 'rejected', reason: `${what} answered ${res.status}: ${redact(res.body).slice(0, 200)}` };
 }

@@ -144,13 +144,20 @@ export function discordError(res: HttpResponse): { body: DiscordError; what: str
   return { body, what };
 }
 
+/** True for a created message's JSON (what a 200 from Discord carries). */
+function isMessage(body: string): boolean {
+  const m = parseJson(body);
+  return typeof m === 'object' && m !== null && 'id' in m;
+}
+
 /**
  * What webhooks and bots answer alike: success (with the bucket observation), 429 (a global
  * one blocks `globalKey`), and the generic rest; undefined for the caller's own cases.
  */
 export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: string): SendOutcome | undefined {
   const rate = observeRate(res.headers, bucketKey);
-  if (res.status === 200 || res.status === 204) return rate ? { kind: 'ok', rate } : { kind: 'ok' };
+  // 204 is a webhook's answer; a 200 must carry the created message, or it is not Discord's.
+  if (res.status === 204 || (res.status === 200 && isMessage(res.body))) return rate ? { kind: 'ok', rate } : { kind: 'ok' };
   if (res.status === 429) {
     const { body } = discordError(res);
     const global = body.global === true || res.headers.get('x-ratelimit-global') === 'true';
@@ -158,6 +165,7 @@ export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: s
     const delayMs = Math.ceil(body.retry_after !== undefined ? body.retry_after * 1000 : retryAfterHeaderMs(res.headers) ?? 1000);
     return { kind: 'retry-after', delayMs, reason: `Discord rate limit${global ? ' (global)' : ''}`, ...(global ? { blockKeys: [globalKey] } : {}), ...(rate ? { rate } : {}) };
   }
-  if (res.status >= 500) return genericOutcome(res, 'Discord');
+  // A 5xx, or a success status whose body is not Discord's (a proxy's page): transient.
+  if (res.status >= 500 || (res.status >= 200 && res.status < 300)) return genericOutcome(res, 'Discord');
   return undefined;
 }

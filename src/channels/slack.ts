@@ -185,7 +185,7 @@ class SlackWebhookChannel implements Channel {
     const res = await postJson(this.ctx.http, this.spec.url, payload, signal);
     if (isOutcome(res)) return res;
     const code = res.body.trim();
-    if (res.status === 200) return { kind: 'ok' };
+    if (res.status === 200 && code === 'ok') return { kind: 'ok' };
     if (res.status === 429) return { kind: 'retry-after', delayMs: retryAfterHeaderMs(res.headers) ?? 1000, reason: 'Slack rate limit' };
     if (rich && res.status === 400 && BLOCK_ERRORS.has(code)) return this.post(part, false, signal);
     const fix = DEAD_FIX[code];

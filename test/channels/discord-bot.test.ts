@@ -170,6 +170,13 @@ describe('Discord bot answers', () => {
     expect(out.kind === 'ok' && out.rate!.resetAfterMs).toBeCloseTo(2345, 6);
   });
 
+  it('a 200 without the created message (a proxy\'s page, or {}) → transient', async () => {
+    for (const body of ['<html><body>Welcome to the guest network</body></html>', {}]) {
+      answer(200, body);
+      expect((await send(channel())).kind).toBe('transient');
+    }
+  });
+
   it('200 without rate headers → plain ok', async () => {
     answer(200, { id: '1' });
     expect(await send(channel())).toEqual({ kind: 'ok' });

@@ -204,6 +204,13 @@ describe('Discord answer classification', () => {
     }
   });
 
+  it('a 200 with a page that is not Discord\'s answer (a captive portal) → transient, never delivered', async () => {
+    mswServer.use(http.post(HOOK_URL, () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } })));
+    const out = await send(channel());
+    expect(out.kind).toBe('transient');
+    expect(out.kind === 'transient' && out.reason).toMatch(/^Discord answered 200 with a body that is not its API's answer/);
+  });
+
   it('a network error → transient', async () => {
     mswServer.use(http.post(HOOK_URL, () => HttpResponse.error()));
     expect((await send(channel())).kind).toBe('transient');

@@ -124,6 +124,13 @@ describe('Slack answer classification', () => {
     expect((await send(channel())).kind).toBe('transient');
   });
 
+  it('a 200 whose body is not "ok" (a captive portal\'s page) → transient, never delivered', async () => {
+    answer(200, '<html><body>Welcome to the guest network</body></html>');
+    const out = await send(channel());
+    expect(out.kind).toBe('transient');
+    expect(out.kind === 'transient' && out.reason).toMatch(/^Slack answered 200 with a body that is not its API's answer/);
+  });
+
   it('a network error → transient', async () => {
     mswServer.use(http.post(HOOK_URL, () => HttpResponse.error()));
     expect((await send(channel())).kind).toBe('transient');

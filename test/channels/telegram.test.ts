@@ -275,6 +275,13 @@ describe('Telegram answer classification', () => {
     }
   });
 
+  it('a 200 whose body is not JSON (a captive portal\'s page) → transient, never delivered', async () => {
+    mswServer.use(http.post(SEND_URL, () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } })));
+    const out = await send(channel());
+    expect(out.kind).toBe('transient');
+    expect(out.kind === 'transient' && out.reason).toMatch(/^Telegram answered 200 with a body that is not its API's answer/);
+  });
+
   it('a network error → transient with a reason', async () => {
     mswServer.use(http.post(SEND_URL, () => HttpResponse.error()));
     // msw's network error is a fetch TypeError('Failed to fetch'); its message is the reason.
