@@ -4,8 +4,22 @@
 export const EMPTY_PLACEHOLDER = '(empty message)';
 const STACK_LINES = 5;
 
+const CAUSE_DEPTH = 3;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** Renders any value readably: Errors as message + top of stack, objects as JSON. */
 export function renderMessage(value: unknown): string {
+  return wellFormed(renderAny(value));
+}
+
+/** {@link renderMessage} on one line: objects as compact JSON, for a value inside a sentence. */
+export function renderInline(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !(value instanceof Error)) return wellFormed(renderJson(value, 0));
+  return renderMessage(value).replace(/\n\s*/g, ' ');
+}
+
+function renderAny(value: unknown): string {
   if (typeof value === 'string') return value.trim() === '' ? EMPTY_PLACEHOLDER : value;
   if (value === undefined || value === null) return EMPTY_PLACEHOLDER;
   if (value instanceof Error) return renderError(value);
@@ -14,19 +28,42 @@ export function renderMessage(value: unknown): string {
   return String(value);
 }
 
-/** `Name: message` followed by the first stack frames (the part that says where). */
+/**
+ * Replaces lone UTF-16 surrogates with U+FFFD. A string cut in the middle of an emoji has no
+ * UTF-8 form, and Telegram refuses the whole message ("strings must be encoded in UTF-8").
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * `Name: message` followed by the first stack frames (the part that says where), then each
+ * `cause` in turn: the cause is usually what says what actually broke ("socket hang up").
+ */
 export function renderError(error: Error): string {
+  const lines = [...errorLines(error, STACK_LINES)];
+  let cause: unknown = error.cause;
+  const seen = new Set<unknown>([error]);
+  for (let depth = 0; cause !== undefined && cause !== null && !seen.has(cause) && depth < CAUSE_DEPTH; depth++) {
+    seen.add(cause);
+    lines.push(...(cause instanceof Error ? errorLines(cause, 1) : [renderAny(cause)]).map((l, i) => (i === 0 ? `Caused by: ${l}` : l)));
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return lines.join('\n');
+}
+
+function errorLines(error: Error, frames: number): string[] {
   const head = `${error.name || 'Error'}: ${error.message || '(no message)'}`;
-  const frames = (error.stack ?? '')
+  const at = (error.stack ?? '')
     .split('\n')
     // Node's own frames say nothing about the strategy; keep the user's.
     .filter((l) => /^\s+at /.test(l) && !/\(node:|^\s+at node:/.test(l))
-    .slice(0, STACK_LINES)
+    .slice(0, frames)
     .map((l) => `  ${shortenPaths(l.trim())}`);
-  return frames.length ? `${head}\n${frames.join('\n')}` : head;
+  return [head, ...at];
 }
 
-function renderJson(value: object): string {
+function renderJson(value: object, indent = 2): string {
   // Only objects on the current path are cycles; the same object twice elsewhere is just data.
   const holders: unknown[] = [];
   const path: unknown[] = [];
@@ -39,6 +76,8 @@ function renderJson(value: object): string {
           path.pop();
         }
         if (typeof v === 'bigint') return v.toString();
+        // Else JSON.stringify writes a lone surrogate as the six characters \ud83d.
+        if (typeof v === 'string') return wellFormed(v);
         if (v instanceof Error) return renderError(v);
         if (typeof v !== 'object' || v === null) return v;
         if (path.includes(v)) return '[Circular]';
@@ -47,7 +86,7 @@ function renderJson(value: object): string {
         path.push(v);
         return out;
       },
-      2,
+      indent,
     );
     if (json === undefined || json === '{}') {
       const name = (value as { constructor?: { name?: string } }).constructor?.name;

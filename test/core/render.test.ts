@@ -52,6 +52,26 @@ describe('renderMessage: errors', () => {
     expect(renderError(err)).toBe('Error: x\n  at f (src/a.ts:1:2)\n  at g (src/b.ts:3:4)');
   });
 
+  it('an error with a cause: each cause after it, with its first frame, three deep at most', () => {
+    const stackless = (e: Error, frame?: string): Error => ((e.stack = frame ? `${e.name}: ${e.message}\n    at ${frame}` : undefined), e);
+    const root = stackless(new TypeError('socket hang up'), 'connect (src/net.ts:9:1)');
+    const err = stackless(new Error('order failed', { cause: root }), 'placeOrder (src/bot.ts:1:2)');
+    expect(renderError(err)).toBe('Error: order failed\n  at placeOrder (src/bot.ts:1:2)\nCaused by: TypeError: socket hang up\n  at connect (src/net.ts:9:1)');
+    // A cause that is no Error, and a chain that loops back, still end.
+    expect(renderError(stackless(new Error('a', { cause: { code: 'ECONNRESET' } })))).toBe('Error: a\nCaused by: {\n  "code": "ECONNRESET"\n}');
+    const loop = stackless(new Error('loop'));
+    loop.cause = stackless(new Error('back', { cause: loop }));
+    expect(renderError(loop)).toBe('Error: loop\nCaused by: Error: back');
+    let deep: Error = stackless(new Error('e0'));
+    for (let i = 1; i <= 5; i++) deep = stackless(new Error(`e${i}`, { cause: deep }));
+    expect(renderError(deep).split('\n')).toEqual(['Error: e5', 'Caused by: Error: e4', 'Caused by: Error: e3', 'Caused by: Error: e2']);
+  });
+
+  it('lone UTF-16 surrogates become U+FFFD; pairs (emoji) stay whole', () => {
+    expect(renderMessage('buy \ud83d then \udc00 sell 🚀')).toBe('buy \ufffd then \ufffd sell 🚀');
+    expect(renderMessage({ note: 'cut \ud83d' })).toBe('{\n  "note": "cut \ufffd"\n}');
+  });
+
   it('an error without stack or message still reads', () => {
     const err = new Error('');
     err.stack = undefined;
