@@ -6,11 +6,9 @@
 import type { Card, CardField, Tone } from '../channels/card.js';
 import type { EventKind } from '../config/events.js';
 import { renderMessage } from '../core/render.js';
-import { formatDuration, formatPct, formatPrice, formatQty, formatSigned, toNumber } from './format.js';
+import { formatDuration, formatPct, formatPrice, formatQty, formatSigned, inline, str, toNumber, upper } from './format.js';
 import type { Payload } from './templates.js';
 
-const str = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : String(v));
-const upper = (v: unknown): string => String(v ?? '').toUpperCase();
 
 function field(name: string, value: string | undefined, numeric = true): CardField[] {
   return value === undefined || value === '' ? [] : [{ name, value, numeric }];
@@ -47,7 +45,7 @@ const sideTone = (side: unknown): Tone => (side === 'buy' || side === 'long' ? '
 
 function order(verb: string, p: Payload, tone: Tone): Card {
   const price = p.avgPrice ?? p.price;
-  return card(p, `${verb} ${upper(p.side)} ${formatQty(p.qty)} ${p.symbol ?? ''}`.trimEnd(), tone, [
+  return card(p, `${verb} ${upper(p.side)} ${formatQty(p.qty)} ${inline(p.symbol)}`.trimEnd(), tone, [
     ...field('Type', str(p.type) ? upper(p.type) : undefined, false),
     ...field('Qty', str(p.qty) ? formatQty(p.qty) : undefined),
     ...field(p.avgPrice !== undefined ? 'Avg price' : 'Price', price !== undefined ? formatPrice(price) : undefined),
@@ -59,16 +57,16 @@ function filled(p: Payload): Card {
   const done = toNumber(p.filledQty);
   const price = p.avgPrice ?? p.price;
   const priceField = field(p.avgPrice !== undefined ? 'Avg price' : 'Price', price !== undefined ? formatPrice(price) : undefined);
-  const fee = field('Fee', str(p.fee) ? `${formatQty(p.fee)}${str(p.feeCurrency) ? ` ${p.feeCurrency}` : ''}` : undefined);
+  const fee = field('Fee', str(p.fee) ? `${formatQty(p.fee)}${str(p.feeCurrency) ? ` ${str(p.feeCurrency)}` : ''}` : undefined);
   if (qty !== undefined && done !== undefined && done < qty) {
-    return card(p, `🟡 PARTIAL FILL ${upper(p.side)} ${formatQty(done)} of ${formatQty(qty)} ${p.symbol ?? ''}`.trimEnd(), sideTone(p.side), [
+    return card(p, `🟡 PARTIAL FILL ${upper(p.side)} ${formatQty(done)} of ${formatQty(qty)} ${inline(p.symbol)}`.trimEnd(), sideTone(p.side), [
       ...field('Filled', formatQty(done)),
       ...field('Remaining', formatQty(qty - done)),
       ...priceField,
       ...fee,
     ]);
   }
-  return card(p, `✅ FILLED ${upper(p.side)} ${formatQty(p.filledQty ?? p.qty)} ${p.symbol ?? ''}`.trimEnd(), sideTone(p.side), [
+  return card(p, `✅ FILLED ${upper(p.side)} ${formatQty(p.filledQty ?? p.qty)} ${inline(p.symbol)}`.trimEnd(), sideTone(p.side), [
     ...field('Qty', formatQty(p.filledQty ?? p.qty)),
     ...priceField,
     ...fee,
@@ -85,7 +83,7 @@ function cancelled(p: Payload): Card {
 function position(verb: 'OPENED' | 'INCREASED' | 'REDUCED', p: Payload): Card {
   const icon = verb === 'OPENED' ? (p.side === 'short' ? '📉' : '📈') : verb === 'INCREASED' ? '➕' : '➖';
   const to = verb === 'OPENED' ? '' : ' to';
-  return card(p, `${icon} ${verb} ${upper(p.side)}${to} ${formatQty(p.qty)} ${p.symbol ?? ''}`.trimEnd(), sideTone(p.side), [
+  return card(p, `${icon} ${verb} ${upper(p.side)}${to} ${formatQty(p.qty)} ${inline(p.symbol)}`.trimEnd(), sideTone(p.side), [
     ...field('Qty', formatQty(p.qty)),
     ...field('Entry', p.entryPrice !== undefined ? formatPrice(p.entryPrice) : undefined),
     ...field('Exit', p.exitPrice !== undefined ? formatPrice(p.exitPrice) : undefined),
@@ -97,8 +95,8 @@ function closed(p: Payload): Card {
   const pnl = toNumber(p.pnl);
   const icon = pnl === undefined ? '🏁' : pnl >= 0 ? '💰' : '🔻';
   const tone: Tone = pnl === undefined ? 'info' : pnl >= 0 ? 'good' : 'bad';
-  return card(p, `${icon} CLOSED ${upper(p.side)} ${formatQty(p.qty)} ${p.symbol ?? ''}`.trimEnd(), tone, [
-    ...field('PnL', pnl !== undefined ? formatSigned(pnl) : undefined),
+  return card(p, `${icon} CLOSED ${upper(p.side)} ${formatQty(p.qty)} ${inline(p.symbol)}`.trimEnd(), tone, [
+    ...field('PnL', pnl !== undefined ? formatSigned(pnl) : str(p.pnl)),
     ...field('PnL %', p.pnlPct !== undefined ? formatPct(p.pnlPct) : undefined),
     ...field('Entry', p.entryPrice !== undefined ? formatPrice(p.entryPrice) : undefined),
     ...field('Exit', p.exitPrice !== undefined ? formatPrice(p.exitPrice) : undefined),
@@ -107,7 +105,7 @@ function closed(p: Payload): Card {
 }
 
 function session(started: boolean, p: Payload): Card {
-  const symbols = Array.isArray(p.symbols) ? p.symbols.join(', ') : str(p.symbol);
+  const symbols = Array.isArray(p.symbols) ? p.symbols.map(inline).join(', ') : str(p.symbol);
   return card(p, started ? '🟢 SESSION STARTED' : '🔴 SESSION ENDED', 'info', [
     ...field('Mode', str(p.mode) ?? 'live', false),
     ...field('Symbols', symbols, false),
@@ -139,7 +137,7 @@ export const DEFAULT_CARDS: Readonly<Record<EventKind, (p: Payload) => Card>> = 
   'position.increased': (p) => position('INCREASED', p),
   'position.reduced': (p) => position('REDUCED', p),
   'position.closed': closed,
-  'exchange.reconnected': (p) => card(p, `🔌 RECONNECTED to ${p.exchange ?? 'exchange'}`, 'info', field('Offline for', p.downtimeMs !== undefined ? formatDuration(p.downtimeMs) : undefined, false)),
+  'exchange.reconnected': (p) => card(p, `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}`, 'info', field('Offline for', p.downtimeMs !== undefined ? formatDuration(p.downtimeMs) : undefined, false)),
   error,
   custom,
 };

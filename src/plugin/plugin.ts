@@ -7,6 +7,7 @@ import type { Level } from '../channels/channel.js';
 import type { EventSwitch, MessageFormat } from '../config/events.js';
 import type { Tags } from '../config/tags.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../core/notifier.js';
+import { renderMessage } from '../core/render.js';
 import type { FlushReport } from '../delivery/delivery.js';
 import { DEFAULT_CARDS } from './cards.js';
 import { applyTemplate, DEFAULT_TEMPLATES, EVENT_KINDS, type EventKind, type Payload, type Template } from './templates.js';
@@ -102,17 +103,18 @@ interface SessionContext {
   strategy?: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+// Tags take plain words only: an object in a payload field is no tag.
+const tagValue = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
 
 /** The tags of an event: its kind, and the strategy, symbol, exchange and mode from the payload or the session. */
 function tagsOf(kind: EventKind, p: Payload, session: SessionContext): Tags {
-  const symbols = Array.isArray(p.symbols) && p.symbols.length === 1 ? str(p.symbols[0]) : undefined;
+  const symbols = Array.isArray(p.symbols) && p.symbols.length === 1 ? tagValue(p.symbols[0]) : undefined;
   const tags: Record<string, string | undefined> = {
-    event: kind === 'custom' ? `custom:${str(p.name) ?? 'event'}` : kind,
-    strategy: str(p.strategy) ?? session.strategy,
-    symbol: str(p.symbol) ?? symbols,
-    exchange: str(p.exchange) ?? session.exchange,
-    mode: str(p.mode) ?? session.mode,
+    event: kind === 'custom' ? `custom:${tagValue(p.name) ?? 'event'}` : kind,
+    strategy: tagValue(p.strategy) ?? session.strategy,
+    symbol: tagValue(p.symbol) ?? symbols,
+    exchange: tagValue(p.exchange) ?? session.exchange,
+    mode: tagValue(p.mode) ?? session.mode,
   };
   return Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== undefined)) as Tags;
 }
@@ -120,7 +122,7 @@ function tagsOf(kind: EventKind, p: Payload, session: SessionContext): Tags {
 /** A strategy's name for the `strategy` tag: its `name`, else its `id`, else its class name. */
 function strategyName(strategy: object): string | undefined {
   const s = strategy as { name?: unknown; id?: unknown; constructor?: { name?: unknown } };
-  const own = str(s.name) ?? str(s.id);
+  const own = tagValue(s.name) ?? tagValue(s.id);
   if (own) return own;
   const cls = s.constructor?.name;
   return typeof cls === 'string' && cls !== '' && cls !== 'Object' ? cls : undefined;
@@ -128,8 +130,19 @@ function strategyName(strategy: object): string | undefined {
 
 /** An `error` event may be a bare Error or a string; normalise to the payload shape. */
 function normalise(kind: EventKind, payload: unknown): Payload {
-  if (kind === 'error' && (payload instanceof Error || typeof payload === 'string')) return { error: payload };
-  return payload !== null && typeof payload === 'object' ? (payload as Payload) : { message: payload };
+  if (kind === 'error' && (payload instanceof Error || !isObject(payload))) return payload === undefined || payload === null ? {} : { error: payload };
+  return isObject(payload) ? payload : { message: payload };
+}
+
+const isObject = (v: unknown): v is Payload => v !== null && typeof v === 'object';
+
+/**
+ * A host that passes a bare value (`emit('order.filled', 'BUY 1 BTC')`) to an event whose
+ * template reads fields: that value, so it is shown rather than lost. `custom` and `error` read it.
+ */
+function bareValue(kind: EventKind, payload: unknown): string | undefined {
+  if (kind === 'custom' || kind === 'error' || payload === undefined || payload === null || isObject(payload)) return undefined;
+  return renderMessage(payload);
 }
 
 /** Creates the plugin. Reads and validates the configuration now, so mistakes surface at start-up. */
@@ -152,13 +165,15 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
           // A host's event handler must never throw because of us.
           try {
             const p = normalise(kind, payload);
-            if (kind === 'session.started') Object.assign(session, { mode: str(p.mode), exchange: str(p.exchange), strategy: str(p.strategy) });
+            if (kind === 'session.started') Object.assign(session, { mode: tagValue(p.mode), exchange: tagValue(p.exchange), strategy: tagValue(p.strategy) });
             const custom = kind === 'custom';
             const level: Level = custom && p.level === 'error' ? 'error' : s.level;
             const silent = s.silent || (custom && p.silent === true);
             const to = (custom && typeof p.to === 'string' ? p.to : undefined) ?? s.to;
-            const text = s.render(p);
-            const card = s.card?.(p, text);
+            const bare = bareValue(kind, payload);
+            const text = bare === undefined ? s.render(p) : `${s.render(p)}\n${bare}`;
+            const made = s.card?.(p, text);
+            const card = made && bare !== undefined ? { ...made, description: made.description ? `${made.description}\n${bare}` : bare } : made;
             notifier.notify(text, { level, silent, tags: tagsOf(kind, p, session), ...(card ? { card } : {}), ...(to ? { to } : {}) });
             if (kind === 'session.terminated' && options.drainOnTerminate !== false) void notifier.flush(drainDeadline);
           } catch (err) {

@@ -4,7 +4,7 @@
  */
 import type { EventKind } from '../config/events.js';
 import { renderMessage } from '../core/render.js';
-import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, toNumber } from './format.js';
+import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, inline, str, toNumber, upper } from './format.js';
 
 export { EVENT_KINDS, type EventKind } from '../config/events.js';
 
@@ -23,8 +23,6 @@ export function applyTemplate(template: string, payload: Payload): string {
   });
 }
 
-const str = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : String(v));
-const upper = (v: unknown): string => String(v ?? '').toUpperCase();
 
 /** ` · binance · ema-cross · paper` — the context tail, skipping what is missing. */
 function tail(p: Payload): string {
@@ -33,7 +31,7 @@ function tail(p: Payload): string {
 }
 
 function symbols(p: Payload): string | undefined {
-  if (Array.isArray(p.symbols)) return p.symbols.join(', ');
+  if (Array.isArray(p.symbols)) return p.symbols.map(inline).join(', ');
   return str(p.symbol);
 }
 
@@ -41,7 +39,7 @@ function order(verb: string, p: Payload): string {
   const price = p.avgPrice ?? p.price;
   const at = price !== undefined ? ` @ ${formatPrice(price)}` : '';
   const type = str(p.type) && p.type !== 'market' ? ` ${upper(p.type)}` : '';
-  return `${verb} ${upper(p.side)} ${formatQty(p.qty)} ${p.symbol ?? ''}${type}${at}${tail(p)}`;
+  return `${verb} ${upper(p.side)} ${formatQty(p.qty)} ${inline(p.symbol)}${type}${at}${tail(p)}`;
 }
 
 function filled(p: Payload): string {
@@ -50,9 +48,9 @@ function filled(p: Payload): string {
   const price = p.avgPrice ?? p.price;
   const at = price !== undefined ? ` @ ${formatPrice(price)}` : '';
   if (qty !== undefined && done !== undefined && done < qty) {
-    return `🟡 PARTIAL FILL ${upper(p.side)} ${formatQty(done)} of ${formatQty(qty)} ${p.symbol ?? ''}${at} (${formatQty(qty - done)} remaining)${tail(p)}`;
+    return `🟡 PARTIAL FILL ${upper(p.side)} ${formatQty(done)} of ${formatQty(qty)} ${inline(p.symbol)}${at} (${formatQty(qty - done)} remaining)${tail(p)}`;
   }
-  return `✅ FILLED ${upper(p.side)} ${formatQty(p.filledQty ?? p.qty)} ${p.symbol ?? ''}${at}${tail(p)}`;
+  return `✅ FILLED ${upper(p.side)} ${formatQty(p.filledQty ?? p.qty)} ${inline(p.symbol)}${at}${tail(p)}`;
 }
 
 function cancelled(p: Payload): string {
@@ -65,15 +63,17 @@ function position(verb: string, p: Payload): string {
   const side = upper(p.side);
   const icon = verb === 'OPENED' ? (p.side === 'short' ? '📉' : '📈') : verb === 'INCREASED' ? '➕' : '➖';
   const to = verb === 'OPENED' ? '' : ' to';
-  return `${icon} ${verb} ${side}${to} ${formatQty(p.qty)} ${p.symbol ?? ''} · entry ${formatPrice(p.entryPrice)}${tail(p)}`;
+  return `${icon} ${verb} ${side}${to} ${formatQty(p.qty)} ${inline(p.symbol)} · entry ${formatPrice(p.entryPrice)}${tail(p)}`;
 }
 
 function closed(p: Payload): string {
   const pnl = toNumber(p.pnl);
   const icon = pnl === undefined ? '🏁' : pnl >= 0 ? '💰' : '🔻';
   const exit = p.exitPrice !== undefined ? ` @ ${formatPrice(p.exitPrice)}` : '';
-  const result = pnl !== undefined ? ` · PnL ${formatSigned(pnl)}${p.pnlPct !== undefined ? ` (${formatPct(p.pnlPct)})` : ''}` : '';
-  return `${icon} CLOSED ${upper(p.side)} ${formatQty(p.qty)} ${p.symbol ?? ''}${exit}${result} · entry ${formatPrice(p.entryPrice)}${tail(p)}`;
+  // A PnL that is not a number is shown as given, like qty and price: dropping it would hide it.
+  const shown = pnl !== undefined ? formatSigned(pnl) : str(p.pnl);
+  const result = shown !== undefined ? ` · PnL ${shown}${p.pnlPct !== undefined ? ` (${formatPct(p.pnlPct)})` : ''}` : '';
+  return `${icon} CLOSED ${upper(p.side)} ${formatQty(p.qty)} ${inline(p.symbol)}${exit}${result} · entry ${formatPrice(p.entryPrice)}${tail(p)}`;
 }
 
 function error(p: Payload): string {
@@ -93,8 +93,8 @@ function custom(p: Payload): string {
 
 /** The built-in message for each event kind. */
 export const DEFAULT_TEMPLATES: Readonly<Record<EventKind, (p: Payload) => string>> = {
-  'session.started': (p) => `🟢 SESSION STARTED · ${p.mode ?? 'live'}${symbols(p) ? ` · ${symbols(p)}` : ''}${tail({ ...p, mode: undefined })}`,
-  'session.terminated': (p) => `🔴 SESSION ENDED · ${p.mode ?? 'live'}${tail({ ...p, mode: undefined })}${str(p.reason) ? ` · ${p.reason}` : ''}`,
+  'session.started': (p) => `🟢 SESSION STARTED · ${str(p.mode) ?? 'live'}${symbols(p) ? ` · ${symbols(p)}` : ''}${tail({ ...p, mode: undefined })}`,
+  'session.terminated': (p) => `🔴 SESSION ENDED · ${str(p.mode) ?? 'live'}${tail({ ...p, mode: undefined })}${str(p.reason) ? ` · ${str(p.reason)}` : ''}`,
   'order.submitted': (p) => order('📝 SUBMITTED', p),
   'order.filled': filled,
   'order.cancelled': cancelled,
@@ -102,7 +102,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<EventKind, (p: Payload) => strin
   'position.increased': (p) => position('INCREASED', p),
   'position.reduced': (p) => position('REDUCED', p),
   'position.closed': closed,
-  'exchange.reconnected': (p) => `🔌 RECONNECTED to ${p.exchange ?? 'exchange'}${p.downtimeMs !== undefined ? ` after ${formatDuration(p.downtimeMs)} offline` : ''}`,
+  'exchange.reconnected': (p) => `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}${p.downtimeMs !== undefined ? ` after ${formatDuration(p.downtimeMs)} offline` : ''}`,
   error,
   custom,
 };

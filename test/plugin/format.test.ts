@@ -1,6 +1,6 @@
 /** Number formatting for trading messages. */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, toNumber } from '../../src/plugin/format.js';
+import { formatDuration, formatField, formatPct, formatPrice, formatQty, formatSigned, inline, toNumber } from '../../src/plugin/format.js';
 
 describe('toNumber', () => {
   it('accepts numbers, numeric strings and bigints; rejects the rest', () => {
@@ -9,6 +9,26 @@ describe('toNumber', () => {
     expect(toNumber('1e3')).toBe(1000);
     expect(toNumber(10n)).toBe(10);
     for (const v of [NaN, Infinity, -Infinity, '', '   ', 'abc', '12abc', null, undefined, {}, [], true]) expect(toNumber(v), String(v)).toBeUndefined();
+  });
+
+  it('reads -0 as 0, so no message says "-0"', () => {
+    for (const v of [-0, '-0', '-0.000']) expect(Object.is(toNumber(v), 0), String(v)).toBe(true);
+    expect(formatQty(-0)).toBe('0');
+    expect(formatSigned(-0)).toBe('0.00');
+  });
+});
+
+describe('inline', () => {
+  it('any value as text on one line: objects as compact JSON, cycles and BigInts too, never "[object Object]"', () => {
+    const cyclic: Record<string, unknown> = { base: 'BTC' };
+    cyclic.self = cyclic;
+    expect(inline({ base: 'BTC', quote: 'USDT' })).toBe('{"base":"BTC","quote":"USDT"}');
+    expect(inline(cyclic)).toBe('{"base":"BTC","self":"[Circular]"}');
+    expect(inline({ n: 2n })).toBe('{"n":"2"}');
+    expect(inline(new Error('nope'))).toBe('nope');
+    expect(inline(Symbol('s'))).toBe('Symbol(s)');
+    expect(inline('cut \ud83d')).toBe('cut \ufffd');
+    expect(inline(null)).toBe('');
   });
 });
 

@@ -402,9 +402,10 @@ describe('session end and lifecycle', () => {
     expect(() => events.emit('strategy.created')).not.toThrow();
     expect(() => events.emit('strategy.created', 'not an object')).not.toThrow();
     await handle.flush();
-    // 12 kinds × 3 payloads; the storm window folds repeats of the same text into one "🔁 ×N"
-    // line, and each session.terminated flushes (so the third one is sent afresh): 24 blocks.
-    expect(consoleOut).toHaveLength(24);
+    // 11 kinds on by default × 3 payloads: undefined and null give the same text (the storm
+    // window folds the repeat into one "🔁 ×2" line); 42 is shown, so its text is its own.
+    expect(consoleOut).toHaveLength(33);
+    expect(consoleOut).toContain('[herald] ✅ FILLED   \n         42\n');
     for (const block of consoleOut) {
       expect(block).not.toMatch(/\[object Object\]|undefined|NaN/);
       // `[herald] <icon> …` (or a storm summary of one), continuation lines under the text.
@@ -412,7 +413,7 @@ describe('session end and lifecycle', () => {
       const shape = new RegExp(`^\\[herald(?::error)?\\] (?:🔁 ×[23] in the last 60 s: )?(?:🟢|🔴|✅|✖️|📈|➕|➖|🏁|🔌|🚨|📣) [A-Za-z0-9][^\\n]*\\n(?: {${prefix.length}}\\S[^\\n]*\\n)*$`, 'u');
       expect(block).toMatch(shape);
     }
-    expect(consoleOut.filter((b) => b.startsWith('[herald:error] '))).toEqual(['[herald:error] 🚨 ERROR\n               unknown error\n', '[herald:error] 🔁 ×3 in the last 60 s: 🚨 ERROR\n               unknown error\n']);
+    expect(consoleOut.filter((b) => b.startsWith('[herald:error] '))).toEqual(['[herald:error] 🚨 ERROR\n               unknown error\n', '[herald:error] 🚨 ERROR\n               42\n', '[herald:error] 🔁 ×2 in the last 60 s: 🚨 ERROR\n               unknown error\n']);
   });
 
   it('a frozen strategy object does not make the host emit throw', () => {
