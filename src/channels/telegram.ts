@@ -12,7 +12,7 @@ import { escapeTelegramHtml, telegramCards, telegramCardsHtml } from './telegram
 
 export { escapeTelegramHtml } from './telegram-format.js';
 import { appriseBool, appriseList, parseAppriseUrl } from '../config/apprise-url.js';
-import type { Env } from '../config/env.js';
+import { type Env, unquote } from '../config/env.js';
 import { readBaseUrl } from '../config/urls.js';
 import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
 import { codePoints } from './split.js';
@@ -84,9 +84,10 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
   const tokenVar = `${role}_TELEGRAM_BOT_TOKEN`;
   const chatVar = `${role}_TELEGRAM_BOT_CHAT_ID`;
   const topicVar = `${role}_TELEGRAM_BOT_TOPIC_ID`;
-  const token = env[tokenVar]?.trim();
-  const chatId = env[chatVar]?.trim();
-  const topicId = env[topicVar]?.trim();
+  // Quotes kept by a hand-set environment are not part of the value, as for every variable.
+  const token = unquote(env[tokenVar]);
+  const chatId = unquote(env[chatVar]);
+  const topicId = unquote(env[topicVar]);
   if (!token && !chatId) {
     return { specs: [], problems: topicId ? [{ variable: topicVar, message: `${topicVar} is set but ${tokenVar} and ${chatVar} are not`, fix: `set the bot and the forum chat the topic belongs to, or remove ${topicVar}` }] : [] };
   }

@@ -1,5 +1,5 @@
 /** Validation of webhook URLs, shared by every driver that has them. */
-import type { Env } from './env.js';
+import { type Env, unquote } from './env.js';
 import type { ConfigProblem } from './problems.js';
 import { displayUrl, isLoopbackHost, isSecureOrLocal } from './urls.js';
 
@@ -43,13 +43,6 @@ export function parseWebhookUrl<T extends object>(raw: string, origin: string, f
     return { variable: origin, message: `${shown} is not ${expected}${lookAlike}`, fix: `copy the webhook URL again; it must look like ${expected}` };
   }
   return format.parse(url, origin);
-}
-
-/** The value without one pair of matching quotes around it, trimmed. */
-function unquote(raw: string): string {
-  const v = raw.trim();
-  const m = /^(["'])(.*)\1$/s.exec(v);
-  return m ? m[2]!.trim() : v;
 }
 
 /** True when a parse result is a problem rather than a spec. */

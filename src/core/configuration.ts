@@ -5,7 +5,7 @@
  */
 import type { BotAccount, BotSupport, ChannelSpec, Driver } from '../channels/driver.js';
 import { DRIVERS } from '../channels/registry.js';
-import type { Env } from '../config/env.js';
+import { type Env, unquote } from '../config/env.js';
 import { type EventSettings, readEventSettings } from '../config/events.js';
 import { type MappingEntry, parseMapping } from '../config/mapping.js';
 import { type OutboxSetting, readOutboxSetting } from '../config/outbox-env.js';
@@ -71,16 +71,6 @@ export function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProble
     const key = `${p.variable}\0${p.message}`;
     return !seen.has(key) && seen.add(key);
   });
-}
-
-/**
- * A value without the quotes around it: dotenv removes them in `.env`, but an environment set
- * by hand (`docker run -e 'X="123"'`) keeps them, and a snowflake in quotes is still meant as one.
- */
-function unquote(raw: string | undefined): string | undefined {
-  const v = raw?.trim();
-  const m = v ? /^(["'])(.*)\1$/s.exec(v) : null;
-  return m ? m[2]!.trim() : v;
 }
 
 /** Variable names of one way to configure a bot. */

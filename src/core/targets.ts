@@ -42,7 +42,7 @@ export function targetForms(ctx: TargetContext): string {
 /** Resolves a target value (one or several targets) against the environment and the configuration. */
 export function resolveTarget(target: unknown, ctx: TargetContext): TargetResolution {
   if (typeof target !== 'string') {
-    return fail({ variable: ORIGIN, message: `a ${typeof target} is not a target`, fix: `pass ${targetForms(ctx)}, as a string` });
+    return fail({ variable: ORIGIN, message: `${/^[aeiou]/.test(typeof target) ? 'an' : 'a'} ${typeof target} is not a target`, fix: `pass ${targetForms(ctx)}, as a string` });
   }
   const t = target.trim();
   if (isVariableName(t)) return resolveVariable(t, ctx);
