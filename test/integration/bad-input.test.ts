@@ -14,9 +14,6 @@
  * combining marks or RTL text with its points straddles each platform's limit (Telegram 4096 code
  * points, Discord 2000 UTF-16 units, Slack 3900 escaped characters); the parts must meet on a
  * grapheme-cluster boundary (Intl.Segmenter) and join back to the text.
- *
- * Rows marked `knownBug` show a Herald bug outside this change; they are `it.fails` until fixed
- * (`HERALD_SHOW_KNOWN_BUGS=1` runs them as ordinary tests, to see how each fails).
  */
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
@@ -244,8 +241,6 @@ interface Row {
   readonly input: string;
   readonly expected: string;
   readonly run: () => Promise<unknown> | unknown;
-  /** A Herald bug this row shows (outside this change): `it.fails` until it is fixed, then drop this. */
-  readonly knownBug?: string;
 }
 
 const cyclic = (): object => {
@@ -281,7 +276,6 @@ const ROWS: Row[] = [
     via: 'log',
     input: "an Error with a cause (new Error('order failed', { cause: new TypeError('socket hang up') }))",
     expected: 'the error and its cause: the cause is usually the part that says what broke',
-    knownBug: 'render.ts renderError ignores error.cause: "TypeError: socket hang up" never reaches the user',
     run: async () => {
       const o = await deliver((n) => n.log(new Error('order failed', { cause: new TypeError('socket hang up') })));
       for (const w of ['telegram', 'discord', 'slack'] as const) {
@@ -294,7 +288,6 @@ const ROWS: Row[] = [
     via: 'log',
     input: 'lone UTF-16 surrogates ("buy \\uD83D then \\uDC00 sell")',
     expected: 'arrives with each lone surrogate as U+FFFD: ill-formed UTF-16 has no UTF-8 form, and Telegram answers 400 "strings must be encoded in UTF-8"',
-    knownBug: 'render.ts passes lone surrogates through (JSON.stringify escapes them as \\ud83d), so the platform gets text that is not valid Unicode',
     run: async () => {
       const o = await deliver((n) => n.log('buy \ud83d then \udc00 sell'));
       expectArrived(o, 'buy \ufffd then \ufffd sell');
@@ -369,7 +362,7 @@ const ROWS: Row[] = [
   // ── targets ────────────────────────────────────────────────────────────────────────────────
   { via: 'target', input: 'a number (42)', expected: '"log target a number is not a target", once; the messages go to the general destinations with that note', run: () => badTarget(42, 'log target a number is not a target') },
   { via: 'target', input: 'a symbol', expected: '"a symbol is not a target", once', run: () => badTarget(Symbol('to'), 'log target a symbol is not a target') },
-  { via: 'target', input: 'an object', expected: '"an object is not a target", once', knownBug: 'targets.ts writes "a object is not a target" (a/an by typeof)', run: () => badTarget({ to: 'x' }, 'log target an object is not a target') },
+  { via: 'target', input: 'an object', expected: '"an object is not a target", once', run: () => badTarget({ to: 'x' }, 'log target an object is not a target') },
   { via: 'target', input: 'whitespace only ("   ")', expected: '"log target "" is not a target", once', run: () => badTarget('   ', 'log target "" is not a target') },
   { via: 'target', input: 'an unset variable (OPS_ALERTS)', expected: '"OPS_ALERTS is not set", once', run: () => badTarget('OPS_ALERTS', 'log target OPS_ALERTS is not set') },
   { via: 'target', input: "'#alerts' with no bot configured", expected: 'names the missing bot and how to configure one', run: () => badTarget('#alerts', /"#alerts" names a channel of a Slack or Discord bot, and none is configured/) },
@@ -466,26 +459,25 @@ const ROWS: Row[] = [
   // ── plugin: host events with payloads of the wrong types ────────────────────────────────────
   ...(
     [
-      ['order.filled', { side: 'buy', qty: 'abc', price: 64_210.5, symbol: 'BTC-USDT' }, "qty: 'abc'", 'the card shows qty "abc" as given', ['abc'], undefined],
-      ['order.filled', { side: 'buy', qty: 0.5, price: NaN, symbol: 'BTC-USDT' }, 'price: NaN', 'shows "NaN"', ['NaN'], undefined],
-      ['order.filled', { side: 'sell', qty: 0.5, avgPrice: Infinity, symbol: 'BTC-USDT' }, 'avgPrice: Infinity', 'shows "Infinity"', ['Infinity'], undefined],
-      ['order.filled', { side: 'buy', qty: -0, price: 1, symbol: 'BTC-USDT' }, 'qty: -0', 'shows qty "0", never "-0"', ['FILLED BUY 0 BTC-USDT'], 'format.ts formatQty(-0) gives "-0" (Intl.NumberFormat keeps the sign of zero): "FILLED BUY -0 BTC-USDT"'],
-      ['order.filled', { side: 'buy', qty: 10n, price: '64210.5', symbol: 'BTC-USDT' }, "qty: 10n, price: '64210.5' (a BigInt and a numeric string)", 'qty "10", price "64,210.50"', ['10', '64,210.50'], undefined],
-      ['order.filled', { side: 'buy', qty: 1, symbol: { base: 'BTC', quote: 'USDT' } }, 'symbol: an object', 'the object readably, never "[object Object]"', ['BTC'], 'templates.ts and cards.ts interpolate p.symbol with ${…}: "FILLED BUY 1 [object Object]"'],
-      ['position.closed', { side: 'long', qty: 1, pnl: 'abc', entryPrice: 1, symbol: 'X' }, "pnl: 'abc'", 'shows PnL "abc" as given, like qty and price', ['abc'], 'templates.ts closed() and cards.ts drop a PnL that is not a number: the value vanishes from text and card'],
-      ['position.closed', { side: 'short', qty: 1, pnl: -12.5, pnlPct: NaN, entryPrice: -Infinity, exitPrice: '1e999', symbol: 'X' }, 'pnlPct: NaN, entryPrice: -Infinity, exitPrice: "1e999"', 'each shown as given', ['NaN', '-Infinity', '1e999', '-12.50'], undefined],
-      ['order.filled', null, 'a null payload', 'a "FILLED" notification, nothing thrown', ['FILLED'], undefined],
-      ['order.filled', 'BUY 1 BTC', 'a string payload', 'the string is shown', ['BUY 1 BTC'], 'plugin.ts normalise() wraps it as { message } and the order templates never read message: only "✅ FILLED" arrives'],
-      ['session.started', { mode: 5, symbols: [null, 3], exchange: '' }, 'session.started with mode: 5, symbols: [null, 3]', 'arrives, "5" and "3" shown', ['5', '3'], undefined],
-      ['custom', { name: 5, message: cyclic(), to: 42, level: 'error' }, 'custom event: name 5, a cyclic message, to: 42', '"📣 5:" and the JSON with [Circular]; the non-string to is ignored', ['📣 5:', '[Circular]'], undefined],
-      ['error', stackless('no stack'), 'error event: an Error without a stack', '"Error: no stack"', ['ERROR', 'Error: no stack'], undefined],
-      ['error', 'exchange said no', 'error event: a bare string', 'the string', ['ERROR', 'exchange said no'], undefined],
+      ['order.filled', { side: 'buy', qty: 'abc', price: 64_210.5, symbol: 'BTC-USDT' }, "qty: 'abc'", 'the card shows qty "abc" as given', ['abc']],
+      ['order.filled', { side: 'buy', qty: 0.5, price: NaN, symbol: 'BTC-USDT' }, 'price: NaN', 'shows "NaN"', ['NaN']],
+      ['order.filled', { side: 'sell', qty: 0.5, avgPrice: Infinity, symbol: 'BTC-USDT' }, 'avgPrice: Infinity', 'shows "Infinity"', ['Infinity']],
+      ['order.filled', { side: 'buy', qty: -0, price: 1, symbol: 'BTC-USDT' }, 'qty: -0', 'shows qty "0", never "-0"', ['FILLED BUY 0 BTC-USDT']],
+      ['order.filled', { side: 'buy', qty: 10n, price: '64210.5', symbol: 'BTC-USDT' }, "qty: 10n, price: '64210.5' (a BigInt and a numeric string)", 'qty "10", price "64,210.50"', ['10', '64,210.50']],
+      ['order.filled', { side: 'buy', qty: 1, symbol: { base: 'BTC', quote: 'USDT' } }, 'symbol: an object', 'the object readably, never "[object Object]"', ['BTC']],
+      ['position.closed', { side: 'long', qty: 1, pnl: 'abc', entryPrice: 1, symbol: 'X' }, "pnl: 'abc'", 'shows PnL "abc" as given, like qty and price', ['abc']],
+      ['position.closed', { side: 'short', qty: 1, pnl: -12.5, pnlPct: NaN, entryPrice: -Infinity, exitPrice: '1e999', symbol: 'X' }, 'pnlPct: NaN, entryPrice: -Infinity, exitPrice: "1e999"', 'each shown as given', ['NaN', '-Infinity', '1e999', '-12.50']],
+      ['order.filled', null, 'a null payload', 'a "FILLED" notification, nothing thrown', ['FILLED']],
+      ['order.filled', 'BUY 1 BTC', 'a string payload', 'the string is shown', ['BUY 1 BTC']],
+      ['session.started', { mode: 5, symbols: [null, 3], exchange: '' }, 'session.started with mode: 5, symbols: [null, 3]', 'arrives, "5" and "3" shown', ['5', '3']],
+      ['custom', { name: 5, message: cyclic(), to: 42, level: 'error' }, 'custom event: name 5, a cyclic message, to: 42', '"📣 5:" and the JSON with [Circular]; the non-string to is ignored', ['📣 5:', '[Circular]']],
+      ['error', stackless('no stack'), 'error event: an Error without a stack', '"Error: no stack"', ['ERROR', 'Error: no stack']],
+      ['error', 'exchange said no', 'error event: a bare string', 'the string', ['ERROR', 'exchange said no']],
     ] as const
-  ).map(([event, payload, input, expected, shown, knownBug]): Row => ({
+  ).map(([event, payload, input, expected, shown]): Row => ({
     via: 'plugin',
     input: `${event} with ${input}`,
     expected,
-    ...(knownBug ? { knownBug } : {}),
     run: async () => {
       const o = await deliver(viaPlugin((emit) => emit(event, payload)));
       expect(o.threw).toEqual([]);
@@ -544,14 +536,13 @@ const ROWS: Row[] = [
   {
     via: 'config',
     input: 'a token in literal quotes ("123…:AA…", as docker -e keeps them)',
-    expected: 'a problem whose fix says "without quotes"',
-    run: () => expect(configProblems({ GENERAL_TELEGRAM_BOT_TOKEN: `"${TOKEN}"`, GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT })[0]).toMatchObject({ variable: 'GENERAL_TELEGRAM_BOT_TOKEN', fix: expect.stringMatching(/without quotes/) }),
+    expected: 'accepted, as every variable is: the quotes are not part of the value',
+    run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: `"${TOKEN}"`, GENERAL_TELEGRAM_BOT_CHAT_ID: `'${CHAT}'`, GENERAL_TELEGRAM_BOT_TOPIC_ID: '"42"' }),
   },
   {
     via: 'config',
     input: 'a chat id in literal quotes ("-1001234567890")',
-    expected: 'accepted, as the bot variables and webhook URLs accept quoted values — or a problem that names the quotes',
-    knownBug: 'telegram.ts reads the chat id without unquoting: "\\"-1001234567890\\"" is not a Telegram chat id, with a fix about numeric ids that never mentions the quotes',
+    expected: 'accepted, as the bot variables and webhook URLs accept quoted values',
     run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '"-1001234567890"' }),
   },
   { via: 'config', input: 'values with spaces around them and a CRLF ending', expected: 'accepted (trimmed)', run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: `  ${TOKEN}\r\n`, GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890\r', GENERAL_DISCORD_WEBHOOK: `\t${discordUrl()}\r\n` }) },
@@ -672,8 +663,7 @@ describe('bad input: nothing throws into the caller, every refusal says why, not
     expect(ROWS.length).toBeGreaterThanOrEqual(40);
   });
   for (const row of ROWS) {
-    const name = `[${row.via}] ${row.input} → ${row.expected}${row.knownBug ? ` [known bug: ${row.knownBug}]` : ''}`;
-    (row.knownBug && !process.env.HERALD_SHOW_KNOWN_BUGS ? it.fails : it)(name, async () => {
+    it(`[${row.via}] ${row.input} → ${row.expected}`, async () => {
       await row.run();
     }, 30_000);
   }

@@ -4,16 +4,13 @@
  * mid-burst; started again on the same outbox, it delivers the rest. Every notification
  * arrives, in order per destination, and the only repeats are the batch that was in flight.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePlatformServer, type ReceivedMessage } from '../../src/sandbox/fake-platforms.js';
+import { startOutboxChild, until } from '../fixtures/outbox-run.js';
 
-const child = fileURLToPath(new URL('../fixtures/outbox-child.ts', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
 const COUNT = 500;
 let server: FakePlatformServer;
 let dir: string;
@@ -27,32 +24,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(mode: 'send' | 'resume', outbox: string): { proc: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const proc = spawn(process.execPath, ['--import', tsx, child], {
-    env: { PATH: process.env.PATH ?? '', HERALD_TEST_SERVER: server.url, OUTBOX: outbox, MODE: mode, COUNT: String(COUNT) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const killer = setTimeout(() => proc.kill('SIGKILL'), 90_000);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    proc.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
-  return { proc, done };
-}
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const start = (mode: 'send' | 'resume', outbox: string) => startOutboxChild(server.url, mode, outbox, COUNT);
 
 /** Notification ids in each message, per destination. */
 function idsByMessage(platform: 'telegram' | 'discord' | 'slack'): number[][] {
