@@ -459,6 +459,19 @@ describe('Telegram cards on the wire', () => {
   });
 });
 
+describe('variables in quotes (docker run -e keeps them)', () => {
+  it('token, chat id and topic are read without one pair of quotes around them', () => {
+    const reading = telegramDriver.fromEnv!({ GENERAL_TELEGRAM_BOT_TOKEN: ` "${TOKEN}" `, GENERAL_TELEGRAM_BOT_CHAT_ID: `'${GROUP}'`, GENERAL_TELEGRAM_BOT_TOPIC_ID: '"42"' }, 'GENERAL');
+    expect(reading.problems).toEqual([]);
+    expect(reading.specs[0]).toMatchObject({ token: TOKEN, chatId: GROUP, topicId: '42' });
+  });
+
+  it('mismatched quotes are part of the value, and say so in the problem', () => {
+    const reading = telegramDriver.fromEnv!({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: `"${GROUP}'` }, 'GENERAL');
+    expect(reading.problems).toEqual([expect.objectContaining({ variable: 'GENERAL_TELEGRAM_BOT_CHAT_ID', message: `"\"${GROUP}'" is not a Telegram chat id` })]);
+  });
+});
+
 describe('*_TELEGRAM_BOT_TOPIC_ID', () => {
   const topicEnv = (topic: string, role: 'GENERAL' | 'ERROR' = 'GENERAL'): Env => ({ [`${role}_TELEGRAM_BOT_TOKEN`]: TOKEN, [`${role}_TELEGRAM_BOT_CHAT_ID`]: GROUP, [`${role}_TELEGRAM_BOT_TOPIC_ID`]: topic });
 

@@ -79,6 +79,8 @@ describe('resolveTarget', () => {
     ['a Discord host with a wrong path', 'https://discord.com/channels/1/2', {}, /is not a Discord webhook/],
     ['neither URL nor variable name', 'not a target!', {}, /^"not a target!" is not a target$/],
     ['an unknown scheme', 'ftp://example.com/x', {}, /^ftp:\/\/ is not a scheme Herald knows$/],
+    ['an object', { to: 'x' }, {}, /^an object is not a target$/],
+    ['a number', 42, {}, /^a number is not a target$/],
   ] as const)('explains %s', (_what, target, env, message) => {
     const r = resolveTarget(target, env);
     expect(r.ok).toBe(false);
