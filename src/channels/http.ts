@@ -83,6 +83,46 @@ function isLoopback(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/**
+ * Verdicts of {@link checkRequestUrl} by URL text: drivers send to the same few URLs again and
+ * again, and parsing one costs tens of microseconds on a cold path (a notification after a quiet
+ * minute), which is time between log() and the request leaving.
+ */
+const checked = new Map<string, URL | string>();
+const CHECKED_MAX = 256;
+
+/** {@link checkRequestUrl}, remembered for the URLs seen most recently. */
+function checkRequestUrlCached(raw: string): URL | string {
+  let verdict = checked.get(raw);
+  if (verdict === undefined) {
+    verdict = checkRequestUrl(raw);
+    if (checked.size >= CHECKED_MAX) checked.clear();
+    checked.set(raw, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * Requests in flight by the caller's signal, so one abort listener per signal (a lane's, which
+ * lives as long as the notifier) serves every request made with it, instead of a listener added
+ * and removed per request.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function follow(signal: AbortSignal, controller: AbortController): void {
+  let set = inFlight.get(signal);
+  if (!set) {
+    const created = new Set<AbortController>();
+    inFlight.set(signal, created);
+    signal.addEventListener('abort', () => {
+      for (const c of created) c.abort(signal.reason);
+      created.clear();
+    }, { once: true });
+    set = created;
+  }
+  set.add(controller);
+}
+
 /** The URL to fetch, or why it may not be: never echoes the URL's path or query (they may hold a token). */
 export function checkRequestUrl(raw: string): URL | string {
   let url: URL;
@@ -108,21 +148,20 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   });
   return {
     async request(raw, init) {
-      const url = checkRequestUrl(raw);
+      const url = checkRequestUrlCached(raw);
       if (typeof url === 'string') throw new Error(url);
       const timeout = new AbortController();
       let answered = false;
       const timer = setTimeout(() => timeout.abort(new Error(answered ? `the answer did not finish within ${o.requestTimeoutMs} ms` : `no answer within ${o.requestTimeoutMs} ms`)), o.requestTimeoutMs);
       // Forward the caller's abort by hand: AbortSignal.any on a long-lived signal retains memory per request (Node 20).
-      const forward = (): void => timeout.abort(init.signal?.reason);
-      if (init.signal?.aborted) forward();
-      init.signal?.addEventListener('abort', forward, { once: true });
+      if (init.signal?.aborted) timeout.abort(init.signal.reason);
+      else if (init.signal) follow(init.signal, timeout);
       const signal = timeout.signal;
       try {
         // `dispatcher` is undici's extension of RequestInit; Node's fetch honours it. The cast only
         // bridges the npm undici typings and Node's bundled undici-types, which are the same API.
         const fetchInit: Record<string, unknown> = { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal, redirect: 'manual', dispatcher: agent };
-        const res = await fetch(url, fetchInit as RequestInit);
+        const res = await fetch(raw, fetchInit as RequestInit);
         answered = true;
         const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
         if (location !== null) {
@@ -138,7 +177,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         throw new Error(init.signal?.aborted ? 'aborted' : withoutUrl(describeNetworkError(err, timeout.signal), raw, url));
       } finally {
         clearTimeout(timer);
-        init.signal?.removeEventListener('abort', forward);
+        if (init.signal) inFlight.get(init.signal)?.delete(timeout);
       }
     },
     close: () => agent.close(),

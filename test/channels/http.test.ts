@@ -2,7 +2,7 @@
  * The real HTTP path (global fetch + undici Agent) against a node:http server on 127.0.0.1.
  * No msw here on purpose: it would intercept fetch and hide the sockets.
  */
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -121,6 +121,22 @@ describe('createHttpClient against a local server', () => {
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/abort/i);
     expect(err.message).not.toMatch(/timed out/);
+  });
+
+  it('one caller signal over many requests: a single abort listener on it, and its abort still stops the one in flight', async () => {
+    let calls = 0;
+    const srv = await start((_req, _body, res) => {
+      // The 21st request hangs until the caller aborts.
+      if (++calls <= 20) res.end('ok');
+    });
+    const ac = new AbortController();
+    const c = client({ requestTimeoutMs: 5000 });
+    for (let i = 0; i < 20; i++) await c.request(srv.url, { body: 'x', signal: ac.signal });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    const pending = c.request(srv.url, { body: 'x', signal: ac.signal });
+    await vi.waitFor(() => expect(calls).toBe(21));
+    ac.abort();
+    expect(((await pending.catch((e: unknown) => e)) as Error).message).toBe('aborted');
   });
 });
 
