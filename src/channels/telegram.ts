@@ -226,6 +226,8 @@ class TelegramChannel implements Channel {
   measure = codePoints;
 
   buckets(): RateBucket[] {
+    // Asked before every send: built once per chat (a migration changes the chat).
+    if (this.bucketsFor?.chatId === this.chatId) return this.bucketsFor.list;
     // Bot FAQ: ~1 msg/s per chat (short bursts ok), 20/min per group, ~30/s per bot.
     const list: RateBucket[] = [
       { key: `telegram:chat:${this.botKey}:${this.chatId}`, capacity: 3, intervalMs: 1000 },
@@ -233,8 +235,11 @@ class TelegramChannel implements Channel {
     ];
     // "20 per minute in a group" is a rolling window: a refilling bucket would allow 20 + t/3 in t seconds.
     if (this.chatId.startsWith('-')) list.push({ key: `telegram:group:${this.botKey}:${this.chatId}`, capacity: 20, intervalMs: 3000, windowMs: 60_000 });
+    this.bucketsFor = { chatId: this.chatId, list };
     return list;
   }
+
+  private bucketsFor: { readonly chatId: string; readonly list: RateBucket[] } | undefined;
 
   async send(part: OutgoingPart, signal: AbortSignal): Promise<SendOutcome> {
     const first = await this.post(part, !this.spec.plain, signal);

@@ -33,8 +33,12 @@ function renderAny(value: unknown): string {
  * UTF-8 form, and Telegram refuses the whole message ("strings must be encoded in UTF-8").
  */
 export function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
+  // The native check first: nearly every text is well-formed, and the regex scan costs more.
+  return isWellFormed?.call(text) === true ? text : text.replace(LONE_SURROGATE, '\uFFFD');
 }
+
+// String.prototype.isWellFormed is ES2024 (Node 20 has it); the lib types here are ES2023.
+const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /**
  * `Name: message` followed by the first stack frames (the part that says where), then each

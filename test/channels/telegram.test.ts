@@ -229,6 +229,8 @@ describe('Telegram answer classification', () => {
       }),
     );
     const c = channel('-4567');
+    // Asked before the move too: the buckets follow the chat, not the first answer.
+    expect(c.buckets().map((b) => b.key).join(' ')).toContain(':-4567');
     const out = await send(c, 'first');
     expect(out.kind).toBe('moved');
     if (out.kind !== 'moved') return;
@@ -236,6 +238,7 @@ describe('Telegram answer classification', () => {
     expect(await send(c, 'again')).toEqual({ kind: 'ok' });
     expect(chatIds).toEqual(['-4567', '-1009876543210']);
     expect(c.buckets().map((b) => b.key).join(' ')).toContain('-1009876543210');
+    expect(c.buckets().map((b) => b.key).join(' ')).not.toContain(':-4567');
     expect(c.label).toContain('-1009876543210');
   });
 
