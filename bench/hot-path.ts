@@ -8,8 +8,9 @@
  * Each call is timed on its own with process.hrtime.bigint() (the timer's own cost, measured
  * separately, is included in the numbers). Texts are built before the timed call.
  *
- *   node --import tsx bench/hot-path.ts --calls 100000 --env '<json>' [--env3 '<json>']
+ *   node --import tsx bench/hot-path.ts --calls 100000 --env '<json>' [--env3 '<json>'] [--env-over '<json>'] [--outbox-dir DIR]
  */
+import { join } from 'node:path';
 import { createNotifier, type Notifier } from '../src/index.js';
 import { argValue, reply } from './child.js';
 import { textMaker } from './texts.js';
@@ -145,6 +146,17 @@ async function main(): Promise<void> {
   if (env3) runs.push(await measure('3 destinations', JSON.parse(env3) as Record<string, string>, calls, warmup, 10_000_000, big));
   // Enough warm-up to fill the default 8 MiB budget (~280 bytes per queued notification).
   if (envOver) runs.push(await measure('1 destination, queue full (default 8 MiB budget): every call drops the oldest', JSON.parse(envOver) as Record<string, string>, calls, Math.max(warmup, 40_000), 20_000_000));
+  // The durable outbox, side by side with the runs above (outbox off): every log() appends its
+  // record to the file before it returns; `always` also forces it to the device each time.
+  const outboxDir = argValue('outbox-dir');
+  if (outboxDir) {
+    const withOutbox = (fsync: string) => ({ ...env, HERALD_OUTBOX: join(outboxDir, fsync), HERALD_OUTBOX_FSYNC: fsync });
+    runs.push(await measure('1 destination, outbox, fsync batch (the default)', withOutbox('batch'), calls, warmup, 30_000_000, big));
+    runs.push(await measure('1 destination, outbox, fsync off', withOutbox('off'), calls, warmup, 40_000_000, big));
+    // An fdatasync per call (~0.2 ms on this disk): fewer calls, or this run alone would take minutes.
+    const few = Math.min(calls, 5_000);
+    runs.push(await measure(`1 destination, outbox, fsync always (${few.toLocaleString('en-US')} calls)`, withOutbox('always'), few, Math.min(warmup, 1_000), 50_000_000, big));
+  }
   const result: HotPathResult = {
     method: `each log() timed on its own with process.hrtime.bigint() (timer cost included); ${CHUNK}-call chunks with an event-loop turn between them; texts built before the timed call`,
     timerOverheadNs: timerOverhead(),

@@ -6,7 +6,8 @@
  *   npm run bench                      # full run (~3-4 min on 2 cores)
  *   npm run bench -- --quick           # smoke run: burst 30, 10k hot-path calls, 100k memory calls (~35 s)
  *   options: --burst N  --timeout S (per contender)  --hot-calls N  --mem-calls N  --mem-wait S
- *            --parts burst,hot,memory  --contenders herald,peers (burst: Herald alone with `herald`)
+ *            --parts burst,hot,latency,memory  --contenders herald,peers (burst: Herald alone with `herald`)
+ *            --latency-samples N (per side; default 300, quick 100)
  *            --timeline (print Herald's requests as the server saw them for every target, not only
  *            for one that met a 429 or missed the bound)
  *            --herald-together (Herald's bursts with three destinations per notifier, as before the
@@ -19,14 +20,15 @@
  *
  * Order: Herald's bursts first, one destination at a time (each with its own notifier and fresh
  * server; before the first, one throwaway request pays Node's lazy fetch initialisation, see
- * warmUp); the hot path alone (child process); the memory loop
+ * warmUp); the hot path alone (child process), outbox off and on side by side; the latency from
+ * log() to the server against a bare fetch (child process, bench/latency.ts); the memory loop
  * alone (child process), whose delivery wait then overlaps the peers: first the peers that finish
  * in seconds, one after another, then the ones that retry for minutes, together. Every contender
  * has its own fresh fake server. Results: printed tables and bench/results.json.
  */
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, FakePlatformServer } from '../src/sandbox/fake-platforms.js';
 import { type Bound, boundFor, TARGETS, type Target } from './bound.js';
@@ -34,6 +36,8 @@ import { type CellResult, DESTINATION, GROUP_CHAT, PEERS, runHerald, runPeer, TE
 import { runChild } from './child.js';
 import { int, mib, ms, ns, secs, table } from './format.js';
 import type { HotPathResult } from './hot-path.js';
+import { startArrivalServer } from './arrival-server.js';
+import type { LatencyChildResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import { fillTexts, idsIn } from './texts.js';
 
@@ -62,7 +66,8 @@ const opts = {
   hotCalls: Math.round(num('hot-calls', quick ? 10_000 : 100_000)),
   memCalls: Math.round(num('mem-calls', quick ? 100_000 : 1_000_000)),
   memWaitSeconds: num('mem-wait', quick ? 10 : 60),
-  parts: (value('parts') ?? 'burst,hot,memory').split(',').map((s) => s.trim()),
+  parts: (value('parts') ?? 'burst,hot,latency,memory').split(',').map((s) => s.trim()),
+  latencySamples: Math.round(num('latency-samples', quick ? 100 : 300)),
   contenders: (value('contenders') ?? 'herald,peers').split(',').map((s) => s.trim()),
   timeline: flag('timeline'),
   heraldTogether: flag('herald-together'),
@@ -75,6 +80,9 @@ const BOUND_FACTOR = 1.1;
 const runBurst = opts.parts.includes('burst');
 const runHot = opts.parts.includes('hot');
 const runMemory = opts.parts.includes('memory');
+const runLatency = opts.parts.includes('latency');
+/** Gap before each latency sample: every sample starts with nothing queued, after a quiet spell. */
+const LATENCY_GAP_MS = 10;
 
 const TARGETS_LABEL: Record<Target, string> = {
   'telegram-group': `Telegram group chat ${DESTINATION['telegram-group']}`,
@@ -257,6 +265,7 @@ interface MemoryServerView {
 // ── main ───────────────────────────────────────────────────────────────────────────────────
 async function hotPath(): Promise<HotPathResult> {
   const server = await FakePlatformServer.start();
+  const outboxDir = mkdtempSync(join(tmpdir(), 'herald-bench-outbox-'));
   try {
     const base = { TELEGRAM_API_BASE_URL: server.telegramBaseUrl, GENERAL_TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN };
     const env1 = { ...base, GENERAL_TELEGRAM_BOT_CHAT_ID: GROUP_CHAT };
@@ -267,10 +276,70 @@ async function hotPath(): Promise<HotPathResult> {
       GENERAL_SLACK_WEBHOOK: server.slackWebhookUrl('T000/B001/XXXXXXXX'),
     };
     const envOver = { ...base, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1008888888888' };
-    return await runChild<HotPathResult>('hot-path.ts', ['--calls', String(opts.hotCalls), '--env', JSON.stringify(env1), '--env3', JSON.stringify(env3), '--env-over', JSON.stringify(envOver)], 180_000);
+    return await runChild<HotPathResult>('hot-path.ts', ['--calls', String(opts.hotCalls), '--env', JSON.stringify(env1), '--env3', JSON.stringify(env3), '--env-over', JSON.stringify(envOver), '--outbox-dir', outboxDir], 300_000);
+  } finally {
+    await server.close();
+    rmSync(outboxDir, { recursive: true, force: true });
+  }
+}
+
+/** Part 4 in numbers: microseconds from the call to the request's arrival, per side. */
+interface LatencySide {
+  samples: number;
+  medianUs: number;
+  p90Us: number;
+  p99Us: number;
+}
+interface LatencyResult {
+  method: string;
+  gapMs: number;
+  herald: LatencySide;
+  fetch: LatencySide;
+  /** Herald's median over the bare fetch's. */
+  ratio: number;
+}
+
+async function latency(): Promise<LatencyResult> {
+  const server = await startArrivalServer();
+  try {
+    const child = await runChild<LatencyChildResult>('latency.ts', ['--url', server.url, '--samples', String(opts.latencySamples), '--gap-ms', String(LATENCY_GAP_MS)], 120_000);
+    const side = (who: 'herald' | 'fetch'): LatencySide => {
+      const us = child.samples
+        .filter((x) => x.who === who)
+        .slice(child.warmup)
+        .map((x) => {
+          const at = server.arrivals.get(x.id);
+          if (at === undefined) throw new Error(`latency: notification #${x.id} (${who}) never reached the server`);
+          return Number(at - BigInt(x.startNs)) / 1000;
+        })
+        .sort((a, b) => a - b);
+      const q = (p: number) => us[Math.min(us.length - 1, Math.floor(p * us.length))]!;
+      return { samples: us.length, medianUs: q(0.5), p90Us: q(0.9), p99Us: q(0.99) };
+    };
+    const herald = side('herald');
+    const bare = side('fetch');
+    return {
+      method: `Telegram sendMessage to a loopback server in the parent process; samples alternate Herald (log() → the request's headers at the server) and a bare fetch of the same URL and JSON bytes (fetch() → the same), each after ${LATENCY_GAP_MS} ms with nothing queued or in flight; the first ${child.warmup} of each dropped; Herald consults its default rate-limit store but skips the waits`,
+      gapMs: LATENCY_GAP_MS,
+      herald,
+      fetch: bare,
+      ratio: herald.medianUs / bare.medianUs,
+    };
   } finally {
     await server.close();
   }
+}
+
+function latencyReport(l: LatencyResult): string {
+  const out = [`PART 4 — LATENCY: from the call to the request reaching the server, nothing queued (${l.herald.samples} samples each)`];
+  out.push(`Method: ${l.method}.`);
+  const us = (v: number) => `${(v / 1000).toFixed(3)} ms`;
+  const rows = [
+    ['Herald log()', us(l.herald.medianUs), us(l.herald.p90Us), us(l.herald.p99Us), `${l.ratio.toFixed(2)}×`],
+    ['bare fetch()', us(l.fetch.medianUs), us(l.fetch.p90Us), us(l.fetch.p99Us), '1.00×'],
+  ];
+  out.push(table(['', 'median', 'p90', 'p99', 'median vs fetch'], rows, [1, 2, 3, 4]));
+  return out.join('\n');
 }
 
 async function memory(onLoopDone: () => void): Promise<{ result: MemoryResult; server: MemoryServerView }> {
@@ -337,6 +406,14 @@ async function main(): Promise<void> {
       return undefined;
     });
   }
+  let lat: LatencyResult | undefined;
+  if (runLatency) {
+    log(`latency: ${opts.latencySamples} samples each, Herald log() and bare fetch() side by side (child process)`);
+    lat = await latency().catch((err: Error) => {
+      errors.push(`latency: ${err.message}`);
+      return undefined;
+    });
+  }
   // The memory loop runs alone (its timing is clean); its delivery wait overlaps the peers.
   const phase: Promise<unknown>[] = [];
   let loopDone: () => void = () => {};
@@ -372,6 +449,7 @@ async function main(): Promise<void> {
   sections.push(`Herald benchmark — ${opts.quick ? 'QUICK (smoke) run' : 'full run'}; node ${process.version}, ${cpus().length} CPUs; fake platforms on 127.0.0.1`);
   if (runBurst) sections.push(burstReport(cells, bounds, texts));
   if (hot) sections.push(hotReport(hot));
+  if (lat) sections.push(latencyReport(lat));
   if (mem) sections.push(memoryReport(mem.result, mem.server));
 
   const checks: TargetCheck[] = [];
@@ -395,6 +473,20 @@ async function main(): Promise<void> {
   if (hot) {
     const r = hot.runs[0]!;
     checks.push({ target: 'log() median ≤ 2 µs (throttled destination)', result: r.medianNs <= 2000 ? 'PASS' : 'FAIL', measured: `median ${ns(r.medianNs)}, p99 ${ns(r.p99Ns)} (1 destination)${hot.runs[1] ? `; 3 destinations: median ${ns(hot.runs[1].medianNs)}, p99 ${ns(hot.runs[1].p99Ns)}` : ''}` });
+    const off = hot.runs[0]!;
+    const batch = hot.runs.find((x) => x.label.includes('fsync batch'));
+    if (batch) {
+      const always = hot.runs.find((x) => x.label.includes('fsync always'));
+      const offFsync = hot.runs.find((x) => x.label.includes('fsync off'));
+      checks.push({
+        target: 'log() median ≤ 20 µs with the outbox (fsync batch)',
+        result: batch.medianNs <= 20_000 ? 'PASS' : 'FAIL',
+        measured: `batch: median ${ns(batch.medianNs)}, p99 ${ns(batch.p99Ns)}; outbox off: median ${ns(off.medianNs)}${offFsync ? `; fsync off: median ${ns(offFsync.medianNs)}` : ''}${always ? `; fsync always: median ${ns(always.medianNs)}` : ''}`,
+      });
+    }
+  }
+  if (lat) {
+    checks.push({ target: 'log() → request at the server ≤ 1.2× a bare fetch (median, nothing queued)', result: lat.ratio <= 1.2 ? 'PASS' : 'FAIL', measured: `${lat.ratio.toFixed(2)}×: Herald ${(lat.herald.medianUs / 1000).toFixed(3)} ms, fetch ${(lat.fetch.medianUs / 1000).toFixed(3)} ms` });
   }
   if (mem) {
     const m = mem.result;
@@ -426,6 +518,7 @@ async function main(): Promise<void> {
       "k = ceil(characters of all notifications joined with newlines / platform max length); bound = seconds at which the k-th message can be sent at the earliest under the fake server's DEFAULT_LIMITS (simulated with its own TokenBucket/SlidingWindow/FixedWindow). 0 s = everything fits in the burst; the ratio is then not meaningful and absolute times are compared.",
     burst: runBurst ? { notifications: texts.length, sampleText: texts[0], bounds, cells, speedups: speedups(cells) } : undefined,
     hotPath: hot,
+    latency: lat,
     memory: mem,
     targets: checks,
     errors,
