@@ -64,7 +64,11 @@ export const DESTINATION: Record<Target, string> = {
 export async function warmUp(): Promise<void> {
   const server = await FakePlatformServer.start();
   try {
-    const res = await fetch(server.slackWebhookUrl('T999/B999/WARMUP'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'warm-up' }) });
+    const res = await fetch(server.slackWebhookUrl('T999/B999/WARMUP'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'warm-up' }),
+    });
     await res.text();
   } finally {
     await server.close();
@@ -144,14 +148,12 @@ function arrivals(server: FakePlatformServer, target: Target, n: number, t0: num
   }
   const events = server.events.filter((e) => e.platform === platform && e.via === via && e.destination === destination && e.at - t0 <= untilMs);
   return {
-    timeline: events.slice(0, 400).map(
-      (e): TimelineEntry => ({
-        ms: e.at - t0,
-        status: e.status,
-        ...(e.kind !== 'message' && e.detail ? { detail: e.detail } : {}),
-        ...(e.message ? { chars: [...e.message.text].length } : {}),
-      }),
-    ),
+    timeline: events.slice(0, 400).map((e): TimelineEntry => ({
+      ms: e.at - t0,
+      status: e.status,
+      ...(e.kind !== 'message' && e.detail ? { detail: e.detail } : {}),
+      ...(e.message ? { chars: [...e.message.text].length } : {}),
+    })),
     messages: msgs.length,
     delivered: seen.size,
     duplicates: [...seen.values()].filter((c) => c > 1).length,
@@ -409,7 +411,7 @@ function grammy(target: 'telegram-group' | 'telegram-private'): PeerSpec {
 const discordRest: PeerSpec = {
   target: 'discord',
   contender: '@discordjs/rest',
-  how: "new REST({ api }); rest.post(Routes.webhook(id, token), { body: { content }, auth: false }) per event, all at once",
+  how: 'new REST({ api }); rest.post(Routes.webhook(id, token), { body: { content }, auth: false }) per event, all at once',
   mode: 'concurrent',
   long: true,
   make: (server) => {

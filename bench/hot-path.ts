@@ -57,9 +57,21 @@ function quantile(sorted: Float64Array, q: number): number {
  * drops the oldest notification); otherwise a budget far above what is queued, so nothing is
  * dropped (drops are counted either way).
  */
-async function measure(label: string, env: Record<string, string>, calls: number, warmupCalls: number, firstId: number, maxQueueBytes?: number): Promise<HotPathRun> {
+async function measure(
+  label: string,
+  env: Record<string, string>,
+  calls: number,
+  warmupCalls: number,
+  firstId: number,
+  maxQueueBytes?: number,
+): Promise<HotPathRun> {
   const reports: string[] = [];
-  const n: Notifier = createNotifier({ env, drainOnExit: false, report: (l) => void reports.push(l), ...(maxQueueBytes ? { delivery: { maxQueueBytes } } : {}) });
+  const n: Notifier = createNotifier({
+    env,
+    drainOnExit: false,
+    report: (l) => void reports.push(l),
+    ...(maxQueueBytes ? { delivery: { maxQueueBytes } } : {}),
+  });
   let dropped = 0;
   let retries = 0;
   let delivered = 0;
@@ -145,7 +157,16 @@ async function main(): Promise<void> {
   const runs = [await measure('1 destination', env, calls, warmup, 0, big)];
   if (env3) runs.push(await measure('3 destinations', JSON.parse(env3) as Record<string, string>, calls, warmup, 10_000_000, big));
   // Enough warm-up to fill the default 8 MiB budget (~280 bytes per queued notification).
-  if (envOver) runs.push(await measure('1 destination, queue full (default 8 MiB budget): every call drops the oldest', JSON.parse(envOver) as Record<string, string>, calls, Math.max(warmup, 40_000), 20_000_000));
+  if (envOver)
+    runs.push(
+      await measure(
+        '1 destination, queue full (default 8 MiB budget): every call drops the oldest',
+        JSON.parse(envOver) as Record<string, string>,
+        calls,
+        Math.max(warmup, 40_000),
+        20_000_000,
+      ),
+    );
   // The durable outbox, side by side with the runs above (outbox off): every log() appends its
   // record to the file before it returns; `always` also forces it to the device each time.
   const outboxDir = argValue('outbox-dir');
@@ -155,7 +176,16 @@ async function main(): Promise<void> {
     runs.push(await measure('1 destination, outbox, fsync off', withOutbox('off'), calls, warmup, 40_000_000, big));
     // An fdatasync per call (~0.2 ms on this disk): fewer calls, or this run alone would take minutes.
     const few = Math.min(calls, 5_000);
-    runs.push(await measure(`1 destination, outbox, fsync always (${few.toLocaleString('en-US')} calls)`, withOutbox('always'), few, Math.min(warmup, 1_000), 50_000_000, big));
+    runs.push(
+      await measure(
+        `1 destination, outbox, fsync always (${few.toLocaleString('en-US')} calls)`,
+        withOutbox('always'),
+        few,
+        Math.min(warmup, 1_000),
+        50_000_000,
+        big,
+      ),
+    );
   }
   const result: HotPathResult = {
     method: `each log() timed on its own with process.hrtime.bigint() (timer cost included); ${CHUNK}-call chunks with an event-loop turn between them; texts built before the timed call`,

@@ -142,7 +142,14 @@ function speedups(cells: readonly CellResult[]): Speedup[] {
       const lossy = peers.map((c) => `${c.contender} lost ${c.lost}`).join(', ');
       return { target, herald: h, note: `no peer delivered all (${lossy})` };
     }
-    return { target, herald: h, peer: best.c.contender, peerSeconds: best.t, peerLowerBound: best.lower, ...(h !== null && h > 0 ? { factor: best.t / h } : {}) };
+    return {
+      target,
+      herald: h,
+      peer: best.c.contender,
+      peerSeconds: best.t,
+      peerLowerBound: best.lower,
+      ...(h !== null && h > 0 ? { factor: best.t / h } : {}),
+    };
   });
 }
 
@@ -150,7 +157,9 @@ function speedups(cells: readonly CellResult[]): Speedup[] {
 function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>, texts: readonly string[]): string {
   const out: string[] = [];
   const chars = bounds['telegram-group'].chars;
-  out.push(`PART 1 — BURST: ${texts.length} order-filled notifications (${int(Math.round((chars - texts.length + 1) / texts.length))} characters on average, ${int(chars)} with newlines) fired at once at one destination.`);
+  out.push(
+    `PART 1 — BURST: ${texts.length} order-filled notifications (${int(Math.round((chars - texts.length + 1) / texts.length))} characters on average, ${int(chars)} with newlines) fired at once at one destination.`,
+  );
   out.push('Bound = the least number of messages k = ceil(all characters incl. newlines / platform max length), sent as early as the fake');
   out.push("server's DEFAULT_LIMITS allow (simulated with the server's own limiter classes). When everything fits in the burst the bound is");
   out.push('0 s and a ratio to it means nothing: "within burst" is shown for a contender that finished before the next rate slot');
@@ -169,7 +178,15 @@ function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>
         c.contender,
         c.finished ? 'finished' : `DNF in ${c.timeoutSeconds} s (delivered ${c.delivered}/${texts.length})`,
         secs(c.seconds),
-        c.seconds === null ? '—' : c.delivered < texts.length ? '— (incomplete)' : b.seconds > 0 ? `${(c.seconds / b.seconds).toFixed(2)}×` : c.seconds < b.firstRefillSeconds ? 'within burst' : '— (bound 0)',
+        c.seconds === null
+          ? '—'
+          : c.delivered < texts.length
+            ? '— (incomplete)'
+            : b.seconds > 0
+              ? `${(c.seconds / b.seconds).toFixed(2)}×`
+              : c.seconds < b.firstRefillSeconds
+                ? 'within burst'
+                : '— (bound 0)',
         int(c.messages),
         int(c.requests),
         int(c.rateLimited),
@@ -178,7 +195,13 @@ function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>
         c.pending ? int(c.pending) : '0',
         ms(c.callerBlockedMs),
       ]);
-    out.push(table(['Contender', 'Result', 'Last arrival', 'vs bound', 'Msgs', 'Requests', '429s', 'Delivered', 'Lost', 'Pending', 'Caller blocked'], rows, [2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    out.push(
+      table(
+        ['Contender', 'Result', 'Last arrival', 'vs bound', 'Msgs', 'Requests', '429s', 'Delivered', 'Lost', 'Pending', 'Caller blocked'],
+        rows,
+        [2, 3, 4, 5, 6, 7, 8, 9, 10],
+      ),
+    );
     // When Herald was rate-limited or missed the bound, show what the server saw: the evidence for why.
     const herald = cells.find((c) => c.target === target && c.contender === 'Herald');
     if (herald?.herald && (opts.timeline || herald.rateLimited > 0 || !withinBound(herald, b).ok)) out.push(...timelineLines(herald, b));
@@ -209,16 +232,22 @@ function burstReport(cells: readonly CellResult[], bounds: Record<Target, Bound>
 /** Herald's requests to one target as the server answered them, and Herald's own retry events. */
 function timelineLines(cell: CellResult, bound: Bound): string[] {
   const h = cell.herald!;
-  const entry = (e: (typeof h.timeline)[number]) => (e.status === 429 || e.status >= 400 ? `${e.ms} ${e.status} (${e.detail ?? ''})` : `${e.ms} ${e.status}${e.chars !== undefined ? ` [${e.chars}]` : ''}`);
-  const lines = [`  Herald's requests as the server saw them (arrival in ms after the burst, status [characters]; ${cell.messages} messages, bound k = ${bound.messages}):`];
+  const entry = (e: (typeof h.timeline)[number]) =>
+    e.status === 429 || e.status >= 400 ? `${e.ms} ${e.status} (${e.detail ?? ''})` : `${e.ms} ${e.status}${e.chars !== undefined ? ` [${e.chars}]` : ''}`;
+  const lines = [
+    `  Herald's requests as the server saw them (arrival in ms after the burst, status [characters]; ${cell.messages} messages, bound k = ${bound.messages}):`,
+  ];
   const all = h.timeline.map(entry);
   for (let i = 0; i < all.length; i += 8) lines.push(`    ${all.slice(i, i + 8).join(', ')}`);
-  if (h.retryLog.length) lines.push(`  Herald's retrying events (ms after the burst): ${h.retryLog.map((r) => `${r.ms} waits ${r.delayMs} ms (${r.reason})`).join('; ')}`);
+  if (h.retryLog.length)
+    lines.push(`  Herald's retrying events (ms after the burst): ${h.retryLog.map((r) => `${r.ms} waits ${r.delayMs} ms (${r.reason})`).join('; ')}`);
   return lines;
 }
 
 function hotReport(h: HotPathResult): string {
-  const out = [`PART 2 — HOT PATH: ns per log() over ${int(h.runs[0]!.calls)} calls while delivery is throttled (Telegram group chats; 3 destinations adds Discord + Slack)`];
+  const out = [
+    `PART 2 — HOT PATH: ns per log() over ${int(h.runs[0]!.calls)} calls while delivery is throttled (Telegram group chats; 3 destinations adds Discord + Slack)`,
+  ];
   out.push(`Method: ${h.method}. hrtime.bigint() pair alone: ${ns(h.timerOverheadNs)} (median).`);
   const rows = h.runs.map((r) => [
     r.label,
@@ -231,7 +260,9 @@ function hotReport(h: HotPathResult): string {
     int(r.dropped),
     `${int(r.backlogAtEnd)} queued, ${r.requestsDuringRun} requests, ${r.retries} 429 retries`,
   ]);
-  out.push(table(['Destinations', 'median', 'p90', 'p99', 'p99.9', 'max', 'mean', 'dropped', 'throttled: at the end / during the run'], rows, [1, 2, 3, 4, 5, 6, 7]));
+  out.push(
+    table(['Destinations', 'median', 'p90', 'p99', 'p99.9', 'max', 'mean', 'dropped', 'throttled: at the end / during the run'], rows, [1, 2, 3, 4, 5, 6, 7]),
+  );
   return out.join('\n');
 }
 
@@ -239,16 +270,28 @@ function memoryReport(m: MemoryResult, server: MemoryServerView): string {
   const out = [`PART 3 — MEMORY: ${int(m.calls)} log() calls in one tight loop to one destination (${m.destination}), distinct texts`];
   out.push(`RSS sampled every 4,096 calls in the loop, every 5 ms while draining, and at the end (child process: node --import tsx bench/memory.ts).`);
   const rows: string[][] = [
-    ['Peak RSS', `${mib(m.peakRssMB)} (baseline ${mib(m.baselineRssMB)}, after the loop ${mib(m.rssAfterLoopMB)}, heap used ${mib(m.heapUsedAfterLoopMB)}; peak during the ${m.peakDuring})`],
+    [
+      'Peak RSS',
+      `${mib(m.peakRssMB)} (baseline ${mib(m.baselineRssMB)}, after the loop ${mib(m.rssAfterLoopMB)}, heap used ${mib(m.heapUsedAfterLoopMB)}; peak during the ${m.peakDuring})`,
+    ],
     ['Loop', `${ms(m.loopMs)} (${ns(m.nsPerCall)} per call, text building included)`],
     ['Queue budget', m.maxQueueBytes],
-    ['Delivered (coalesced)', `${int(m.delivered)} in ${int(m.deliveredBatches)} messages, per Herald's delivered events (server saw ${int(server.ids)} ids in ${int(server.messages)} messages)`],
-    ['Summarized as dropped', `${int(m.dropped)} (${int(m.droppedEvents)} dropped events; ${m.dropNoticesDelivered} notice(s) delivered saying ${int(server.noticeCounts)} were dropped)`],
+    [
+      'Delivered (coalesced)',
+      `${int(m.delivered)} in ${int(m.deliveredBatches)} messages, per Herald's delivered events (server saw ${int(server.ids)} ids in ${int(server.messages)} messages)`,
+    ],
+    [
+      'Summarized as dropped',
+      `${int(m.dropped)} (${int(m.droppedEvents)} dropped events; ${m.dropNoticesDelivered} notice(s) delivered saying ${int(server.noticeCounts)} were dropped)`,
+    ],
     ['Suppressed (storm)', int(m.suppressed)],
     [`Pending at the ${m.waitMs / 1000} s deadline`, `${int(m.pendingAtDeadline)} → reported as failed by close(): ${int(m.failedClosed)}`],
     ['Failed otherwise', int(m.failedOther)],
     ['Accounted for', `${int(m.accountedFor)} of ${int(m.calls)} ${m.accountedFor === m.calls ? '(all)' : '(MISMATCH)'}`],
-    ['429s while draining', `${server.rateLimited}${server.limited.length ? ` — at ${server.limited.join(', ')} after the first message` : ''} (Herald waited as told: ${m.rateLimitedRetries} retries)`],
+    [
+      '429s while draining',
+      `${server.rateLimited}${server.limited.length ? ` — at ${server.limited.join(', ')} after the first message` : ''} (Herald waited as told: ${m.rateLimitedRetries} retries)`,
+    ],
   ];
   out.push(table(['', ''], rows));
   return out.join('\n');
@@ -276,7 +319,22 @@ async function hotPath(): Promise<HotPathResult> {
       GENERAL_SLACK_WEBHOOK: server.slackWebhookUrl('T000/B001/XXXXXXXX'),
     };
     const envOver = { ...base, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1008888888888' };
-    return await runChild<HotPathResult>('hot-path.ts', ['--calls', String(opts.hotCalls), '--env', JSON.stringify(env1), '--env3', JSON.stringify(env3), '--env-over', JSON.stringify(envOver), '--outbox-dir', outboxDir], 300_000);
+    return await runChild<HotPathResult>(
+      'hot-path.ts',
+      [
+        '--calls',
+        String(opts.hotCalls),
+        '--env',
+        JSON.stringify(env1),
+        '--env3',
+        JSON.stringify(env3),
+        '--env-over',
+        JSON.stringify(envOver),
+        '--outbox-dir',
+        outboxDir,
+      ],
+      300_000,
+    );
   } finally {
     await server.close();
     rmSync(outboxDir, { recursive: true, force: true });
@@ -302,7 +360,11 @@ interface LatencyResult {
 async function latency(): Promise<LatencyResult> {
   const server = await startArrivalServer();
   try {
-    const child = await runChild<LatencyChildResult>('latency.ts', ['--url', server.url, '--samples', String(opts.latencySamples), '--gap-ms', String(LATENCY_GAP_MS)], 120_000);
+    const child = await runChild<LatencyChildResult>(
+      'latency.ts',
+      ['--url', server.url, '--samples', String(opts.latencySamples), '--gap-ms', String(LATENCY_GAP_MS)],
+      120_000,
+    );
     const side = (who: 'herald' | 'fetch'): LatencySide => {
       const us = child.samples
         .filter((x) => x.who === who)
@@ -396,7 +458,9 @@ async function main(): Promise<void> {
     }
     for (const c of cells) {
       const b = bounds[c.target];
-      log(`  Herald → ${c.target}: last arrival ${secs(c.seconds)}${b.seconds > 0 && c.seconds !== null ? ` (${(c.seconds / b.seconds).toFixed(3)}× bound ${secs(b.seconds)})` : ''}, ${c.messages} msgs (k = ${b.messages}), ${c.rateLimited} 429s, ${c.delivered}/${texts.length} delivered`);
+      log(
+        `  Herald → ${c.target}: last arrival ${secs(c.seconds)}${b.seconds > 0 && c.seconds !== null ? ` (${(c.seconds / b.seconds).toFixed(3)}× bound ${secs(b.seconds)})` : ''}, ${c.messages} msgs (k = ${b.messages}), ${c.rateLimited} 429s, ${c.delivered}/${texts.length} delivered`,
+      );
     }
   }
   if (runHot) {
@@ -421,10 +485,12 @@ async function main(): Promise<void> {
   if (runMemory) {
     log(`memory: ${int(opts.memCalls)} log() calls (child process), then up to ${opts.memWaitSeconds} s of delivery`);
     phase.push(
-      memory(loopDone).then(
-        (m) => void (mem = m),
-        (err: Error) => void errors.push(`memory: ${err.message}`),
-      ).finally(loopDone),
+      memory(loopDone)
+        .then(
+          (m) => void (mem = m),
+          (err: Error) => void errors.push(`memory: ${err.message}`),
+        )
+        .finally(loopDone),
     );
     await memoryLoopDone;
   }
@@ -446,7 +512,9 @@ async function main(): Promise<void> {
 
   // ── print ──
   const sections: string[] = [];
-  sections.push(`Herald benchmark — ${opts.quick ? 'QUICK (smoke) run' : 'full run'}; node ${process.version}, ${cpus().length} CPUs; fake platforms on 127.0.0.1`);
+  sections.push(
+    `Herald benchmark — ${opts.quick ? 'QUICK (smoke) run' : 'full run'}; node ${process.version}, ${cpus().length} CPUs; fake platforms on 127.0.0.1`,
+  );
   if (runBurst) sections.push(burstReport(cells, bounds, texts));
   if (hot) sections.push(hotReport(hot));
   if (lat) sections.push(latencyReport(lat));
@@ -456,9 +524,21 @@ async function main(): Promise<void> {
   if (runBurst && runHeraldBurst) {
     const herald = cells.filter((c) => c.contender === 'Herald');
     const within = herald.map((c) => withinBound(c, bounds[c.target]));
-    checks.push({ target: `Burst delivered within ${BOUND_FACTOR}× the platform bound, every platform`, result: herald.length > 0 && within.every((w) => w.ok) ? 'PASS' : 'FAIL', measured: within.map((w) => `${w.ok ? '' : '✗ '}${w.text}`).join('; ') });
-    checks.push({ target: 'Burst: 0 lost', result: herald.length > 0 && herald.every((c) => c.finished && c.lost === 0 && c.delivered === texts.length) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.delivered}/${texts.length} delivered, ${c.lost} lost`).join('; ') });
-    checks.push({ target: 'Burst: no 429, every destination', result: herald.length > 0 && herald.every((c) => c.rateLimited === 0) ? 'PASS' : 'FAIL', measured: herald.map((c) => `${c.target} ${c.rateLimited}`).join('; ') });
+    checks.push({
+      target: `Burst delivered within ${BOUND_FACTOR}× the platform bound, every platform`,
+      result: herald.length > 0 && within.every((w) => w.ok) ? 'PASS' : 'FAIL',
+      measured: within.map((w) => `${w.ok ? '' : '✗ '}${w.text}`).join('; '),
+    });
+    checks.push({
+      target: 'Burst: 0 lost',
+      result: herald.length > 0 && herald.every((c) => c.finished && c.lost === 0 && c.delivered === texts.length) ? 'PASS' : 'FAIL',
+      measured: herald.map((c) => `${c.target} ${c.delivered}/${texts.length} delivered, ${c.lost} lost`).join('; '),
+    });
+    checks.push({
+      target: 'Burst: no 429, every destination',
+      result: herald.length > 0 && herald.every((c) => c.rateLimited === 0) ? 'PASS' : 'FAIL',
+      measured: herald.map((c) => `${c.target} ${c.rateLimited}`).join('; '),
+    });
   }
   if (runBurst && runHeraldBurst && runPeers) {
     const sp = speedups(cells);
@@ -467,12 +547,18 @@ async function main(): Promise<void> {
     checks.push({
       target: 'Burst: at least 20× faster than the best peer that delivered everything',
       result: applicable.length === 0 ? 'N/A' : ok ? 'PASS' : 'FAIL',
-      measured: sp.map((s) => (s.peer ? `${s.target} ${s.peerLowerBound ? '≥ ' : ''}${(s.factor ?? 0).toFixed(1)}× vs ${s.peer}` : `${s.target} n/a (${s.note})`)).join('; '),
+      measured: sp
+        .map((s) => (s.peer ? `${s.target} ${s.peerLowerBound ? '≥ ' : ''}${(s.factor ?? 0).toFixed(1)}× vs ${s.peer}` : `${s.target} n/a (${s.note})`))
+        .join('; '),
     });
   }
   if (hot) {
     const r = hot.runs[0]!;
-    checks.push({ target: 'log() median ≤ 2 µs (throttled destination)', result: r.medianNs <= 2000 ? 'PASS' : 'FAIL', measured: `median ${ns(r.medianNs)}, p99 ${ns(r.p99Ns)} (1 destination)${hot.runs[1] ? `; 3 destinations: median ${ns(hot.runs[1].medianNs)}, p99 ${ns(hot.runs[1].p99Ns)}` : ''}` });
+    checks.push({
+      target: 'log() median ≤ 2 µs (throttled destination)',
+      result: r.medianNs <= 2000 ? 'PASS' : 'FAIL',
+      measured: `median ${ns(r.medianNs)}, p99 ${ns(r.p99Ns)} (1 destination)${hot.runs[1] ? `; 3 destinations: median ${ns(hot.runs[1].medianNs)}, p99 ${ns(hot.runs[1].p99Ns)}` : ''}`,
+    });
     const off = hot.runs[0]!;
     const batch = hot.runs.find((x) => x.label.includes('fsync batch'));
     if (batch) {
@@ -486,7 +572,11 @@ async function main(): Promise<void> {
     }
   }
   if (lat) {
-    checks.push({ target: 'log() → request at the server ≤ 1.2× a bare fetch (median, nothing queued)', result: lat.ratio <= 1.2 ? 'PASS' : 'FAIL', measured: `${lat.ratio.toFixed(2)}×: Herald ${(lat.herald.medianUs / 1000).toFixed(3)} ms, fetch ${(lat.fetch.medianUs / 1000).toFixed(3)} ms` });
+    checks.push({
+      target: 'log() → request at the server ≤ 1.2× a bare fetch (median, nothing queued)',
+      result: lat.ratio <= 1.2 ? 'PASS' : 'FAIL',
+      measured: `${lat.ratio.toFixed(2)}×: Herald ${(lat.herald.medianUs / 1000).toFixed(3)} ms, fetch ${(lat.fetch.medianUs / 1000).toFixed(3)} ms`,
+    });
   }
   if (mem) {
     const m = mem.result;

@@ -2,8 +2,24 @@
  * Herald's public surface. Everything a user or host imports comes from here.
  * @packageDocumentation
  */
-export { createNotifier, Notifier, type NotifierOptions, type NotifyOptions, type NotifierEvents, type NotifierStats, type RoutePreview } from './core/notifier.js';
-export { heraldPlugin, type HeraldPlugin, type HeraldPluginOptions, type HeraldHandle, type HeraldHost, type HeraldStrategy, type EventSetting } from './plugin/plugin.js';
+export {
+  createNotifier,
+  Notifier,
+  type NotifierOptions,
+  type NotifyOptions,
+  type NotifierEvents,
+  type NotifierStats,
+  type RoutePreview,
+} from './core/notifier.js';
+export {
+  heraldPlugin,
+  type HeraldPlugin,
+  type HeraldPluginOptions,
+  type HeraldHandle,
+  type HeraldHost,
+  type HeraldStrategy,
+  type EventSetting,
+} from './plugin/plugin.js';
 export { EVENT_KINDS, DEFAULT_TEMPLATES, applyTemplate, type EventKind, type Template, type Payload } from './plugin/templates.js';
 export { HeraldConfigError, type ConfigProblem } from './config/problems.js';
 export { readConfig, type HeraldConfig } from './core/configuration.js';

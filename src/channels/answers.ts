@@ -24,7 +24,13 @@ export function parseJson(body: string): unknown {
 }
 
 /** Sends a JSON POST; a network failure becomes a `transient` outcome instead of a throw. */
-export async function postJson(http: HttpClient, url: string, payload: unknown, signal: AbortSignal, headers: Record<string, string> = {}): Promise<HttpResponse | SendOutcome> {
+export async function postJson(
+  http: HttpClient,
+  url: string,
+  payload: unknown,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<HttpResponse | SendOutcome> {
   try {
     return await http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload), signal });
   } catch (err) {
@@ -42,7 +48,11 @@ export function genericOutcome(res: HttpResponse, what: string): SendOutcome {
   if (res.status >= 500 || res.status === 408) return { kind: 'transient', reason: `${what} answered ${res.status}` };
   // A success status with a body that is not the platform's answer came from something in between
   // (a captive portal, a proxy's page): the message most likely never arrived, so try again.
-  if (res.status >= 200 && res.status < 300) return { kind: 'transient', reason: `${what} answered ${res.status} with a body that is not its API's answer (a proxy or captive portal in the way?): ${redact(res.body).slice(0, 80)}` };
+  if (res.status >= 200 && res.status < 300)
+    return {
+      kind: 'transient',
+      reason: `${what} answered ${res.status} with a body that is not its API's answer (a proxy or captive portal in the way?): ${redact(res.body).slice(0, 80)}`,
+    };
   // Redact before cutting: a token cut in half is no longer recognisable as one.
   return { kind: 'rejected', reason: `${what} answered ${res.status}: ${redact(res.body).slice(0, 200)}` };
 }

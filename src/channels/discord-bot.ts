@@ -33,14 +33,26 @@ export function checkDiscordBotToken(token: string, variable: string): ConfigPro
   const bare = token.replace(/^Bot\s+/i, '');
   if (TOKEN_RE.test(bare)) return undefined;
   const where = 'discord.com/developers/applications → your app → Bot → Reset Token → Copy';
-  if (/\/api\/webhooks\//.test(token)) return { variable, message: 'this is a webhook URL, not a bot token', fix: `put it in GENERAL_DISCORD_WEBHOOK instead, or use the bot token from ${where}` };
+  if (/\/api\/webhooks\//.test(token))
+    return {
+      variable,
+      message: 'this is a webhook URL, not a bot token',
+      fix: `put it in GENERAL_DISCORD_WEBHOOK instead, or use the bot token from ${where}`,
+    };
   const shown = token.length > 8 ? maskSecret(token) : '(too short)';
-  return { variable, message: `"${shown}" is not a Discord bot token (three parts separated by dots)`, fix: `copy the token from ${where}; the application id or client secret will not work` };
+  return {
+    variable,
+    message: `"${shown}" is not a Discord bot token (three parts separated by dots)`,
+    fix: `copy the token from ${where}; the application id or client secret will not work`,
+  };
 }
 
 /** The id a channel is written with; Discord ids are numbers of 17–20 digits, kept as strings. */
 export function parseDiscordChannel(raw: string): string | { message: string } {
-  const id = raw.trim().replace(/^<#(\d+)>$/, '$1').replace(/^#/, '');
+  const id = raw
+    .trim()
+    .replace(/^<#(\d+)>$/, '$1')
+    .replace(/^#/, '');
   if (SNOWFLAKE_RE.test(id)) return id;
   return { message: `"${raw.trim()}" is not a Discord channel id: Discord bots address channels by id, a number of 17–20 digits` };
 }
@@ -87,7 +99,10 @@ class DiscordBotChannel implements Channel {
   private readonly globalKey: string;
   private readonly url: string;
 
-  constructor(private readonly spec: DiscordBotSpec, private readonly ctx: DriverContext) {
+  constructor(
+    private readonly spec: DiscordBotSpec,
+    private readonly ctx: DriverContext,
+  ) {
     const botKey = fingerprint(`${spec.baseUrl} ${spec.token}`);
     this.group = `discord-bot:${botKey}`;
     this.id = `discord-bot:${botKey}:${spec.channelId}`;
@@ -121,11 +136,33 @@ class DiscordBotChannel implements Channel {
     if (common) return common;
     const { body, what } = discordError(res);
     const channel = `channel ${this.spec.channelId}`;
-    if (res.status === 401) return { kind: 'dead', scope: 'group', reason: `${what}: the bot token was reset or mistyped`, fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${this.spec.tokenVariable ?? this.spec.origin}` };
-    if (res.status === 404 || body.code === 10003) return { kind: 'dead', reason: `${what}: ${channel} does not exist`, fix: `check the id in ${this.spec.origin} (right-click the channel → Copy Channel ID, with Developer Mode on)` };
-    if (res.status === 403 && body.code === 50013) return { kind: 'dead', reason: `${what} in ${channel}`, fix: 'give the bot Send Messages and Embed Links in that channel (channel → Edit Channel → Permissions)' };
-    if (res.status === 403) return { kind: 'dead', reason: `${what}: the bot cannot see ${channel}`, fix: 'invite the bot to the server (OAuth2 → URL Generator, scope bot) and give it View Channel in that channel' };
-    if (res.status === 400 && /snowflake/i.test(JSON.stringify(body))) return { kind: 'dead', reason: `${what}: ${channel} is not a valid id`, fix: `check the id in ${this.spec.origin}` };
+    if (res.status === 401)
+      return {
+        kind: 'dead',
+        scope: 'group',
+        reason: `${what}: the bot token was reset or mistyped`,
+        fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${this.spec.tokenVariable ?? this.spec.origin}`,
+      };
+    if (res.status === 404 || body.code === 10003)
+      return {
+        kind: 'dead',
+        reason: `${what}: ${channel} does not exist`,
+        fix: `check the id in ${this.spec.origin} (right-click the channel → Copy Channel ID, with Developer Mode on)`,
+      };
+    if (res.status === 403 && body.code === 50013)
+      return {
+        kind: 'dead',
+        reason: `${what} in ${channel}`,
+        fix: 'give the bot Send Messages and Embed Links in that channel (channel → Edit Channel → Permissions)',
+      };
+    if (res.status === 403)
+      return {
+        kind: 'dead',
+        reason: `${what}: the bot cannot see ${channel}`,
+        fix: 'invite the bot to the server (OAuth2 → URL Generator, scope bot) and give it View Channel in that channel',
+      };
+    if (res.status === 400 && /snowflake/i.test(JSON.stringify(body)))
+      return { kind: 'dead', reason: `${what}: ${channel} is not a valid id`, fix: `check the id in ${this.spec.origin}` };
     return { kind: 'rejected', reason: what };
   }
 }

@@ -56,7 +56,8 @@ export function embedOf(card: Card): DiscordEmbed {
   if (card.url && card.title && webUrl) embed.url = card.url;
   const description = [card.description, card.url && !(card.title && webUrl) ? card.url : undefined].filter(Boolean).join('\n');
   if (description) embed.description = description;
-  if (card.fields.length) embed.fields = card.fields.map((f) => ({ name: f.name, value: f.numeric ? `\`${f.value}\`` : f.value, inline: f.value.length <= 40 }));
+  if (card.fields.length)
+    embed.fields = card.fields.map((f) => ({ name: f.name, value: f.numeric ? `\`${f.value}\`` : f.value, inline: f.value.length <= 40 }));
   if (card.footer) embed.footer = { text: card.footer };
   if (card.timestamp !== undefined) embed.timestamp = new Date(card.timestamp).toISOString();
   return embed;
@@ -85,7 +86,8 @@ const rules: CardRules = {
   },
   normalize(card) {
     // What no field, title or footer may hold moves into the description, whole; nothing is cut off.
-    const fieldOk = (f: Card['fields'][number], i: number): boolean => i < LIMITS.fields && len(f.name) <= LIMITS.name && len(f.value) + 2 <= LIMITS.value && f.name.trim() !== '' && f.value.trim() !== '';
+    const fieldOk = (f: Card['fields'][number], i: number): boolean =>
+      i < LIMITS.fields && len(f.name) <= LIMITS.name && len(f.value) + 2 <= LIMITS.value && f.name.trim() !== '' && f.value.trim() !== '';
     const kept = card.fields.filter(fieldOk);
     const moved = card.fields.filter((f, i) => !fieldOk(f, i));
     const longTitle = len(card.title) > LIMITS.title;
@@ -162,8 +164,14 @@ export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: s
     const { body } = discordError(res);
     const global = body.global === true || res.headers.get('x-ratelimit-global') === 'true';
     // Whole milliseconds, rounded up: a float like 64569.99999 must not wake a hair early.
-    const delayMs = Math.ceil(body.retry_after !== undefined ? body.retry_after * 1000 : retryAfterHeaderMs(res.headers) ?? 1000);
-    return { kind: 'retry-after', delayMs, reason: `Discord rate limit${global ? ' (global)' : ''}`, ...(global ? { blockKeys: [globalKey] } : {}), ...(rate ? { rate } : {}) };
+    const delayMs = Math.ceil(body.retry_after !== undefined ? body.retry_after * 1000 : (retryAfterHeaderMs(res.headers) ?? 1000));
+    return {
+      kind: 'retry-after',
+      delayMs,
+      reason: `Discord rate limit${global ? ' (global)' : ''}`,
+      ...(global ? { blockKeys: [globalKey] } : {}),
+      ...(rate ? { rate } : {}),
+    };
   }
   // A 5xx, or a success status whose body is not Discord's (a proxy's page): transient.
   if (res.status >= 500 || (res.status >= 200 && res.status < 300)) return genericOutcome(res, 'Discord');

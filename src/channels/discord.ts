@@ -46,8 +46,17 @@ export function readDiscordApiBase(env: Env): { baseUrl: string; problem?: Confi
 }
 
 /** The spec of a webhook at `base` (`https://discord.com/api`) with `/v10` pinned; `search` is kept as given. */
-function webhookSpec(base: string, id: string, token: string, origin: string, extra: Partial<DiscordSpec>, problemFix: string, search = ''): DiscordSpec | ConfigProblem {
-  if (extra.threadId !== undefined && !ID_RE.test(extra.threadId)) return { variable: origin, message: `thread_id "${extra.threadId}" is not a Discord id`, fix: problemFix };
+function webhookSpec(
+  base: string,
+  id: string,
+  token: string,
+  origin: string,
+  extra: Partial<DiscordSpec>,
+  problemFix: string,
+  search = '',
+): DiscordSpec | ConfigProblem {
+  if (extra.threadId !== undefined && !ID_RE.test(extra.threadId))
+    return { variable: origin, message: `thread_id "${extra.threadId}" is not a Discord id`, fix: problemFix };
   // URLs copied from Discord carry no version, i.e. the deprecated default, where 429's
   // retry_after is in milliseconds; pin v10 so it is seconds as PLATFORMS.md describes.
   const url = new URL(`${base}/v10/webhooks/${id}/${token}${search}`);
@@ -56,7 +65,7 @@ function webhookSpec(base: string, id: string, token: string, origin: string, ex
   return { driver: 'discord', origin, url: url.toString(), webhookId: id, token, ...clean };
 }
 
-const THREAD_FIX = 'use the thread\'s id (right-click the thread → Copy Thread ID, with Developer Mode on)';
+const THREAD_FIX = "use the thread's id (right-click the thread → Copy Thread ID, with Developer Mode on)";
 
 const webhook: WebhookSupport<DiscordSpec> = {
   description: 'a Discord webhook (https://discord.com/api/webhooks/{id}/{token})',
@@ -76,18 +85,34 @@ export function parseAppriseDiscord(raw: string, env: Env, origin: string): Disc
   const id = u?.host ?? '';
   const token = u?.path[0];
   if (!u || !/^\d+$/.test(id) || !token || !/^[A-Za-z0-9_.-]+$/.test(token)) {
-    return { variable: origin, message: !u || !id ? 'discord:// needs the webhook id and token' : !/^\d+$/.test(id) ? `"${id}" is not a webhook id (digits)` : 'the webhook token is missing or malformed', fix: APPRISE_FIX };
+    return {
+      variable: origin,
+      message:
+        !u || !id
+          ? 'discord:// needs the webhook id and token'
+          : !/^\d+$/.test(id)
+            ? `"${id}" is not a webhook id (digits)`
+            : 'the webhook token is missing or malformed',
+      fix: APPRISE_FIX,
+    };
   }
   const base = readDiscordApiBase(env);
   if (base.problem) return base.problem;
   const q = u.query;
   const username = q.get('botname') ?? q.get('user') ?? u.user;
-  const spec = webhookSpec(base.baseUrl, id, token, origin, {
-    ...(q.get('thread') ? { threadId: q.get('thread')! } : {}),
-    ...(username ? { username } : {}),
-    ...(q.get('avatar_url') ? { avatarUrl: q.get('avatar_url')! } : {}),
-    plain: (q.get('format') ?? '').toLowerCase() === 'text',
-  }, THREAD_FIX);
+  const spec = webhookSpec(
+    base.baseUrl,
+    id,
+    token,
+    origin,
+    {
+      ...(q.get('thread') ? { threadId: q.get('thread')! } : {}),
+      ...(username ? { username } : {}),
+      ...(q.get('avatar_url') ? { avatarUrl: q.get('avatar_url')! } : {}),
+      plain: (q.get('format') ?? '').toLowerCase() === 'text',
+    },
+    THREAD_FIX,
+  );
   return isProblem(spec) ? spec : [spec];
 }
 
@@ -127,7 +152,10 @@ class DiscordWebhookChannel implements Channel {
   readonly cards: CardSupport | undefined;
   private readonly bucketKey: string;
 
-  constructor(private readonly spec: DiscordSpec, private readonly ctx: DriverContext) {
+  constructor(
+    private readonly spec: DiscordSpec,
+    private readonly ctx: DriverContext,
+  ) {
     this.id = `discord:${spec.webhookId}${spec.threadId ? `:${spec.threadId}` : ''}${spec.plain ? ':plain' : ''}`;
     this.label = `Discord webhook ${spec.webhookId}/${spec.token.slice(0, 2)}…${spec.threadId ? ` → thread ${spec.threadId}` : ''}`;
     this.secrets = [spec.token, spec.url];
@@ -154,8 +182,14 @@ class DiscordWebhookChannel implements Channel {
     const common = commonOutcome(res, this.bucketKey, 'discord:global');
     if (common) return common;
     const { what } = discordError(res);
-    if (res.status === 404) return { kind: 'dead', reason: `${what}: the webhook${this.spec.threadId ? ' or its thread' : ''} was deleted`, fix: `create a new webhook (channel → Integrations → Webhooks) and update ${this.spec.origin}` };
-    if (res.status === 401 || res.status === 403) return { kind: 'dead', reason: `${what}: the webhook token is not valid`, fix: `copy the webhook URL again and update ${this.spec.origin}` };
+    if (res.status === 404)
+      return {
+        kind: 'dead',
+        reason: `${what}: the webhook${this.spec.threadId ? ' or its thread' : ''} was deleted`,
+        fix: `create a new webhook (channel → Integrations → Webhooks) and update ${this.spec.origin}`,
+      };
+    if (res.status === 401 || res.status === 403)
+      return { kind: 'dead', reason: `${what}: the webhook token is not valid`, fix: `copy the webhook URL again and update ${this.spec.origin}` };
     return { kind: 'rejected', reason: what };
   }
 }

@@ -114,10 +114,14 @@ function follow(signal: AbortSignal, controller: AbortController): void {
   if (!set) {
     const created = new Set<AbortController>();
     inFlight.set(signal, created);
-    signal.addEventListener('abort', () => {
-      for (const c of created) c.abort(signal.reason);
-      created.clear();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const c of created) c.abort(signal.reason);
+        created.clear();
+      },
+      { once: true },
+    );
     set = created;
   }
   set.add(controller);
@@ -152,7 +156,10 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       if (typeof url === 'string') throw new Error(url);
       const timeout = new AbortController();
       let answered = false;
-      const timer = setTimeout(() => timeout.abort(new Error(answered ? `the answer did not finish within ${o.requestTimeoutMs} ms` : `no answer within ${o.requestTimeoutMs} ms`)), o.requestTimeoutMs);
+      const timer = setTimeout(
+        () => timeout.abort(new Error(answered ? `the answer did not finish within ${o.requestTimeoutMs} ms` : `no answer within ${o.requestTimeoutMs} ms`)),
+        o.requestTimeoutMs,
+      );
       // Forward the caller's abort by hand: AbortSignal.any on a long-lived signal retains memory per request (Node 20).
       if (init.signal?.aborted) timeout.abort(init.signal.reason);
       else if (init.signal) follow(init.signal, timeout);
@@ -160,7 +167,14 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       try {
         // `dispatcher` is undici's extension of RequestInit; Node's fetch honours it. The cast only
         // bridges the npm undici typings and Node's bundled undici-types, which are the same API.
-        const fetchInit: Record<string, unknown> = { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal, redirect: 'manual', dispatcher: agent };
+        const fetchInit: Record<string, unknown> = {
+          method: init.method ?? 'POST',
+          headers: init.headers,
+          body: init.body,
+          signal,
+          redirect: 'manual',
+          dispatcher: agent,
+        };
         const res = await fetch(raw, fetchInit as RequestInit);
         answered = true;
         const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
@@ -169,7 +183,12 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           const to = redirectOrigin(location, url);
           // Worded where each reader looks: Telegram's `description`, Discord's `message`, the raw text for the rest.
           const reason = redirectReason(res.status, to, url);
-          return { status: res.status, headers: res.headers, body: JSON.stringify({ description: reason, message: reason }), ...(to ? { redirectTo: to } : {}) };
+          return {
+            status: res.status,
+            headers: res.headers,
+            body: JSON.stringify({ description: reason, message: reason }),
+            ...(to ? { redirectTo: to } : {}),
+          };
         }
         const { text, truncated } = await readCapped(res, o.maxBodyBytes);
         return { status: res.status, headers: res.headers, body: text, ...(truncated ? { truncated } : {}) };

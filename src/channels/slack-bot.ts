@@ -45,8 +45,14 @@ export function readSlackApiBase(env: Env): { baseUrl: string; problem?: ConfigP
 export function checkSlackBotToken(token: string, variable: string): ConfigProblem | undefined {
   if (TOKEN_RE.test(token)) return undefined;
   const where = 'api.slack.com/apps → your app → OAuth & Permissions → Bot User OAuth Token (xoxb-…)';
-  if (/^xapp-/.test(token)) return { variable, message: 'this is an app-level token (xapp-…), which cannot post messages', fix: `use the bot token from ${where}` };
-  if (/hooks\.slack\.com/.test(token)) return { variable, message: 'this is an incoming-webhook URL, not a bot token', fix: `put it in GENERAL_SLACK_WEBHOOK instead, or use the bot token from ${where}` };
+  if (/^xapp-/.test(token))
+    return { variable, message: 'this is an app-level token (xapp-…), which cannot post messages', fix: `use the bot token from ${where}` };
+  if (/hooks\.slack\.com/.test(token))
+    return {
+      variable,
+      message: 'this is an incoming-webhook URL, not a bot token',
+      fix: `put it in GENERAL_SLACK_WEBHOOK instead, or use the bot token from ${where}`,
+    };
   const shown = token.length > 8 ? maskSecret(token) : '(too short)';
   return { variable, message: `"${shown}" is not a Slack bot token (expected xoxb-…)`, fix: `copy the ${where}, without quotes or spaces` };
 }
@@ -94,7 +100,16 @@ const bot: BotSupport = {
 export function slackBotSpec(account: BotAccount, channel: string, origin: string, plain = false): SlackBotSpec | ConfigProblem {
   const parsed = parseSlackChannel(channel);
   if ('message' in parsed) return { variable: origin, message: parsed.message, fix: `write ${bot.channelForm}, optionally followed by :<thread_ts>` };
-  return { driver: 'slack-bot', origin, token: account.token, baseUrl: account.baseUrl, channel: parsed.channel, tokenVariable: account.origin, ...(parsed.threadTs ? { threadTs: parsed.threadTs } : {}), ...(plain ? { plain } : {}) };
+  return {
+    driver: 'slack-bot',
+    origin,
+    token: account.token,
+    baseUrl: account.baseUrl,
+    channel: parsed.channel,
+    tokenVariable: account.origin,
+    ...(parsed.threadTs ? { threadTs: parsed.threadTs } : {}),
+    ...(plain ? { plain } : {}),
+  };
 }
 
 /** The Slack bot driver. */
@@ -112,8 +127,10 @@ interface SlackAnswer {
 
 /** Channel-level problems: this channel stops, the bot's others go on. */
 const CHANNEL_FIX: Record<string, (c: string) => string> = {
-  channel_not_found: (c) => `check ${c}: the name or id must exist, names are lower case; for a private channel invite the bot first (/invite @your-bot in ${c})`,
-  not_in_channel: (c) => `invite the bot: type /invite @your-bot in ${c}, or add the chat:write.public scope so it can post in public channels it has not joined`,
+  channel_not_found: (c) =>
+    `check ${c}: the name or id must exist, names are lower case; for a private channel invite the bot first (/invite @your-bot in ${c})`,
+  not_in_channel: (c) =>
+    `invite the bot: type /invite @your-bot in ${c}, or add the chat:write.public scope so it can post in public channels it has not joined`,
   is_archived: (c) => `unarchive ${c}, or map these notifications to another channel`,
   restricted_action: (c) => `a workspace admin restricted posting in ${c}; ask them, or use another channel`,
   restricted_action_read_only_channel: (c) => `${c} is read-only for the bot; use another channel`,
@@ -152,7 +169,10 @@ class SlackBotChannel implements Channel {
   private readonly botKey: string;
   private readonly tokenVariable: string;
 
-  constructor(private readonly spec: SlackBotSpec, private readonly ctx: DriverContext) {
+  constructor(
+    private readonly spec: SlackBotSpec,
+    private readonly ctx: DriverContext,
+  ) {
     this.botKey = fingerprint(`${spec.baseUrl} ${spec.token}`);
     this.group = `slack-bot:${this.botKey}`;
     const thread = spec.threadTs ? `:${spec.threadTs}` : '';
@@ -177,7 +197,10 @@ class SlackBotChannel implements Channel {
 
   private async post(part: OutgoingPart, rich: boolean, signal: AbortSignal): Promise<SendOutcome> {
     const payload = { channel: this.spec.channel, unfurl_links: false, unfurl_media: false, ...slackMessage(part, rich, this.spec.threadTs) };
-    const res = await postJson(this.ctx.http, `${this.spec.baseUrl}/chat.postMessage`, payload, signal, { authorization: `Bearer ${this.spec.token}`, 'content-type': 'application/json; charset=utf-8' });
+    const res = await postJson(this.ctx.http, `${this.spec.baseUrl}/chat.postMessage`, payload, signal, {
+      authorization: `Bearer ${this.spec.token}`,
+      'content-type': 'application/json; charset=utf-8',
+    });
     if (isOutcome(res)) return res;
     if (res.status === 429) return { kind: 'retry-after', delayMs: retryAfterHeaderMs(res.headers) ?? 1000, reason: 'Slack rate limit (429)' };
     const answer = parseJson(res.body) as SlackAnswer | undefined;
@@ -190,10 +213,16 @@ class SlackBotChannel implements Channel {
 
   private classify(a: SlackAnswer, headers: Headers): SendOutcome {
     const error = a.error ?? 'unknown_error';
-    if (error === 'ratelimited' || error === 'rate_limited') return { kind: 'retry-after', delayMs: retryAfterHeaderMs(headers) ?? 1000, reason: `Slack ${error}` };
+    if (error === 'ratelimited' || error === 'rate_limited')
+      return { kind: 'retry-after', delayMs: retryAfterHeaderMs(headers) ?? 1000, reason: `Slack ${error}` };
     if (error === 'missing_scope') {
       const scope = a.needed ?? 'chat:write';
-      return { kind: 'dead', scope: 'group', reason: `Slack answered missing_scope: the bot token lacks the ${scope} scope`, fix: `add ${scope} under api.slack.com/apps → your app → OAuth & Permissions → Scopes, reinstall the app, and update ${this.tokenVariable} if the token changed` };
+      return {
+        kind: 'dead',
+        scope: 'group',
+        reason: `Slack answered missing_scope: the bot token lacks the ${scope} scope`,
+        fix: `add ${scope} under api.slack.com/apps → your app → OAuth & Permissions → Scopes, reinstall the app, and update ${this.tokenVariable} if the token changed`,
+      };
     }
     const botFix = BOT_FIX[error];
     if (botFix) return { kind: 'dead', scope: 'group', reason: `Slack answered ${error}`, fix: `${botFix} (update ${this.tokenVariable})` };

@@ -29,7 +29,8 @@ export function slackLength(text: string): number {
   let n = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 38) n += 4; // &amp;
+    if (c === 38)
+      n += 4; // &amp;
     else if (c === 60 || c === 62) n += 3; // &lt; &gt;
   }
   return n;

@@ -42,7 +42,12 @@ const webhook: WebhookSupport<SlackSpec> = {
   parse(url, origin) {
     const m = PATH_RE.exec(url.pathname)!;
     const threadTs = url.searchParams.get('thread_ts') ?? undefined;
-    if (threadTs !== undefined && !TS_RE.test(threadTs)) return { variable: origin, message: `thread_ts "${threadTs}" is not a message timestamp`, fix: 'use the parent message\'s ts, like 1700000000.123456 (Copy link on the message shows it as p1700000000123456)' };
+    if (threadTs !== undefined && !TS_RE.test(threadTs))
+      return {
+        variable: origin,
+        message: `thread_ts "${threadTs}" is not a message timestamp`,
+        fix: "use the parent message's ts, like 1700000000.123456 (Copy link on the message shows it as p1700000000123456)",
+      };
     const clean = new URL(url);
     clean.search = '';
     clean.hash = '';
@@ -60,7 +65,17 @@ function readEnv(env: Env, role: Role): EnvReading<SlackSpec> {
     const specs = parseAppriseSlack(raw, env, variable);
     if (!Array.isArray(specs)) return { specs: [], problems: [specs as ConfigProblem] };
     const hooks = (specs as ChannelSpec[]).filter((s): s is SlackSpec => s.driver === 'slack');
-    if (hooks.length !== specs.length) return { specs: [], problems: [{ variable, message: 'this slack:// URL has a bot token, not a webhook', fix: 'put the bot token in SLACK_BOT_TOKEN (with SLACK_DEFAULT_CHANNEL), or use the webhook form slack://T…/B…/…' }] };
+    if (hooks.length !== specs.length)
+      return {
+        specs: [],
+        problems: [
+          {
+            variable,
+            message: 'this slack:// URL has a bot token, not a webhook',
+            fix: 'put the bot token in SLACK_BOT_TOKEN (with SLACK_DEFAULT_CHANNEL), or use the webhook form slack://T…/B…/…',
+          },
+        ],
+      };
     return { specs: hooks, problems: [] };
   }
   return readingOf(readWebhookVariable(env, variable, webhook, HOW_TO));
@@ -149,7 +164,6 @@ const DEAD_FIX: Record<string, string> = {
   invalid_token: 'the webhook URL is wrong or revoked; copy it again',
 };
 
-
 class SlackWebhookChannel implements Channel {
   readonly platform = 'Slack';
   readonly maxLength = SLACK_MAX_LENGTH;
@@ -159,7 +173,10 @@ class SlackWebhookChannel implements Channel {
   readonly cards: CardSupport | undefined;
   private readonly bucketKey: string;
 
-  constructor(private readonly spec: SlackSpec, private readonly ctx: DriverContext) {
+  constructor(
+    private readonly spec: SlackSpec,
+    private readonly ctx: DriverContext,
+  ) {
     const where = `${spec.channel ? `:${spec.channel}` : ''}${spec.threadTs ? `:${spec.threadTs}` : ''}`;
     this.id = `slack:${spec.name}:${fingerprint(spec.secret)}${where}${spec.plain ? ':plain' : ''}`;
     this.label = `Slack webhook ${spec.name}/${spec.secret.slice(0, 2)}…${spec.channel ? ` → ${spec.channel}` : ''}${spec.threadTs ? ` (thread ${spec.threadTs})` : ''}`;
@@ -190,7 +207,11 @@ class SlackWebhookChannel implements Channel {
     if (rich && res.status === 400 && BLOCK_ERRORS.has(code)) return this.post(part, false, signal);
     const fix = DEAD_FIX[code];
     if (fix || res.status === 403 || res.status === 404 || res.status === 410) {
-      return { kind: 'dead', reason: `Slack answered ${res.status} ${code || '(no body)'}`, fix: `${fix ?? 'check the webhook URL'} (update ${this.spec.origin})` };
+      return {
+        kind: 'dead',
+        reason: `Slack answered ${res.status} ${code || '(no body)'}`,
+        fix: `${fix ?? 'check the webhook URL'} (update ${this.spec.origin})`,
+      };
     }
     if (res.status === 400) return { kind: 'rejected', reason: `Slack answered 400 ${code}` };
     return genericOutcome(res, 'Slack');

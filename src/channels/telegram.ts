@@ -59,7 +59,11 @@ export function checkTelegramToken(token: string, variable: string): ConfigProbl
 /** Checks a chat id's shape, catching the classic dropped minus of supergroup ids. */
 export function checkTelegramChatId(chatId: string, variable: string): ConfigProblem | undefined {
   if (/^100\d{10}$/.test(chatId)) {
-    return { variable, message: `"${chatId}" looks like a supergroup or channel id that lost its leading "-"`, fix: `use -${chatId} (group ids are negative; supergroups and channels start with -100)` };
+    return {
+      variable,
+      message: `"${chatId}" looks like a supergroup or channel id that lost its leading "-"`,
+      fix: `use -${chatId} (group ids are negative; supergroups and channels start with -100)`,
+    };
   }
   if (CHAT_RE.test(chatId)) return undefined;
   return {
@@ -77,7 +81,11 @@ export function readTelegramBaseUrl(env: Env): { baseUrl: string; problem?: Conf
 /** Checks a forum topic id: a positive number (`message_thread_id`). */
 function checkTopic(topic: string, variable: string): ConfigProblem | undefined {
   if (/^\d{1,12}$/.test(topic) && topic !== '0') return undefined;
-  return { variable, message: `"${topic}" is not a forum topic id`, fix: 'use the number at the end of a message link in the topic (https://t.me/c/<chat>/<topic>/<message>), or leave it empty for the General topic' };
+  return {
+    variable,
+    message: `"${topic}" is not a forum topic id`,
+    fix: 'use the number at the end of a message link in the topic (https://t.me/c/<chat>/<topic>/<message>), or leave it empty for the General topic',
+  };
 }
 
 function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
@@ -89,11 +97,32 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
   const chatId = unquote(env[chatVar]);
   const topicId = unquote(env[topicVar]);
   if (!token && !chatId) {
-    return { specs: [], problems: topicId ? [{ variable: topicVar, message: `${topicVar} is set but ${tokenVar} and ${chatVar} are not`, fix: `set the bot and the forum chat the topic belongs to, or remove ${topicVar}` }] : [] };
+    return {
+      specs: [],
+      problems: topicId
+        ? [
+            {
+              variable: topicVar,
+              message: `${topicVar} is set but ${tokenVar} and ${chatVar} are not`,
+              fix: `set the bot and the forum chat the topic belongs to, or remove ${topicVar}`,
+            },
+          ]
+        : [],
+    };
   }
   const problems: ConfigProblem[] = [];
-  if (!token) problems.push({ variable: tokenVar, message: `${chatVar} is set but the token is missing`, fix: `set ${tokenVar} to the token from @BotFather, or remove ${chatVar}` });
-  if (!chatId) problems.push({ variable: chatVar, message: `${tokenVar} is set but the chat id is missing`, fix: `set ${chatVar} (run \`herald chat-id\`, or message the bot and read getUpdates), or remove ${tokenVar}` });
+  if (!token)
+    problems.push({
+      variable: tokenVar,
+      message: `${chatVar} is set but the token is missing`,
+      fix: `set ${tokenVar} to the token from @BotFather, or remove ${chatVar}`,
+    });
+  if (!chatId)
+    problems.push({
+      variable: chatVar,
+      message: `${tokenVar} is set but the chat id is missing`,
+      fix: `set ${chatVar} (run \`herald chat-id\`, or message the bot and read getUpdates), or remove ${tokenVar}`,
+    });
   if (token) {
     const p = checkTelegramToken(token, tokenVar);
     if (p) problems.push(p);
@@ -109,7 +138,21 @@ function readEnv(env: Env, role: Role): EnvReading<TelegramSpec> {
   const base = readTelegramBaseUrl(env);
   if (base.problem) problems.push(base.problem);
   if (problems.length || !token || !chatId) return { specs: [], problems };
-  return { specs: [{ driver: 'telegram', origin: tokenVar, token, chatId, baseUrl: base.baseUrl, chatVariable: chatVar, ...topicOf(topicId), ...(topicId ? { topicVariable: topicVar } : {}) }], problems: [] };
+  return {
+    specs: [
+      {
+        driver: 'telegram',
+        origin: tokenVar,
+        token,
+        chatId,
+        baseUrl: base.baseUrl,
+        chatVariable: chatVar,
+        ...topicOf(topicId),
+        ...(topicId ? { topicVariable: topicVar } : {}),
+      },
+    ],
+    problems: [],
+  };
 }
 
 /** The General topic is topic 1, which Telegram refuses as `message_thread_id`: leave it out. */
@@ -134,7 +177,12 @@ function parsePrefixTarget(target: string, env: Env, origin: string): TelegramSp
   const rest = target.slice(target.indexOf(':') + 1);
   if (!rest.trim()) return { variable: origin, message: `"${target}" names no chat`, fix: TARGET_FIX };
   const token = env.GENERAL_TELEGRAM_BOT_TOKEN?.trim();
-  if (!token) return { variable: origin, message: `"${target}" needs the GENERAL Telegram bot, and GENERAL_TELEGRAM_BOT_TOKEN is not set`, fix: 'set GENERAL_TELEGRAM_BOT_TOKEN (from @BotFather), or use a tgram://<token>/<chat> URL' };
+  if (!token)
+    return {
+      variable: origin,
+      message: `"${target}" needs the GENERAL Telegram bot, and GENERAL_TELEGRAM_BOT_TOKEN is not set`,
+      fix: 'set GENERAL_TELEGRAM_BOT_TOKEN (from @BotFather), or use a tgram://<token>/<chat> URL',
+    };
   const tokenProblem = checkTelegramToken(token, 'GENERAL_TELEGRAM_BOT_TOKEN');
   if (tokenProblem) return tokenProblem;
   const chat = chatTarget(rest, origin);
@@ -163,7 +211,11 @@ export function parseAppriseTelegram(raw: string, env: Env, origin: string): Tel
     if (p) return p;
   }
   const chats = [...u.path, ...appriseList(q.get('to'))];
-  if (!chats.length) return problem('the tgram:// URL names no chat (Herald does not guess the bot owner)', `add the chat id: tgram://<token>/<chat_id> (\`herald chat-id\` finds it)`);
+  if (!chats.length)
+    return problem(
+      'the tgram:// URL names no chat (Herald does not guess the bot owner)',
+      `add the chat id: tgram://<token>/<chat_id> (\`herald chat-id\` finds it)`,
+    );
   const base = readTelegramBaseUrl(env);
   if (base.problem) return base.problem;
   const options = {
@@ -175,7 +227,15 @@ export function parseAppriseTelegram(raw: string, env: Env, origin: string): Tel
   for (const c of chats) {
     const chat = chatTarget(c, origin);
     if ('fix' in chat) return chat;
-    specs.push({ driver: 'telegram', origin, token, baseUrl: base.baseUrl, chatId: chat.chatId, ...(chat.topicId ? { topicId: chat.topicId } : topicOf(defaultTopic)), ...options });
+    specs.push({
+      driver: 'telegram',
+      origin,
+      token,
+      baseUrl: base.baseUrl,
+      chatId: chat.chatId,
+      ...(chat.topicId ? { topicId: chat.topicId } : topicOf(defaultTopic)),
+      ...options,
+    });
   }
   return specs;
 }
@@ -210,7 +270,10 @@ class TelegramChannel implements Channel {
   private chatId: string;
   private readonly botKey: string;
 
-  constructor(private readonly spec: TelegramSpec, private readonly ctx: DriverContext) {
+  constructor(
+    private readonly spec: TelegramSpec,
+    private readonly ctx: DriverContext,
+  ) {
     this.chatId = spec.chatId;
     this.botKey = fingerprint(`${spec.baseUrl} ${spec.token}`);
     const options = [spec.silent ? 'silent' : '', spec.preview ? 'preview' : '', spec.plain ? 'plain' : ''].filter(Boolean);
@@ -278,16 +341,30 @@ class TelegramChannel implements Channel {
     }
     if (status === 429) {
       const s = a.parameters?.retry_after;
-      return { kind: 'retry-after', delayMs: s !== undefined ? s * 1000 : retryAfterHeaderMs(headers) ?? 1000, reason: description };
+      return { kind: 'retry-after', delayMs: s !== undefined ? s * 1000 : (retryAfterHeaderMs(headers) ?? 1000), reason: description };
     }
-    if (status === 401) return { kind: 'dead', reason: `${description}: the bot token was revoked or mistyped`, fix: `get the current token from @BotFather (/mybots → API Token) and update ${this.spec.origin}` };
-    if (status === 404) return { kind: 'dead', reason: `${description}: no bot answers at this token/address`, fix: `check ${this.spec.origin} and TELEGRAM_API_BASE_URL` };
+    if (status === 401)
+      return {
+        kind: 'dead',
+        reason: `${description}: the bot token was revoked or mistyped`,
+        fix: `get the current token from @BotFather (/mybots → API Token) and update ${this.spec.origin}`,
+      };
+    if (status === 404)
+      return { kind: 'dead', reason: `${description}: no bot answers at this token/address`, fix: `check ${this.spec.origin} and TELEGRAM_API_BASE_URL` };
     if (status === 403) return { kind: 'dead', reason: description, fix: forbiddenFix(description) };
     if (status === 400 && /message thread not found/i.test(description)) {
-      return { kind: 'dead', reason: `${description} (chat ${this.chatId}, topic ${this.spec.topicId ?? 'none'})`, fix: `check ${this.spec.topicVariable ?? this.spec.origin}: the topic id is the number after the chat in a message link (https://t.me/c/<chat>/<topic>/<message>), and the chat must be a forum` };
+      return {
+        kind: 'dead',
+        reason: `${description} (chat ${this.chatId}, topic ${this.spec.topicId ?? 'none'})`,
+        fix: `check ${this.spec.topicVariable ?? this.spec.origin}: the topic id is the number after the chat in a message link (https://t.me/c/<chat>/<topic>/<message>), and the chat must be a forum`,
+      };
     }
     if (status === 400 && /chat not found/i.test(description)) {
-      return { kind: 'dead', reason: `${description} (chat ${this.chatId})`, fix: `check ${this.spec.chatVariable ?? 'the chat id'}: group ids are negative (-…), supergroups and channels start with -100; a user must send /start to the bot first; \`herald chat-id\` lists the chats the bot can see` };
+      return {
+        kind: 'dead',
+        reason: `${description} (chat ${this.chatId})`,
+        fix: `check ${this.spec.chatVariable ?? 'the chat id'}: group ids are negative (-…), supergroups and channels start with -100; a user must send /start to the bot first; \`herald chat-id\` lists the chats the bot can see`,
+      };
     }
     if (status === 400) return { kind: 'rejected', reason: description };
     return undefined;

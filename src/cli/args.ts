@@ -42,7 +42,10 @@ export function parseUsage<T>(parse: () => T): T {
 /** Rejects more positional arguments than a command takes. */
 export function maxPositionals(positionals: readonly string[], max: number, what: string): void {
   if (positionals.length > max) {
-    const extra = positionals.slice(max).map((p) => `"${redact(p)}"`).join(' ');
+    const extra = positionals
+      .slice(max)
+      .map((p) => `"${redact(p)}"`)
+      .join(' ');
     throw new UsageError(`unexpected argument${positionals.length - max === 1 ? '' : 's'} ${extra} (${what})`);
   }
 }

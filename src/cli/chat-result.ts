@@ -107,4 +107,3 @@ export async function openBot(
   if (connected.fellBackFrom) ui.warn(`herald ${command}: ${fallbackNote(connected.fellBackFrom, options.variable)}`);
   return { loaded, connected };
 }
-

@@ -56,7 +56,12 @@ export function createCliNotifier(options: CliNotifierOptions): Notifier {
     delivery: { giveUpAfterMs: options.timeoutMs },
     // A one-shot command must not open (or replay) the bot's outbox: HERALD_OUTBOX is the bot's.
     outbox: false,
-    http: { connectTimeoutMs: Math.min(10_000, seconds), requestTimeoutMs: Math.min(20_000, seconds), headersTimeoutMs: Math.min(15_000, seconds), bodyTimeoutMs: Math.min(15_000, seconds) },
+    http: {
+      connectTimeoutMs: Math.min(10_000, seconds),
+      requestTimeoutMs: Math.min(20_000, seconds),
+      headersTimeoutMs: Math.min(15_000, seconds),
+      bodyTimeoutMs: Math.min(15_000, seconds),
+    },
   });
 }
 
@@ -84,7 +89,8 @@ export async function deliverAndWait(
     results.set(e.destination, undefined);
   });
   notifier.on('delivered', (e) => {
-    if (ours(e.seqs) && results.has(e.destination)) results.set(e.destination, { destination: e.destination, ok: true, latencyMs: e.latencyMs, parts: e.parts });
+    if (ours(e.seqs) && results.has(e.destination))
+      results.set(e.destination, { destination: e.destination, ok: true, latencyMs: e.latencyMs, parts: e.parts });
   });
   notifier.on('failed', (e) => {
     if (!ours(e.seqs) || !results.has(e.destination) || results.get(e.destination)) return;
@@ -123,8 +129,16 @@ export async function deliverAndWait(
     list.push({
       destination,
       ok: false,
-      error: interrupted ? 'interrupted before delivery' : `not delivered within ${seconds} s${last ? `; last attempt: ${last}` : ''}${host && last ? ` (${host})` : ''}`,
-      ...(interrupted ? {} : { fix: host ? `check that ${host} is reachable (network, proxy, firewall), or try again with a longer --timeout` : 'try again with a longer --timeout' }),
+      error: interrupted
+        ? 'interrupted before delivery'
+        : `not delivered within ${seconds} s${last ? `; last attempt: ${last}` : ''}${host && last ? ` (${host})` : ''}`,
+      ...(interrupted
+        ? {}
+        : {
+            fix: host
+              ? `check that ${host} is reachable (network, proxy, firewall), or try again with a longer --timeout`
+              : 'try again with a longer --timeout',
+          }),
     });
   }
   await notifier.close(0).catch(() => {});

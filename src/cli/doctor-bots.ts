@@ -44,7 +44,12 @@ function channelsOf(bot: BotConfig): { spec: ChannelSpec; via: string; variable:
   return [...seen.values()];
 }
 
-async function call(http: HttpClient, url: string, init: { method: string; headers: Record<string, string>; body?: string }, signal: AbortSignal): Promise<HttpResponse | string> {
+async function call(
+  http: HttpClient,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  signal: AbortSignal,
+): Promise<HttpResponse | string> {
   try {
     return await http.request(url, { ...init, signal });
   } catch (err) {
@@ -70,11 +75,30 @@ export async function checkSlackBot(bot: BotConfig, http: HttpClient, signal: Ab
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' };
   const base = { role: 'GENERAL' as const, platform: 'slack' as const };
   const me = await call(http, `${baseUrl}/auth.test`, { method: 'POST', headers: auth, body: '' }, signal);
-  if (typeof me === 'string') return [{ ...base, variables: [bot.variables.token], status: 'problem', checked: true, summary: `could not reach the Slack API at ${hostOf(baseUrl)}: ${me}`, fix: 'check the network, proxy and firewall (and SLACK_API_BASE_URL), then run `herald doctor` again' }];
+  if (typeof me === 'string')
+    return [
+      {
+        ...base,
+        variables: [bot.variables.token],
+        status: 'problem',
+        checked: true,
+        summary: `could not reach the Slack API at ${hostOf(baseUrl)}: ${me}`,
+        fix: 'check the network, proxy and firewall (and SLACK_API_BASE_URL), then run `herald doctor` again',
+      },
+    ];
   const a = json(me);
   if (me.status !== 200 || a.ok !== true) {
     const error = typeof a.error === 'string' ? a.error : `HTTP ${me.status}`;
-    return [{ ...base, variables: [bot.variables.token], status: 'problem', checked: true, summary: `${bot.label}: Slack answered ${error}`, fix: `copy the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → your app → OAuth & Permissions into ${bot.variables.token}${error === 'token_revoked' || error === 'account_inactive' ? ', after reinstalling the app' : ''}` }];
+    return [
+      {
+        ...base,
+        variables: [bot.variables.token],
+        status: 'problem',
+        checked: true,
+        summary: `${bot.label}: Slack answered ${error}`,
+        fix: `copy the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → your app → OAuth & Permissions into ${bot.variables.token}${error === 'token_revoked' || error === 'account_inactive' ? ', after reinstalling the app' : ''}`,
+      },
+    ];
   }
   const name = `@${String(a.user ?? 'bot')}`;
   const workspace = String(a.team ?? 'the workspace');
@@ -83,7 +107,10 @@ export async function checkSlackBot(bot: BotConfig, http: HttpClient, signal: Ab
   const checks: BotCheck[] = [];
   const canWrite = has('chat:write') || scopes.length === 0;
   checks.push({
-    ...base, variables: [bot.variables.token], bot: name, checked: true,
+    ...base,
+    variables: [bot.variables.token],
+    bot: name,
+    checked: true,
     status: canWrite ? 'ok' : 'problem',
     summary: `bot ${name} in ${workspace}${scopes.length ? ` (scopes: ${scopes.join(', ')})` : ''}`,
     ...(canWrite ? {} : { fix: 'add the chat:write scope (OAuth & Permissions → Scopes → Bot Token Scopes) and reinstall the app' }),
@@ -95,7 +122,12 @@ export async function checkSlackBot(bot: BotConfig, http: HttpClient, signal: Ab
     const shown = /^[CGDU][A-Z0-9]{8,}$/.test(spec.channel) ? spec.channel : `#${spec.channel}`;
     const one = { ...base, variables: [c.variable], bot: name, channel: { name: shown, via: c.via } };
     if (!canRead) {
-      checks.push({ ...one, status: 'ok', checked: false, summary: `${shown} (${c.via}): not checked: the token has neither channels:read nor groups:read (posting does not need them; add one to let doctor check channels, or run \`herald test\`)` });
+      checks.push({
+        ...one,
+        status: 'ok',
+        checked: false,
+        summary: `${shown} (${c.via}): not checked: the token has neither channels:read nor groups:read (posting does not need them; add one to let doctor check channels, or run \`herald test\`)`,
+      });
       continue;
     }
     let info: Record<string, unknown> | undefined;
@@ -136,13 +168,28 @@ async function listChannels(http: HttpClient, baseUrl: string, auth: Record<stri
   return out;
 }
 
-function slackChannelVerdict(shown: string, via: string, info: Record<string, unknown> | undefined, writePublic: boolean): Pick<BotCheck, 'status' | 'summary' | 'fix'> {
-  if (!info) return { status: 'problem', summary: `${shown} (${via}): not found`, fix: `check the name or id; a private channel is only visible once the bot is invited (/invite @your-bot in ${shown})` };
+function slackChannelVerdict(
+  shown: string,
+  via: string,
+  info: Record<string, unknown> | undefined,
+  writePublic: boolean,
+): Pick<BotCheck, 'status' | 'summary' | 'fix'> {
+  if (!info)
+    return {
+      status: 'problem',
+      summary: `${shown} (${via}): not found`,
+      fix: `check the name or id; a private channel is only visible once the bot is invited (/invite @your-bot in ${shown})`,
+    };
   const name = `#${String(info.name ?? shown)}`;
-  if (info.is_archived === true) return { status: 'problem', summary: `${name} (${via}): archived`, fix: `unarchive ${name}, or map these notifications to another channel` };
+  if (info.is_archived === true)
+    return { status: 'problem', summary: `${name} (${via}): archived`, fix: `unarchive ${name}, or map these notifications to another channel` };
   if (info.is_member === true) return { status: 'ok', summary: `${name} (${via}): the bot is a member and can post` };
   if (info.is_private !== true && writePublic) return { status: 'ok', summary: `${name} (${via}): not a member, but chat:write.public lets the bot post` };
-  return { status: 'problem', summary: `${name} (${via}): the bot is not a member`, fix: `invite it: type /invite @your-bot in ${name}${info.is_private === true ? '' : ', or add the chat:write.public scope'}` };
+  return {
+    status: 'problem',
+    summary: `${name} (${via}): the bot is not a member`,
+    fix: `invite it: type /invite @your-bot in ${name}${info.is_private === true ? '' : ', or add the chat:write.public scope'}`,
+  };
 }
 
 /** Checks a Discord bot: `GET /users/@me`, then `GET /channels/{id}` for each channel. */
@@ -151,13 +198,34 @@ export async function checkDiscordBot(bot: BotConfig, http: HttpClient, signal: 
   const headers = { authorization: `Bot ${token}` };
   const base = { role: 'GENERAL' as const, platform: 'discord' as const };
   const me = await call(http, `${baseUrl}/v10/users/@me`, { method: 'GET', headers }, signal);
-  if (typeof me === 'string') return [{ ...base, variables: [bot.variables.token], status: 'problem', checked: true, summary: `could not reach the Discord API at ${hostOf(baseUrl)}: ${me}`, fix: 'check the network, proxy and firewall (and DISCORD_API_BASE_URL), then run `herald doctor` again' }];
+  if (typeof me === 'string')
+    return [
+      {
+        ...base,
+        variables: [bot.variables.token],
+        status: 'problem',
+        checked: true,
+        summary: `could not reach the Discord API at ${hostOf(baseUrl)}: ${me}`,
+        fix: 'check the network, proxy and firewall (and DISCORD_API_BASE_URL), then run `herald doctor` again',
+      },
+    ];
   if (me.status !== 200) {
-    return [{ ...base, variables: [bot.variables.token], status: 'problem', checked: true, summary: `${bot.label}: Discord answered ${me.status}${me.status === 401 ? ' Unauthorized (the token was reset or mistyped)' : ''}`, fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${bot.variables.token}` }];
+    return [
+      {
+        ...base,
+        variables: [bot.variables.token],
+        status: 'problem',
+        checked: true,
+        summary: `${bot.label}: Discord answered ${me.status}${me.status === 401 ? ' Unauthorized (the token was reset or mistyped)' : ''}`,
+        fix: `copy the current token (discord.com/developers/applications → your app → Bot → Reset Token) into ${bot.variables.token}`,
+      },
+    ];
   }
   const u = json(me);
   const name = `@${String(u.username ?? 'bot')}`;
-  const checks: BotCheck[] = [{ ...base, variables: [bot.variables.token], bot: name, status: 'ok', checked: true, summary: `bot ${name} (id ${String(u.id ?? '?')})` }];
+  const checks: BotCheck[] = [
+    { ...base, variables: [bot.variables.token], bot: name, status: 'ok', checked: true, summary: `bot ${name} (id ${String(u.id ?? '?')})` },
+  ];
   for (const c of channelsOf(bot)) {
     const id = (c.spec as DiscordBotSpec).channelId;
     const one = { ...base, variables: [c.variable], bot: name, channel: { name: id, via: c.via } };
@@ -168,13 +236,36 @@ export async function checkDiscordBot(bot: BotConfig, http: HttpClient, signal: 
     }
     const body = json(res);
     if (res.status === 200) {
-      checks.push({ ...one, status: 'ok', checked: true, summary: `#${String(body.name ?? id)} (${id}, ${c.via}): the bot can see it (whether it may post shows at the first message: \`herald test\`)` });
+      checks.push({
+        ...one,
+        status: 'ok',
+        checked: true,
+        summary: `#${String(body.name ?? id)} (${id}, ${c.via}): the bot can see it (whether it may post shows at the first message: \`herald test\`)`,
+      });
     } else if (res.status === 404) {
-      checks.push({ ...one, status: 'problem', checked: true, summary: `channel ${id} (${c.via}): Unknown Channel`, fix: `copy the id again (right-click the channel → Copy Channel ID, with Developer Mode on) into ${c.variable}` });
+      checks.push({
+        ...one,
+        status: 'problem',
+        checked: true,
+        summary: `channel ${id} (${c.via}): Unknown Channel`,
+        fix: `copy the id again (right-click the channel → Copy Channel ID, with Developer Mode on) into ${c.variable}`,
+      });
     } else if (res.status === 403) {
-      checks.push({ ...one, status: 'problem', checked: true, summary: `channel ${id} (${c.via}): the bot cannot see it (Missing Access)`, fix: 'invite the bot to the server (OAuth2 → URL Generator, scope bot) and give it View Channel and Send Messages there' });
+      checks.push({
+        ...one,
+        status: 'problem',
+        checked: true,
+        summary: `channel ${id} (${c.via}): the bot cannot see it (Missing Access)`,
+        fix: 'invite the bot to the server (OAuth2 → URL Generator, scope bot) and give it View Channel and Send Messages there',
+      });
     } else {
-      checks.push({ ...one, status: 'problem', checked: true, summary: `channel ${id} (${c.via}): Discord answered ${res.status}${typeof body.message === 'string' ? ` ${body.message}` : ''}`, fix: res.status === 429 || res.status >= 500 ? 'try again in a minute' : `check ${c.variable}` });
+      checks.push({
+        ...one,
+        status: 'problem',
+        checked: true,
+        summary: `channel ${id} (${c.via}): Discord answered ${res.status}${typeof body.message === 'string' ? ` ${body.message}` : ''}`,
+        fix: res.status === 429 || res.status >= 500 ? 'try again in a minute' : `check ${c.variable}`,
+      });
     }
   }
   return checks;

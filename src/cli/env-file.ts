@@ -49,7 +49,8 @@ export function formatEnvValue(value: string): string {
  * another variable's multi-line quoted value ("…", '…' or `…`) is part of that value, and a
  * quoted value spanning several lines belongs to its one assignment.
  */
-const DOTENV_LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
+const DOTENV_LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
 
 /** One assignment as dotenv reads it: its name, the lines it spans and its value. */
 interface FoundAssignment {
@@ -183,7 +184,10 @@ export async function writeAndReport(ui: Ui, loaded: Pick<CliEnv, 'file' | 'show
     }
     return true;
   } catch (err) {
-    ui.problem('herald: ', { message: `could not write ${loaded.shownFile}: ${(err as Error).message}`, fix: 'check the file and directory permissions, or use --env-file' });
+    ui.problem('herald: ', {
+      message: `could not write ${loaded.shownFile}: ${(err as Error).message}`,
+      fix: 'check the file and directory permissions, or use --env-file',
+    });
     return false;
   }
 }

@@ -31,8 +31,16 @@ const MISSING = new Set(['ENOENT', 'ENOTDIR']);
 
 function unreadable(shown: string, code: string, explicit: boolean): Problem {
   const other = explicit ? 'or point --env-file at a readable file' : 'or use --env-file to read another file';
-  if (code === 'EISDIR') return { message: `cannot read ${shown} (EISDIR): it is a directory`, fix: `move the directory away and put your variables in a file named ${shown}, ${other}` };
-  if (code === 'EACCES' || code === 'EPERM') return { message: `cannot read ${shown} (${code})`, fix: `chmod/chown it so your user can read it (e.g. \`chmod 600 ${shown}\` as its owner, and let your user into its directory), ${other}` };
+  if (code === 'EISDIR')
+    return {
+      message: `cannot read ${shown} (EISDIR): it is a directory`,
+      fix: `move the directory away and put your variables in a file named ${shown}, ${other}`,
+    };
+  if (code === 'EACCES' || code === 'EPERM')
+    return {
+      message: `cannot read ${shown} (${code})`,
+      fix: `chmod/chown it so your user can read it (e.g. \`chmod 600 ${shown}\` as its owner, and let your user into its directory), ${other}`,
+    };
   return { message: `cannot read ${shown} (${code})`, fix: `check the file and the path to it (\`ls -l ${shown}\`), ${other}` };
 }
 

@@ -23,7 +23,7 @@ function globalHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `herald <command> --help` for a command\'s options. Secrets are always redacted.',
+    "Run `herald <command> --help` for a command's options. Secrets are always redacted.",
     '',
   ].join('\n');
 }

@@ -202,9 +202,10 @@ export class TelegramApi {
     }
     if (res.status === 200 && body?.ok === true) return { ok: true, result: body.result as T };
     // The description is printed as is: a server (a proxy, a TELEGRAM_API_BASE_URL) must not be able to send escape sequences.
-    const description = typeof body?.description === 'string'
-      ? stripControl(body.description)
-      : `HTTP ${res.status}${body === undefined ? ` and not a Bot API answer (${quoteBody(res.body, this.options.token)})` : ''}`;
+    const description =
+      typeof body?.description === 'string'
+        ? stripControl(body.description)
+        : `HTTP ${res.status}${body === undefined ? ` and not a Bot API answer (${quoteBody(res.body, this.options.token)})` : ''}`;
     const retryAfter = Number(body?.parameters?.retry_after);
     const migrateTo = body?.parameters?.migrate_to_chat_id;
     return {
@@ -248,7 +249,10 @@ export function explainTelegramFailure(f: TelegramFailure, tokenSource: string, 
     };
   }
   if (f.status === 404) {
-    return { message: `no bot answers at this token and address (404 ${f.description})`, fix: `check ${tokenSource} (the whole token @BotFather gave you) and TELEGRAM_API_BASE_URL` };
+    return {
+      message: `no bot answers at this token and address (404 ${f.description})`,
+      fix: `check ${tokenSource} (the whole token @BotFather gave you) and TELEGRAM_API_BASE_URL`,
+    };
   }
   if (f.status === 409 && /webhook/i.test(f.description)) {
     return {
@@ -257,21 +261,28 @@ export function explainTelegramFailure(f: TelegramFailure, tokenSource: string, 
     };
   }
   if (f.status === 409) {
-    return { message: `another program is reading this bot's updates (409 ${f.description})`, fix: `stop the bot that uses this token while \`herald ${command}\` runs, then try again` };
+    return {
+      message: `another program is reading this bot's updates (409 ${f.description})`,
+      fix: `stop the bot that uses this token while \`herald ${command}\` runs, then try again`,
+    };
   }
   if (f.status === 429) {
     return { message: `Telegram asked to slow down (429 ${f.description})`, fix: `wait ${f.retryAfter ?? 'a few'} seconds and try again` };
   }
-  return { message: `Telegram answered ${f.status}: ${f.description}`, fix: f.status >= 500 ? 'Telegram is having trouble; try again in a minute' : `check ${tokenSource} and TELEGRAM_API_BASE_URL` };
+  return {
+    message: `Telegram answered ${f.status}: ${f.description}`,
+    fix: f.status >= 500 ? 'Telegram is having trouble; try again in a minute' : `check ${tokenSource} and TELEGRAM_API_BASE_URL`,
+  };
 }
 
 /** The message and fix for an API that did not answer. */
 export function explainUnreachable(err: TelegramUnreachableError): Problem {
   return {
     message: err.message,
-    fix: err.host === 'api.telegram.org'
-      ? 'check the internet connection, proxy and firewall (api.telegram.org must be reachable on port 443)'
-      : 'check TELEGRAM_API_BASE_URL and that the Bot API server there is running',
+    fix:
+      err.host === 'api.telegram.org'
+        ? 'check the internet connection, proxy and firewall (api.telegram.org must be reachable on port 443)'
+        : 'check TELEGRAM_API_BASE_URL and that the Bot API server there is running',
   };
 }
 
@@ -301,7 +312,7 @@ const CHAT_CARRIERS: ReadonlyArray<readonly [string, (u: Record<string, unknown>
   ['my_chat_member', (u) => (u.my_chat_member as { chat?: unknown } | undefined)?.chat],
   ['chat_member', (u) => (u.chat_member as { chat?: unknown } | undefined)?.chat],
   ['chat_join_request', (u) => (u.chat_join_request as { chat?: unknown } | undefined)?.chat],
-  ['callback_query', (u) => ((u.callback_query as { message?: { chat?: unknown } } | undefined)?.message)?.chat],
+  ['callback_query', (u) => (u.callback_query as { message?: { chat?: unknown } } | undefined)?.message?.chat],
 ];
 
 /** The chat an update is about, if any. */
@@ -391,7 +402,11 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
     const timer = setTimeout(() => deadline.abort(), timerMs(remaining));
     let answer: TelegramResult<TelegramUpdate[]>;
     try {
-      answer = await api.call<TelegramUpdate[]>('getUpdates', { ...(offset !== undefined ? { offset } : {}), timeout: seconds }, AbortSignal.any([options.signal, deadline.signal]));
+      answer = await api.call<TelegramUpdate[]>(
+        'getUpdates',
+        { ...(offset !== undefined ? { offset } : {}), timeout: seconds },
+        AbortSignal.any([options.signal, deadline.signal]),
+      );
     } catch (err) {
       if (options.signal.aborted) return { kind: 'interrupted' };
       if (deadline.signal.aborted) continue;
@@ -422,7 +437,6 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
     const updates = Array.isArray(answer.result) ? answer.result : [];
     for (const u of updates) if (Number.isSafeInteger(u.update_id) && (offset === undefined || u.update_id >= offset)) offset = u.update_id + 1;
     if (options.onUpdates(updates) === true) return { kind: 'stopped' };
-
   }
 }
 
@@ -517,7 +531,8 @@ export async function connectBot(
     const unset = fellBackFrom ? `${fellBackFrom} and ${GENERAL_TOKEN_VARIABLE} are` : `${tokenSource} is`;
     return {
       problem: {
-        message: tokenOption !== undefined ? 'no bot token: --token is empty' : `no bot token: ${unset} not set (environment or env file) and --token was not given`,
+        message:
+          tokenOption !== undefined ? 'no bot token: --token is empty' : `no bot token: ${unset} not set (environment or env file) and --token was not given`,
         fix: `create a bot with @BotFather (/newbot), then run \`herald ${command} --token <TOKEN> --write${chatVariable !== 'GENERAL_TELEGRAM_BOT_CHAT_ID' ? ` --var ${chatVariable}` : ''}\`, or add ${tokenOption !== undefined ? GENERAL_TOKEN_VARIABLE : wanted}=<TOKEN> to .env`,
       },
     };

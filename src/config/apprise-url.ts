@@ -50,12 +50,17 @@ export function parseAppriseUrl(raw: string): AppriseUrl | undefined {
   const at = authority.lastIndexOf('@');
   const user = at >= 0 ? decode(authority.slice(0, at)) : undefined;
   if (at >= 0) authority = authority.slice(at + 1);
-  const path = pathText.split(/[\s,/\\]+/).filter(Boolean).map(decode);
+  const path = pathText
+    .split(/[\s,/\\]+/)
+    .filter(Boolean)
+    .map(decode);
   const query = new Map<string, string>();
   for (const pair of queryText.split(/[&;]/)) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    const key = decode(eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase();
+    const key = decode(eq < 0 ? pair : pair.slice(0, eq))
+      .trim()
+      .toLowerCase();
     if (key) query.set(key, eq < 0 ? '' : decode(pair.slice(eq + 1)).trim());
   }
   return { scheme, ...(user ? { user } : {}), host: decode(authority), path, query };

@@ -48,14 +48,24 @@ export function readEventSettings(env: Env): { settings: EventSettings; problems
     for (const item of raw.split(/[,\s]+/).filter(Boolean)) {
       const eq = item.indexOf('=');
       const name = (eq < 0 ? item : item.slice(0, eq)).trim();
-      const value = eq < 0 ? '' : item.slice(eq + 1).trim().toLowerCase();
+      const value =
+        eq < 0
+          ? ''
+          : item
+              .slice(eq + 1)
+              .trim()
+              .toLowerCase();
       if (!(EVENT_KINDS as readonly string[]).includes(name)) {
         problems.push({ variable: 'HERALD_EVENTS', message: `"${name}" is not an event Herald knows`, fix: `use one of ${EVENT_KINDS.join(', ')}` });
         continue;
       }
       const s = SWITCHES[value];
       if (!s) {
-        problems.push({ variable: 'HERALD_EVENTS', message: `"${item}" does not say on, off or silent`, fix: `write ${name}=on, ${name}=off or ${name}=silent, separated by commas` });
+        problems.push({
+          variable: 'HERALD_EVENTS',
+          message: `"${item}" does not say on, off or silent`,
+          fix: `write ${name}=on, ${name}=off or ${name}=silent, separated by commas`,
+        });
         continue;
       }
       events[name as EventKind] = s;
@@ -64,6 +74,11 @@ export function readEventSettings(env: Env): { settings: EventSettings; problems
   const f = env.HERALD_FORMAT?.trim().toLowerCase();
   let format: MessageFormat | undefined;
   if (f === 'plain' || f === 'rich') format = f;
-  else if (f) problems.push({ variable: 'HERALD_FORMAT', message: `"${env.HERALD_FORMAT!.trim()}" is not a format`, fix: 'use plain (text only everywhere) or rich (the default: cards for lifecycle events)' });
+  else if (f)
+    problems.push({
+      variable: 'HERALD_FORMAT',
+      message: `"${env.HERALD_FORMAT!.trim()}" is not a format`,
+      fix: 'use plain (text only everywhere) or rich (the default: cards for lifecycle events)',
+    });
   return { settings: { events, ...(format ? { format } : {}) }, problems };
 }

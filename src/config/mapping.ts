@@ -34,14 +34,19 @@ export interface MappingEntry {
 /** Event names a mapping may use besides the host events. */
 const OTHER_EVENTS = ['log'];
 
-const FORMS = 'key=channel entries separated by commas, where key is a bare value (error, ema-cross, BTC-USDT) or qualifier:value with qualifier one of ' + `${QUALIFIERS.join(', ')} (e.g. event:order.filled, strategy:ema-cross, mode:paper, level:error, event:custom:<name>)`;
+const FORMS =
+  'key=channel entries separated by commas, where key is a bare value (error, ema-cross, BTC-USDT) or qualifier:value with qualifier one of ' +
+  `${QUALIFIERS.join(', ')} (e.g. event:order.filled, strategy:ema-cross, mode:paper, level:error, event:custom:<name>)`;
 
 /** Parses a mapping variable; every entry that cannot work is a problem. */
 export function parseMapping(raw: string, variable: string): { entries: MappingEntry[]; problems: ConfigProblem[] } {
   const entries: MappingEntry[] = [];
   const problems: ConfigProblem[] = [];
   const bad = (message: string, fix = `write ${FORMS}`): void => void problems.push({ variable, message, fix });
-  for (const item of raw.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf('=');
     if (eq < 0) {
       bad(`"${item}" has no "=": each entry is key=channel`);

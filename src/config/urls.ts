@@ -66,7 +66,10 @@ export function readBaseUrl(env: Env, variable: string, fallback: string, exampl
     return { baseUrl: fallback, problem: { variable, message: `its value ("${displayBaseUrl(raw)}") is not a URL`, fix: `use ${fallback} or ${example}` } };
   }
   if (!isSecureOrLocal(url)) {
-    return { baseUrl: fallback, problem: { variable, message: `"${displayBaseUrl(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' } };
+    return {
+      baseUrl: fallback,
+      problem: { variable, message: `"${displayBaseUrl(raw)}" is not https`, fix: 'use https (plain http is only allowed on 127.0.0.1/localhost)' },
+    };
   }
   return { baseUrl: raw.replace(/\/+$/, '') };
 }

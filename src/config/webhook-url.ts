@@ -17,7 +17,12 @@ export interface WebhookFormat<T> {
  * Parses `raw` as one of `formats`' webhooks. https is required except on loopback hosts
  * (local servers and tests), where only the path tells platforms apart.
  */
-export function parseWebhookUrl<T extends object>(raw: string, origin: string, formats: readonly WebhookFormat<T>[], options: { reveal?: boolean } = {}): T | ConfigProblem {
+export function parseWebhookUrl<T extends object>(
+  raw: string,
+  origin: string,
+  formats: readonly WebhookFormat<T>[],
+  options: { reveal?: boolean } = {},
+): T | ConfigProblem {
   // Quotes an environment kept (`docker run -e 'HOOK="https://…"'`) are not part of the URL, as for the bot variables.
   const value = unquote(raw);
   // A variable named as a log target may hold anything (an API secret): never echo it.
@@ -34,12 +39,18 @@ export function parseWebhookUrl<T extends object>(raw: string, origin: string, f
   }
   // fetch refuses a URL with credentials, and no platform's webhook has any: `https://discord.com@…` is a disguise.
   if (url.username || url.password) {
-    return { variable: origin, message: `${shown} has a user name or password before its host (the part before @)`, fix: `copy the webhook URL again; it must look like ${expected}, with nothing before the host` };
+    return {
+      variable: origin,
+      message: `${shown} has a user name or password before its host (the part before @)`,
+      fix: `copy the webhook URL again; it must look like ${expected}, with nothing before the host`,
+    };
   }
   const format = formats.find((s) => s.matches(url, isLoopbackHost(url.hostname)));
   if (!format) {
     // A look-alike host (a Cyrillic і in dіscord.com) shows as punycode: say why it is not the real one.
-    const lookAlike = url.hostname.split('.').some((label) => label.startsWith('xn--')) ? ' (its host has non-ASCII letters, so it only looks like a real one)' : '';
+    const lookAlike = url.hostname.split('.').some((label) => label.startsWith('xn--'))
+      ? ' (its host has non-ASCII letters, so it only looks like a real one)'
+      : '';
     return { variable: origin, message: `${shown} is not ${expected}${lookAlike}`, fix: `copy the webhook URL again; it must look like ${expected}` };
   }
   return format.parse(url, origin);

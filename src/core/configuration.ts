@@ -50,7 +50,10 @@ export function readConfig(env: Env, drivers: readonly Driver[] = DRIVERS): Hera
   const error: ChannelSpec[] = [];
   for (const driver of drivers) {
     if (!driver.fromEnv) continue;
-    for (const [role, list] of [['GENERAL', general], ['ERROR', error]] as const) {
+    for (const [role, list] of [
+      ['GENERAL', general],
+      ['ERROR', error],
+    ] as const) {
       const reading = driver.fromEnv(env, role);
       list.push(...reading.specs);
       problems.push(...reading.problems);
@@ -95,14 +98,26 @@ function readBots(env: Env, drivers: readonly Driver[], problems: ConfigProblem[
   if (provider && !providers.includes(provider)) {
     problems.push({ variable: 'NOTIFICATIONS_PROVIDER', message: `"${providerRaw}" is not a provider Herald knows`, fix: `use ${providers.join(' or ')}` });
   } else if (!provider && gimletSet.length) {
-    problems.push({ variable: 'NOTIFICATIONS_PROVIDER', message: `${gimletSet.join(', ')} ${gimletSet.length === 1 ? 'is' : 'are'} set but NOTIFICATIONS_PROVIDER is not`, fix: `set NOTIFICATIONS_PROVIDER to ${providers.join(' or ')}` });
+    problems.push({
+      variable: 'NOTIFICATIONS_PROVIDER',
+      message: `${gimletSet.join(', ')} ${gimletSet.length === 1 ? 'is' : 'are'} set but NOTIFICATIONS_PROVIDER is not`,
+      fix: `set NOTIFICATIONS_PROVIDER to ${providers.join(' or ')}`,
+    });
   }
   const bots: BotConfig[] = [];
   for (const support of supports) {
-    const own: BotVariables = { token: `${support.variablePrefix}_BOT_TOKEN`, defaultChannel: `${support.variablePrefix}_DEFAULT_CHANNEL`, mapping: `${support.variablePrefix}_CHANNEL_MAPPING` };
+    const own: BotVariables = {
+      token: `${support.variablePrefix}_BOT_TOKEN`,
+      defaultChannel: `${support.variablePrefix}_DEFAULT_CHANNEL`,
+      mapping: `${support.variablePrefix}_CHANNEL_MAPPING`,
+    };
     const forms = [own, ...(provider === support.provider ? [GIMLET] : [])].filter((v) => [v.token, v.defaultChannel, v.mapping].some((n) => env[n]?.trim()));
     if (forms.length > 1) {
-      problems.push({ variable: GIMLET.token, message: `both NOTIFICATIONS_* and ${support.variablePrefix}_* configure the ${support.provider} bot`, fix: `keep one of the two sets (they mean the same)` });
+      problems.push({
+        variable: GIMLET.token,
+        message: `both NOTIFICATIONS_* and ${support.variablePrefix}_* configure the ${support.provider} bot`,
+        fix: `keep one of the two sets (they mean the same)`,
+      });
       continue;
     }
     if (forms.length === 1) {
@@ -118,7 +133,11 @@ function readBot(env: Env, support: BotSupport, v: BotVariables, problems: Confi
   const defaultRaw = unquote(env[v.defaultChannel]);
   const mappingRaw = unquote(env[v.mapping]);
   if (!token) {
-    problems.push({ variable: v.token, message: `${[v.defaultChannel, v.mapping].filter((n) => env[n]?.trim()).join(' and ')} ${mappingRaw && defaultRaw ? 'are' : 'is'} set but the ${support.provider} bot token is missing`, fix: `set ${v.token} to the bot's token, or remove the other ${support.provider} bot variables` });
+    problems.push({
+      variable: v.token,
+      message: `${[v.defaultChannel, v.mapping].filter((n) => env[n]?.trim()).join(' and ')} ${mappingRaw && defaultRaw ? 'are' : 'is'} set but the ${support.provider} bot token is missing`,
+      fix: `set ${v.token} to the bot's token, or remove the other ${support.provider} bot variables`,
+    });
     return undefined;
   }
   const account = support.account(env, token, v.token);
@@ -130,7 +149,11 @@ function readBot(env: Env, support: BotSupport, v: BotVariables, problems: Confi
   const before = problems.length;
   let defaultChannel: ChannelSpec | undefined;
   if (!defaultRaw) {
-    problems.push({ variable: v.defaultChannel, message: `the ${support.provider} bot has no default channel`, fix: `set ${v.defaultChannel} to ${support.channelForm}: notifications no mapping entry matches go there` });
+    problems.push({
+      variable: v.defaultChannel,
+      message: `the ${support.provider} bot has no default channel`,
+      fix: `set ${v.defaultChannel} to ${support.channelForm}: notifications no mapping entry matches go there`,
+    });
   } else {
     const spec = support.channel(acct, defaultRaw, v.defaultChannel);
     if ('driver' in spec) defaultChannel = spec;

@@ -151,7 +151,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.config = config;
     this.reportLine = options.report ?? ((line) => void process.stderr.write(line));
     this.exitDeadlineMs = options.exitDeadlineMs ?? 10_000;
-    const opened = this.openOutbox(options.outbox === false ? undefined : options.outbox ?? config.outbox, options.delivery?.maxQueueBytes);
+    const opened = this.openOutbox(options.outbox === false ? undefined : (options.outbox ?? config.outbox), options.delivery?.maxQueueBytes);
     this.outbox = opened?.outbox;
     this.http = createHttpClient(options.http);
     this.delivery = new Delivery({
@@ -164,12 +164,19 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     });
     const general = config.general.map((s) => this.make(s));
     const error = config.error.map((s) => this.make(s));
-    this.bots = config.bots.map((bot) => ({ bot, defaultChannel: this.make(bot.defaultChannel), mapping: bot.mapping.map((m) => ({ entry: m.entry, channel: this.make(m.spec) })) }));
+    this.bots = config.bots.map((bot) => ({
+      bot,
+      defaultChannel: this.make(bot.defaultChannel),
+      mapping: bot.mapping.map((m) => ({ entry: m.entry, channel: this.make(m.spec) })),
+    }));
     // With no general destination, notifications still show somewhere: the console.
     this.generalFixed = general.length || this.bots.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
     this.errorFixed = unique([...error, ...this.generalFixed]);
     if (opened) this.replay(opened.load);
-    this.unregisterExit = options.drainOnExit === false ? () => {} : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
+    this.unregisterExit =
+      options.drainOnExit === false
+        ? () => {}
+        : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
     // The process's own environment (not `options.env`): the supervisor's socket belongs to the process.
     this.stopHeartbeat = startHeartbeat();
   }
@@ -195,7 +202,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
         const kept = typeof options.to === 'string' && !options.to.includes('://') ? { ...extras, target: options.to } : extras;
         if (target.channels.length) this.delivery.enqueue(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), kept));
         // What could not be resolved goes where it would have gone without a target, saying why.
-        if (target.note) this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), `${target.note}\n${text}`, level, silent, Date.now(), tags ? { tags } : undefined));
+        if (target.note)
+          this.delivery.enqueue(
+            this.route(level, tags),
+            makeEntry(this.delivery.nextSeq(), `${target.note}\n${text}`, level, silent, Date.now(), tags ? { tags } : undefined),
+          );
         return;
       }
       this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
@@ -270,7 +281,10 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const tags = options.tags === undefined ? undefined : cleanTags(options.tags);
     const labels = (channels: readonly Channel[]): string[] => channels.map((c) => c.label);
     const decisions = this.bots.map((b) => {
-      const entry = chooseEntry(b.mapping.map((m) => m.entry), attributesOf(level, tags));
+      const entry = chooseEntry(
+        b.mapping.map((m) => m.entry),
+        attributesOf(level, tags),
+      );
       return `${b.bot.label}: ${entry ? `mapping entry ${entry.text}` : `default channel (${b.bot.variables.defaultChannel})`}`;
     });
     const routed = { destinations: labels(this.route(level, tags)), ...(decisions.length ? { decisions } : {}) };
@@ -326,9 +340,21 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       return opened;
     } catch (err) {
       if (err instanceof OutboxInUseError) {
-        throw new HeraldConfigError([{ variable: 'HERALD_OUTBOX', message: `the outbox ${err.path} is in use by process ${err.pid}`, fix: 'one process per outbox: give this one its own path (HERALD_OUTBOX or the outbox option), or stop the other process' }]);
+        throw new HeraldConfigError([
+          {
+            variable: 'HERALD_OUTBOX',
+            message: `the outbox ${err.path} is in use by process ${err.pid}`,
+            fix: 'one process per outbox: give this one its own path (HERALD_OUTBOX or the outbox option), or stop the other process',
+          },
+        ]);
       }
-      throw new HeraldConfigError([{ variable: 'HERALD_OUTBOX', message: `the outbox ${options.path} cannot be opened: ${(err as Error).message}`, fix: 'name a file in a directory this process may write' }]);
+      throw new HeraldConfigError([
+        {
+          variable: 'HERALD_OUTBOX',
+          message: `the outbox ${options.path} cannot be opened: ${(err as Error).message}`,
+          fix: 'name a file in a directory this process may write',
+        },
+      ]);
     }
   }
 
@@ -359,7 +385,13 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       const waiting = this.outbox!.take(id, Infinity);
       const seqs = [...kept.entries, ...waiting].map((e) => e.seq);
       for (const seq of seqs) this.outbox!.done(seq, id);
-      this.deliver('failed', { destination: id, cause: 'disabled', seqs, reason: `destination ${id} from the outbox is not configured in this run (waited ${ORPHAN_WAIT_MS / 1000} s for it)`, fix: 'these notifications are given up; configure the destination again (the same variable or target) if it should still receive notifications' });
+      this.deliver('failed', {
+        destination: id,
+        cause: 'disabled',
+        seqs,
+        reason: `destination ${id} from the outbox is not configured in this run (waited ${ORPHAN_WAIT_MS / 1000} s for it)`,
+        fix: 'these notifications are given up; configure the destination again (the same variable or target) if it should still receive notifications',
+      });
     }
     this.orphans.clear();
   }
@@ -393,7 +425,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.emitWarning({ code: 'destination-disabled', destination: channel.label, message, ...(fix ? { fix } : {}) });
     // Tell the user where they will see it: every other destination errors go to.
     const others = this.route('error', undefined).filter((c) => c !== channel && !this.delivery.isDisabled(c));
-    if (others.length) this.delivery.enqueue(others, makeEntry(this.delivery.nextSeq(), this.redactor.apply(`⚠️ Herald ${message}.${fix ? ` Fix: ${fix}` : ''}`), 'error', false, Date.now()));
+    if (others.length)
+      this.delivery.enqueue(
+        others,
+        makeEntry(this.delivery.nextSeq(), this.redactor.apply(`⚠️ Herald ${message}.${fix ? ` Fix: ${fix}` : ''}`), 'error', false, Date.now()),
+      );
   }
 
   private emitWarning(w: WarningEvent): void {

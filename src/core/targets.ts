@@ -42,14 +42,19 @@ export function targetForms(ctx: TargetContext): string {
 /** Resolves a target value (one or several targets) against the environment and the configuration. */
 export function resolveTarget(target: unknown, ctx: TargetContext): TargetResolution {
   if (typeof target !== 'string') {
-    return fail({ variable: ORIGIN, message: `${/^[aeiou]/.test(typeof target) ? 'an' : 'a'} ${typeof target} is not a target`, fix: `pass ${targetForms(ctx)}, as a string` });
+    return fail({
+      variable: ORIGIN,
+      message: `${/^[aeiou]/.test(typeof target) ? 'an' : 'a'} ${typeof target} is not a target`,
+      fix: `pass ${targetForms(ctx)}, as a string`,
+    });
   }
   const t = target.trim();
   if (isVariableName(t)) return resolveVariable(t, ctx);
   const drivers = ctx.drivers ?? DRIVERS;
   const pieces = splitTargets(t, prefixesOf(drivers));
   // Words with no target among them ("my channel") are one bad target, not several unset variables.
-  if (!pieces.some((p) => looksLikeTarget(p, drivers))) return fail({ variable: ORIGIN, message: `"${redact(t)}" is not a target`, fix: `pass ${targetForms(ctx)}` });
+  if (!pieces.some((p) => looksLikeTarget(p, drivers)))
+    return fail({ variable: ORIGIN, message: `"${redact(t)}" is not a target`, fix: `pass ${targetForms(ctx)}` });
   return resolveList(pieces, ORIGIN, ctx, true);
 }
 
@@ -96,7 +101,11 @@ function resolveVariable(name: string, ctx: TargetContext): TargetResolution {
   const pieces = splitTargets(value, prefixesOf(drivers));
   const r = pieces.some((p) => looksLikeTarget(p, drivers))
     ? resolveList(pieces, name, ctx, false)
-    : fail({ variable: name, message: 'its value is not a target', fix: `put ${targetForms(ctx)} in ${name} (a variable holds the target itself, not the name of another one)` });
+    : fail({
+        variable: name,
+        message: 'its value is not a target',
+        fix: `put ${targetForms(ctx)} in ${name} (a variable holds the target itself, not the name of another one)`,
+      });
   return { specs: r.specs, problems: r.problems.map((p) => ({ ...p, message: `${name}: ${p.message}` })) };
 }
 
@@ -144,16 +153,29 @@ function resolveOne(target: string, origin: string, ctx: TargetContext, drivers:
 }
 
 /** A channel of a configured bot: `#alerts` (the only bot) or `slack:#alerts` / `discord:<id>`. */
-function botChannel(provider: string | undefined, channel: string, origin: string, ctx: TargetContext, drivers: readonly Driver[]): readonly ChannelSpec[] | ConfigProblem {
+function botChannel(
+  provider: string | undefined,
+  channel: string,
+  origin: string,
+  ctx: TargetContext,
+  drivers: readonly Driver[],
+): readonly ChannelSpec[] | ConfigProblem {
   const written = provider ? `${provider}:${channel}` : channel;
   const candidates = provider ? ctx.bots.filter((b) => b.provider === provider) : ctx.bots;
   if (candidates.length === 0) {
     const support = drivers.find((d) => d.bot && (!provider || d.bot.provider === provider))?.bot;
-    const how = provider && support ? `set ${support.variablePrefix}_BOT_TOKEN and ${support.variablePrefix}_DEFAULT_CHANNEL (or NOTIFICATIONS_PROVIDER=${provider} with NOTIFICATIONS_TOKEN and NOTIFICATIONS_DEFAULT_CHANNEL)` : 'configure a Slack or Discord bot (SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN with its DEFAULT_CHANNEL), or use a webhook URL';
+    const how =
+      provider && support
+        ? `set ${support.variablePrefix}_BOT_TOKEN and ${support.variablePrefix}_DEFAULT_CHANNEL (or NOTIFICATIONS_PROVIDER=${provider} with NOTIFICATIONS_TOKEN and NOTIFICATIONS_DEFAULT_CHANNEL)`
+        : 'configure a Slack or Discord bot (SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN with its DEFAULT_CHANNEL), or use a webhook URL';
     return { variable: origin, message: `"${written}" names a channel of a ${provider ?? 'Slack or Discord'} bot, and none is configured`, fix: how };
   }
   if (candidates.length > 1) {
-    return { variable: origin, message: `"${written}" could be a channel of either bot (${candidates.map((b) => b.provider).join(' and ')} are both configured)`, fix: `say which: ${candidates.map((b) => `${b.provider}:${channel}`).join(' or ')}` };
+    return {
+      variable: origin,
+      message: `"${written}" could be a channel of either bot (${candidates.map((b) => b.provider).join(' and ')} are both configured)`,
+      fix: `say which: ${candidates.map((b) => `${b.provider}:${channel}`).join(' or ')}`,
+    };
   }
   const bot = candidates[0]!;
   const support = drivers.find((d) => d.bot?.provider === bot.provider)!.bot!;

@@ -89,7 +89,10 @@ export class Delivery {
   /** Queues an entry on each channel (in the journal first, when there is one). Returns at once. */
   enqueue(channels: readonly Channel[], entry: OutboxEntry): void {
     if (channels.length === 0) return;
-    this.setup.journal?.queued(entry, channels.map((c) => c.id));
+    this.setup.journal?.queued(
+      entry,
+      channels.map((c) => c.id),
+    );
     for (const c of channels) this.lane(c).enqueue(entry);
   }
 
@@ -131,7 +134,8 @@ export class Delivery {
     const report = await this.flush(timeoutMs);
     this.closed = true;
     const kept = this.setup.journal ? '; kept in the outbox, delivered at the next start' : '';
-    for (const lane of this.lanes.values()) lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline${kept}`);
+    for (const lane of this.lanes.values())
+      lane.close(report.complete ? 'the notifier is closed' : `not delivered within the ${timeoutMs} ms shutdown deadline${kept}`);
     for (const lane of this.lanes.values()) lane.channel.close?.();
     return report;
   }

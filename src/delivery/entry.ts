@@ -36,5 +36,15 @@ export interface EntryExtras {
 export function makeEntry(seq: number, text: string, level: Level, silent: boolean, createdAt: number, extras?: EntryExtras): OutboxEntry {
   const bytes = text.length * 2 + ENTRY_OVERHEAD_BYTES + (extras?.card ? cardBytes(extras.card) : 0);
   if (!extras || (!extras.tags && !extras.card && !extras.target)) return { seq, text, level, silent, createdAt, bytes };
-  return { seq, text, level, silent, createdAt, bytes, ...(extras.tags ? { tags: extras.tags } : {}), ...(extras.card ? { card: extras.card } : {}), ...(extras.target ? { target: extras.target } : {}) };
+  return {
+    seq,
+    text,
+    level,
+    silent,
+    createdAt,
+    bytes,
+    ...(extras.tags ? { tags: extras.tags } : {}),
+    ...(extras.card ? { card: extras.card } : {}),
+    ...(extras.target ? { target: extras.target } : {}),
+  };
 }

@@ -2,7 +2,11 @@
 import type { Level } from '../channels/channel.js';
 
 /** A notification accepted into a destination's queue. */
-export interface QueuedEvent { readonly seq: number; readonly destination: string; readonly level: Level }
+export interface QueuedEvent {
+  readonly seq: number;
+  readonly destination: string;
+  readonly level: Level;
+}
 /** One or more notifications (coalesced) reached a destination. */
 export interface DeliveredEvent {
   readonly destination: string;
@@ -33,7 +37,11 @@ export interface FailedEvent {
   readonly fix?: string;
 }
 /** Notifications discarded to keep memory bounded (a notice to the destination says so too). */
-export interface DroppedEvent { readonly destination: string; readonly count: number; readonly reason: string }
+export interface DroppedEvent {
+  readonly destination: string;
+  readonly count: number;
+  readonly reason: string;
+}
 /** Something the user should know and probably fix, reported once. */
 export interface WarningEvent {
   readonly code: 'destination-disabled' | 'destination-moved' | 'target-unresolved' | 'undelivered-at-exit';

@@ -84,7 +84,10 @@ export class Lane {
   private readonly storm: StormFilter;
   private readonly counters = { queued: 0, delivered: 0, failed: 0, dropped: 0, suppressed: 0, requests: 0, retries: 0, rateLimited: 0 };
 
-  constructor(readonly channel: Channel, private readonly ctx: LaneContext) {
+  constructor(
+    readonly channel: Channel,
+    private readonly ctx: LaneContext,
+  ) {
     const o = ctx.options;
     this.storm = new StormFilter(o.stormWindowMs, o.stormMaxKeys, (first, total, windowMs) => {
       const text = `🔁 ×${total} in the last ${Math.round(windowMs / 1000)} s: ${first.text}`;
@@ -137,7 +140,12 @@ export class Lane {
       // an outbox keeps it for the next start; a disabled destination is done with it.
       if (this.disabledReason !== undefined) this.ctx.journal?.done(entry.seq, this.channel.id);
       this.counters.failed++;
-      this.ctx.emit('failed', { destination: this.channel.label, cause: this.closed ? 'closed' : 'disabled', seqs: [entry.seq], reason: this.closed ? this.closedReason(entry) : `destination disabled: ${this.disabledReason}` });
+      this.ctx.emit('failed', {
+        destination: this.channel.label,
+        cause: this.closed ? 'closed' : 'disabled',
+        seqs: [entry.seq],
+        reason: this.closed ? this.closedReason(entry) : `destination disabled: ${this.disabledReason}`,
+      });
       return;
     }
     this.counters.queued++;
@@ -338,8 +346,14 @@ export class Lane {
     if (this.droppedPending > 0) {
       const n = this.droppedPending;
       this.droppedPending = 0;
-      const where = this.ctx.journal?.spill ? 'the outbox’s disk budget was full' : `more than ${formatBytes(this.ctx.options.maxQueueBytes)} was waiting for this destination`;
-      entries.push(this.record(makeEntry(this.ctx.nextSeq(), `⚠️ Herald dropped ${n} older notification${n === 1 ? '' : 's'} here: ${where}.`, 'error', false, Date.now())));
+      const where = this.ctx.journal?.spill
+        ? 'the outbox’s disk budget was full'
+        : `more than ${formatBytes(this.ctx.options.maxQueueBytes)} was waiting for this destination`;
+      entries.push(
+        this.record(
+          makeEntry(this.ctx.nextSeq(), `⚠️ Herald dropped ${n} older notification${n === 1 ? '' : 's'} here: ${where}.`, 'error', false, Date.now()),
+        ),
+      );
     } else if (this.solo.length > 0) {
       return this.batchOf([this.solo.shift()!]);
     } else {
@@ -404,7 +418,12 @@ export class Lane {
 
   private async sendCurrent(batch: Batch, buckets: readonly RateBucket[], sentAt: number): Promise<void> {
     const first = batch.entries[0]!;
-    if (batch.index === 0 && batch.attempts === 0 && batch.moves === 0) this.ctx.journal?.sending(this.channel.id, batch.entries.map((e) => e.seq), batch.keyBase);
+    if (batch.index === 0 && batch.attempts === 0 && batch.moves === 0)
+      this.ctx.journal?.sending(
+        this.channel.id,
+        batch.entries.map((e) => e.seq),
+        batch.keyBase,
+      );
     batch.attempts++;
     this.counters.requests++;
     let outcome: SendOutcome;
@@ -431,7 +450,13 @@ export class Lane {
         this.current = undefined;
         this.counters.delivered += batch.entries.length;
         for (const e of batch.entries) this.ctx.journal?.done(e.seq, this.channel.id);
-        this.ctx.emit('delivered', { destination: this.channel.label, seqs: batch.entries.map((e) => e.seq), parts: batch.parts.length, attempts: batch.attempts, latencyMs: now - first.createdAt });
+        this.ctx.emit('delivered', {
+          destination: this.channel.label,
+          seqs: batch.entries.map((e) => e.seq),
+          parts: batch.parts.length,
+          attempts: batch.attempts,
+          latencyMs: now - first.createdAt,
+        });
         return;
       case 'retry-after':
         this.counters.rateLimited++;
@@ -440,7 +465,11 @@ export class Lane {
         return;
       case 'transient': {
         if (now - first.createdAt >= this.ctx.options.giveUpAfterMs) {
-          this.fail(batch.entries, 'gave-up', `gave up after ${batch.attempts} attempts over ${Math.round((now - first.createdAt) / 1000)} s: ${outcome.reason}`);
+          this.fail(
+            batch.entries,
+            'gave-up',
+            `gave up after ${batch.attempts} attempts over ${Math.round((now - first.createdAt) / 1000)} s: ${outcome.reason}`,
+          );
           return;
         }
         this.retryLater(batch, backoffDelay(batch.attempts, this.ctx.options.backoff), outcome.reason, false);

@@ -120,7 +120,15 @@ export class LocalRateLimits implements RateLimits {
   private state(key: string, now: number, b: RateBucket): BucketState {
     let s = this.states.get(key);
     if (!s) {
-      s = { tokens: b.capacity, capacity: b.capacity, intervalMs: b.intervalMs, updatedAt: now, blockedUntil: 0, taken: 0, ...(b.windowMs ? { sent: [], windowMs: b.windowMs } : {}) };
+      s = {
+        tokens: b.capacity,
+        capacity: b.capacity,
+        intervalMs: b.intervalMs,
+        updatedAt: now,
+        blockedUntil: 0,
+        taken: 0,
+        ...(b.windowMs ? { sent: [], windowMs: b.windowMs } : {}),
+      };
       this.states.set(key, s);
     }
     return s;

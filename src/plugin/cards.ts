@@ -9,7 +9,6 @@ import { renderMessage } from '../core/render.js';
 import { formatDuration, formatPct, formatPrice, formatQty, formatSigned, inline, str, toNumber, upper } from './format.js';
 import type { Payload } from './templates.js';
 
-
 function field(name: string, value: string | undefined, numeric = true): CardField[] {
   return value === undefined || value === '' ? [] : [{ name, value, numeric }];
 }
@@ -137,7 +136,13 @@ export const DEFAULT_CARDS: Readonly<Record<EventKind, (p: Payload) => Card>> = 
   'position.increased': (p) => position('INCREASED', p),
   'position.reduced': (p) => position('REDUCED', p),
   'position.closed': closed,
-  'exchange.reconnected': (p) => card(p, `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}`, 'info', field('Offline for', p.downtimeMs !== undefined ? formatDuration(p.downtimeMs) : undefined, false)),
+  'exchange.reconnected': (p) =>
+    card(
+      p,
+      `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}`,
+      'info',
+      field('Offline for', p.downtimeMs !== undefined ? formatDuration(p.downtimeMs) : undefined, false),
+    ),
   error,
   custom,
 };

@@ -84,16 +84,28 @@ const PLAIN_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['custom']);
 const SWITCH_ENABLED: Record<EventSwitch, boolean | 'silent'> = { on: true, off: false, silent: 'silent' };
 
 /** Options win over the environment (`HERALD_EVENTS`, `HERALD_FORMAT`), which wins over the defaults. */
-function resolveSetting(kind: EventKind, setting: EventSetting | undefined, envSwitch: EventSwitch | undefined, envFormat: MessageFormat | undefined): Resolved {
+function resolveSetting(
+  kind: EventKind,
+  setting: EventSetting | undefined,
+  envSwitch: EventSwitch | undefined,
+  envFormat: MessageFormat | undefined,
+): Resolved {
   const s = typeof setting === 'object' ? setting : { enabled: setting };
   const enabled = s.enabled ?? (envSwitch ? SWITCH_ENABLED[envSwitch] : !OFF_BY_DEFAULT.has(kind));
   const t = s.template;
   const render = t === undefined ? DEFAULT_TEMPLATES[kind] : typeof t === 'function' ? t : (p: Payload) => applyTemplate(t, p);
   // A custom template is the user's own wording: plain, unless they ask for the card too.
-  const format = s.format ?? (t !== undefined ? 'plain' : envFormat ?? (PLAIN_BY_DEFAULT.has(kind) ? 'plain' : 'rich'));
+  const format = s.format ?? (t !== undefined ? 'plain' : (envFormat ?? (PLAIN_BY_DEFAULT.has(kind) ? 'plain' : 'rich')));
   const build = DEFAULT_CARDS[kind];
   const card = format === 'plain' ? undefined : t === undefined ? build : (p: Payload, text: string) => ({ ...build(p), title: text.split('\n')[0]! });
-  return { enabled: enabled !== false, silent: enabled === 'silent', render, ...(card ? { card } : {}), level: s.level ?? (kind === 'error' ? 'error' : 'info'), ...(s.to ? { to: s.to } : {}) };
+  return {
+    enabled: enabled !== false,
+    silent: enabled === 'silent',
+    render,
+    ...(card ? { card } : {}),
+    level: s.level ?? (kind === 'error' ? 'error' : 'info'),
+    ...(s.to ? { to: s.to } : {}),
+  };
 }
 
 /** What a session said about itself, for events that do not repeat it. */
@@ -186,14 +198,21 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
         if (strategy === null || typeof strategy !== 'object') return;
         const name = strategyName(strategy);
         const log: HeraldStrategy['log'] = (message, target) => {
-          const tags: Tags = { event: 'log', ...(name ? { strategy: name } : {}), ...(session.mode ? { mode: session.mode } : {}), ...(session.exchange ? { exchange: session.exchange } : {}) };
+          const tags: Tags = {
+            event: 'log',
+            ...(name ? { strategy: name } : {}),
+            ...(session.mode ? { mode: session.mode } : {}),
+            ...(session.exchange ? { exchange: session.exchange } : {}),
+          };
           notifier.notify(message, { tags, ...(target === undefined || target === null ? {} : { to: target }) });
         };
         try {
           Object.defineProperty(strategy, 'log', { value: log, configurable: true, writable: true, enumerable: false });
         } catch (err) {
           const name = (strategy as { name?: unknown }).name;
-          notifier.notify(`⚠️ Herald could not give strategy ${typeof name === 'string' ? name : '(unnamed)'} its log(): ${(err as Error).message}`, { level: 'error' });
+          notifier.notify(`⚠️ Herald could not give strategy ${typeof name === 'string' ? name : '(unnamed)'} its log(): ${(err as Error).message}`, {
+            level: 'error',
+          });
         }
       };
       listeners.push(['strategy.created', giveLog]);

@@ -23,7 +23,6 @@ export function applyTemplate(template: string, payload: Payload): string {
   });
 }
 
-
 /** ` · binance · ema-cross · paper` — the context tail, skipping what is missing. */
 function tail(p: Payload): string {
   const bits = [str(p.exchange), str(p.strategy), p.mode === 'paper' ? 'paper' : undefined].filter(Boolean);
@@ -102,7 +101,8 @@ export const DEFAULT_TEMPLATES: Readonly<Record<EventKind, (p: Payload) => strin
   'position.increased': (p) => position('INCREASED', p),
   'position.reduced': (p) => position('REDUCED', p),
   'position.closed': closed,
-  'exchange.reconnected': (p) => `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}${p.downtimeMs !== undefined ? ` after ${formatDuration(p.downtimeMs)} offline` : ''}`,
+  'exchange.reconnected': (p) =>
+    `🔌 RECONNECTED to ${str(p.exchange) ?? 'exchange'}${p.downtimeMs !== undefined ? ` after ${formatDuration(p.downtimeMs)} offline` : ''}`,
   error,
   custom,
 };

@@ -80,7 +80,8 @@ const MENTION_TYPES = ['users', 'roles', 'everyone'];
 /** allowed_mentions checks: known `parse` types, and `parse: ['users']` not together with `users: [...]`. */
 function checkAllowedMentions(am: unknown): FieldErrors | undefined {
   if (am === undefined || am === null) return undefined;
-  if (typeof am !== 'object' || Array.isArray(am)) return { allowed_mentions: fieldError('MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType') };
+  if (typeof am !== 'object' || Array.isArray(am))
+    return { allowed_mentions: fieldError('MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType') };
   const { parse, users, roles } = am as Record<string, unknown>;
   if (parse !== undefined) {
     if (!Array.isArray(parse)) return { allowed_mentions: { parse: fieldError('BASE_TYPE_ARRAY', 'Must be an array.') } };
@@ -89,7 +90,10 @@ function checkAllowedMentions(am: unknown): FieldErrors | undefined {
       return { allowed_mentions: { parse: { [String(bad)]: fieldError('BASE_TYPE_CHOICES', "Value must be one of {'users', 'roles', 'everyone'}.") } } };
     }
   }
-  for (const [name, list] of [['users', users], ['roles', roles]] as const) {
+  for (const [name, list] of [
+    ['users', users],
+    ['roles', roles],
+  ] as const) {
     if (list === undefined) continue;
     if (!Array.isArray(list)) return { allowed_mentions: { [name]: fieldError('BASE_TYPE_ARRAY', 'Must be an array.') } };
     if (list.length > 100) return { allowed_mentions: { [name]: maxLength(100) } };

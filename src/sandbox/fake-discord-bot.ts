@@ -158,7 +158,17 @@ export class FakeDiscordBot implements InternalHandler {
     if (!posting) {
       return withHeaders({
         status: 200,
-        body: { id: channel.id, type: 0, name: channel.name, guild_id: channel.guildId, position: 0, parent_id: null, nsfw: false, topic: null, permission_overwrites: [] },
+        body: {
+          id: channel.id,
+          type: 0,
+          name: channel.name,
+          guild_id: channel.guildId,
+          position: 0,
+          parent_id: null,
+          nsfw: false,
+          topic: null,
+          permission_overwrites: [],
+        },
       });
     }
     if (!channel.canSend) return withHeaders(discordError(403, 'Missing Permissions', 50013));

@@ -30,18 +30,7 @@ import {
 } from './types.js';
 
 export { DEFAULT_LIMITS, DEFAULT_SLACK_SCOPES, discordBotId, redactSecrets, slackDestination };
-export type {
-  Fault,
-  FakeDiscordChannel,
-  FakeLimits,
-  FakePlatformOptions,
-  FakeSlackChannel,
-  FakeTelegramChat,
-  Platform,
-  ReceivedMessage,
-  ServerEvent,
-  Via,
-};
+export type { Fault, FakeDiscordChannel, FakeLimits, FakePlatformOptions, FakeSlackChannel, FakeTelegramChat, Platform, ReceivedMessage, ServerEvent, Via };
 
 /** Bodies above this are refused with 413 (every real payload is far smaller). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -167,7 +156,8 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     const given = Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined));
     this.limits = { ...DEFAULT_LIMITS, ...given };
     const max = options.maxHistory ?? Infinity;
-    if (!(max === Infinity || (Number.isSafeInteger(max) && max > 0))) throw new RangeError(`fake platforms: maxHistory must be a positive integer or Infinity, not ${String(max)}`);
+    if (!(max === Infinity || (Number.isSafeInteger(max) && max > 0)))
+      throw new RangeError(`fake platforms: maxHistory must be a positive integer or Infinity, not ${String(max)}`);
     this.maxHistory = max;
     this.telegram = new FakeTelegram(this.clock, this.limits);
     this.discord = new FakeDiscord(this.clock, this.limits);
@@ -237,18 +227,13 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   /** Number of 429s answered (among the events kept), optionally for one platform and destination. */
   rateLimited(platform?: Platform, destination?: string): number {
     return this.events.filter(
-      (e) =>
-        e.kind === 'rate-limited' &&
-        (platform === undefined || e.platform === platform) &&
-        (destination === undefined || e.destination === destination),
+      (e) => e.kind === 'rate-limited' && (platform === undefined || e.platform === platform) && (destination === undefined || e.destination === destination),
     ).length;
   }
 
   /** Accepted messages of one platform, optionally for one destination. */
   messagesFor(platform: Platform, destination?: string): ReceivedMessage[] {
-    return this.messages.filter(
-      (m) => m.platform === platform && (destination === undefined || m.destination === destination),
-    );
+    return this.messages.filter((m) => m.platform === platform && (destination === undefined || m.destination === destination));
   }
 
   /**

@@ -309,8 +309,7 @@ export class FakeSlackApi implements InternalHandler {
     }
     const excludeArchived = truthy(values['exclude_archived']);
     const visible = [...this.channels.values()].filter(
-      (c) =>
-        (c.isPrivate ? types.includes('private_channel') && c.isMember : types.includes('public_channel')) && !(excludeArchived && c.isArchived),
+      (c) => (c.isPrivate ? types.includes('private_channel') && c.isMember : types.includes('public_channel')) && !(excludeArchived && c.isArchived),
     );
     const next = offset + limit < visible.length ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
     return this.ok({ channels: visible.slice(offset, offset + limit).map(channelObject), response_metadata: { next_cursor: next } });

@@ -5,13 +5,7 @@
  */
 import { getOrCreate, SlidingWindow, TokenBucket } from './rate-window.js';
 import { codePointLength, parseTelegramHtml, parseTelegramMarkdownV2, type MarkupResult } from './telegram-markup.js';
-import type {
-  FakeLimits,
-  InternalHandler,
-  InternalPrepared,
-  InternalReply,
-  InternalRequest,
-} from './types.js';
+import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest } from './types.js';
 
 /** A chat the fake knows (for getChat and for the `chat` object of sent messages). */
 export interface FakeTelegramChat {
@@ -206,9 +200,7 @@ export class FakeTelegram implements InternalHandler {
     const known = this.chats.get(chatId);
     if (known) return { ...known, id: jsonId(known.id) };
     const type = chatId.startsWith('-100') ? 'supergroup' : chatId.startsWith('-') ? 'group' : chatId.startsWith('@') ? 'channel' : 'private';
-    return chatId.startsWith('@')
-      ? { id: chatId, type, username: chatId.slice(1) }
-      : { id: jsonId(chatId), type };
+    return chatId.startsWith('@') ? { id: chatId, type, username: chatId.slice(1) } : { id: jsonId(chatId), type };
   }
 
   /**
@@ -279,9 +271,7 @@ export class FakeTelegram implements InternalHandler {
     const { telegramPerChat: pc, telegramPerGroupPerMinute, telegramPerBotPerSecond } = this.limits;
     const chat = getOrCreate(this.perChat, chatKey, () => new TokenBucket(pc.burst, pc.perSecond, now));
     const bot = getOrCreate(this.perBot, botId, () => new SlidingWindow(telegramPerBotPerSecond, 1000));
-    const group = chatId.startsWith('-')
-      ? getOrCreate(this.perGroup, chatKey, () => new SlidingWindow(telegramPerGroupPerMinute, 60_000))
-      : undefined;
+    const group = chatId.startsWith('-') ? getOrCreate(this.perGroup, chatKey, () => new SlidingWindow(telegramPerGroupPerMinute, 60_000)) : undefined;
     const wait = Math.max(chat.waitMs(now), bot.waitMs(now), group?.waitMs(now) ?? 0);
     if (wait > 0) {
       const retryAfter = Number.isFinite(wait) ? Math.max(1, Math.ceil(wait / 1000)) : 2_147_483;
@@ -307,10 +297,7 @@ export class FakeTelegram implements InternalHandler {
 
   private getUpdates(token: string, params: Params, signal: AbortSignal): InternalReply | Promise<InternalReply> {
     if (this.webhookUrl !== '') {
-      return tgError(
-        409,
-        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-      );
+      return tgError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     }
     let offset = toInt(params.values['offset']) ?? 0;
     const limit = Math.min(100, Math.max(1, toInt(params.values['limit']) ?? 100));

@@ -17,8 +17,7 @@ const LOOSE_TYPES = new Set(['image', 'actions', 'input', 'file', 'video', 'mark
 
 /** What {@link checkBlocks} found: the blocks (parsed if sent as a JSON string) or Slack's error code. */
 export type BlocksCheck =
-  | { ok: true; blocks: unknown[] | undefined }
-  | { ok: false; error: 'invalid_blocks' | 'invalid_blocks_format' | 'msg_blocks_too_long' };
+  { ok: true; blocks: unknown[] | undefined } | { ok: false; error: 'invalid_blocks' | 'invalid_blocks_format' | 'msg_blocks_too_long' };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);

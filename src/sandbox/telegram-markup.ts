@@ -7,15 +7,11 @@
 /** Outcome of parsing formatted text: the plain text Telegram would store, or the error. */
 export type MarkupResult = { ok: true; text: string } | { ok: false; error: string };
 
-const HTML_TAGS = new Set([
-  'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del',
-  'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote',
-]);
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote']);
 
 const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 
-const isSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 
 /** UTF-8 byte offset of UTF-16 index `i`: tdlib reports byte offsets. */
 const byteOffset = (s: string, i: number): number => Buffer.byteLength(s.slice(0, i), 'utf8');
@@ -37,7 +33,7 @@ function decodeEntity(s: string, i: number): { char: string; end: number } | und
 /** Decode entities inside an attribute value (lenient: unknown `&` stays literal there). */
 function decodeAttribute(v: string): string {
   let out = '';
-  for (let i = 0; i < v.length; ) {
+  for (let i = 0; i < v.length;) {
     const e = v[i] === '&' ? decodeEntity(v, i) : undefined;
     if (e) {
       out += e.char;
@@ -85,9 +81,7 @@ export function parseTelegramHtml(s: string): MarkupResult {
       if (j >= n || s[j] !== '>') return fail(`Unclosed end tag at byte offset ${byteOffset(s, begin)}`);
       const expected = stack[stack.length - 1]!;
       if (name !== '' && name !== expected) {
-        return fail(
-          `Unmatched end tag at byte offset ${byteOffset(s, begin)}, expected "</${expected}>", found "</${name}>"`,
-        );
+        return fail(`Unmatched end tag at byte offset ${byteOffset(s, begin)}, expected "</${expected}>", found "</${name}>"`);
       }
       stack.pop();
       i = j + 1;
@@ -161,7 +155,7 @@ export function parseTelegramMarkdownV2(s: string): MarkupResult {
   let inUrl = false;
   let codeStart = 0;
   let linkDepth = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i]!;
     if (c === '\\') {
       const next = s[i + 1];

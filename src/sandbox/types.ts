@@ -118,10 +118,7 @@ export interface ServerEvent {
  * (object body → JSON, string body → text/plain), `'reset'` (destroy the socket) or
  * `'hang'` (never answer; `close()` still finishes).
  */
-export type Fault =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
-  | 'reset'
-  | 'hang';
+export type Fault = { status: number; body?: unknown; headers?: Record<string, string> } | 'reset' | 'hang';
 
 /** A request as the platform handlers see it (body already read). */
 export interface InternalRequest {

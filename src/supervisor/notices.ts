@@ -87,7 +87,8 @@ export function formatDuration(ms: number): string {
   if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))} s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
-  const parts = (big: number, bigUnit: string, small: number, smallUnit: string): string => (small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`);
+  const parts = (big: number, bigUnit: string, small: number, smallUnit: string): string =>
+    small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`;
   if (s < 3600) return parts(Math.floor(s / 60), 'min', s % 60, 's');
   const m = Math.round(s / 60);
   if (m < 24 * 60) return parts(Math.floor(m / 60), 'h', m % 60, 'min');
@@ -121,7 +122,12 @@ export interface CrashReport {
 
 /** The headline of a crash or final notice. */
 function headline(r: CrashReport): string {
-  const what = r.exit.spawnError || r.exit.signal ? describeExit(r.exit) : isAbnormal(r.exit) ? `crashed: ${describeExit(r.exit)}` : `exited with code ${r.exit.code ?? 0}`;
+  const what =
+    r.exit.spawnError || r.exit.signal
+      ? describeExit(r.exit)
+      : isAbnormal(r.exit)
+        ? `crashed: ${describeExit(r.exit)}`
+        : `exited with code ${r.exit.code ?? 0}`;
   if (r.next.kind === 'give-up') {
     return `🛑 ${r.name} ${what}; not restarting: ${r.next.restarts} restart${r.next.restarts === 1 ? '' : 's'} within ${formatDuration(r.next.windowMs)} (--max-restarts ${r.next.max})`;
   }
@@ -144,7 +150,8 @@ export function crashNotice(r: CrashReport): string {
   const lines = [headline(r)];
   const started = r.exit.spawnError ? undefined : `uptime ${formatDuration(r.uptimeMs)}${r.pid !== undefined ? ` (pid ${r.pid})` : ''}`;
   let next: string | undefined;
-  if (r.next.kind === 'restart') next = `restarting in ${formatDuration(r.next.delayMs)} (restart ${r.next.attempt} of at most ${r.next.max} within ${formatDuration(r.next.windowMs)})`;
+  if (r.next.kind === 'restart')
+    next = `restarting in ${formatDuration(r.next.delayMs)} (restart ${r.next.attempt} of at most ${r.next.max} within ${formatDuration(r.next.windowMs)})`;
   else if (r.next.kind === 'exit') next = `not restarting (${r.next.reason})`;
   lines.push([started, next].filter(Boolean).join(' · '));
   if ('undelivered' in r) {

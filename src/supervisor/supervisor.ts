@@ -28,7 +28,8 @@ export const STOP_SIGNAL_GRACE_MS = 250;
 
 /** True when the child ended by a signal that usually means "stop" (or a wrapper's 128 + it). */
 function diedOfStopSignal(result: ChildResult): boolean {
-  const signal = result.signal ?? (result.code !== null ? ({ 129: 'SIGHUP', 130: 'SIGINT', 143: 'SIGTERM' } as Record<number, NodeJS.Signals>)[result.code] : undefined);
+  const signal =
+    result.signal ?? (result.code !== null ? ({ 129: 'SIGHUP', 130: 'SIGINT', 143: 'SIGTERM' } as Record<number, NodeJS.Signals>)[result.code] : undefined);
   return signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP';
 }
 
@@ -130,7 +131,16 @@ export class Supervisor {
       while (this.stopSignal === undefined) {
         this.hupForwarded = false;
         this.tail.clear();
-        const child = startChild({ command: this.o.command, args: this.o.args, cwd: this.o.cwd, env, stdout: this.o.stdout ?? 'inherit', stderr: this.o.stderr, tail: this.tail, now: this.now });
+        const child = startChild({
+          command: this.o.command,
+          args: this.o.args,
+          cwd: this.o.cwd,
+          env,
+          stdout: this.o.stdout ?? 'inherit',
+          stderr: this.o.stderr,
+          tail: this.tail,
+          now: this.now,
+        });
         this.child = child;
         const result = await child.exited;
         this.child = undefined;
@@ -145,7 +155,8 @@ export class Supervisor {
         // The backoff runs while the notice and the hand-over are on their way.
         const backoff = decision.action === 'restart' ? this.sleep(decision.delayMs) : Promise.resolve();
         if (abnormal || decision.action === 'give-up') await this.report(result, decision);
-        else if (decision.action === 'restart') this.log(`${this.o.name} exited with code 0; restarting in ${formatDuration(decision.delayMs)} (--restart ${this.o.policy.mode})`);
+        else if (decision.action === 'restart')
+          this.log(`${this.o.name} exited with code 0; restarting in ${formatDuration(decision.delayMs)} (--restart ${this.o.policy.mode})`);
         if (decision.action !== 'restart') break;
         await backoff;
       }
@@ -218,7 +229,9 @@ export class Supervisor {
     } else if (outcome.error !== undefined) {
       this.log(this.o.redact(`could not open ${shown}: ${outcome.error}; what it holds stays there for the next start`));
     } else if (outcome.remaining) {
-      this.log(`${outcome.remaining} notification${outcome.remaining === 1 ? '' : 's'} could not be delivered within ${formatDuration(this.deadline())}; ${outcome.remaining === 1 ? 'it stays' : 'they stay'} in ${shown} for the next start`);
+      this.log(
+        `${outcome.remaining} notification${outcome.remaining === 1 ? '' : 's'} could not be delivered within ${formatDuration(this.deadline())}; ${outcome.remaining === 1 ? 'it stays' : 'they stay'} in ${shown} for the next start`,
+      );
     }
   }
 

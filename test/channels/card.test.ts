@@ -92,7 +92,7 @@ describe('splitCard', () => {
     expect(parts.map((p) => p.description).join('')).toBe(line);
   });
 
-  it('with Telegram\'s rules, a long line of any length comes back whole when the parts are concatenated', () => {
+  it("with Telegram's rules, a long line of any length comes back whole when the parts are concatenated", () => {
     for (const n of [4100, 5000, 8100, 9000, 12_500]) {
       const line = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const parts = telegramCards.split({ title: 'T', tone: 'info', fields: [], description: line });
@@ -102,7 +102,7 @@ describe('splitCard', () => {
     }
   });
 
-  it('each part\'s description is a stretch of the original, in order (blank lines kept inside a part)', () => {
+  it("each part's description is a stretch of the original, in order (blank lines kept inside a part)", () => {
     const description = Array.from({ length: 40 }, (_, i) => `paragraph ${i}: ${'p'.repeat(30)}`).join('\n\n\n');
     const parts = splitCard({ title: 'T', tone: 'info', fields: [], description }, textRules(300, 120));
     expect(parts.length).toBeGreaterThan(3);

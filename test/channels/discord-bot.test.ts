@@ -44,7 +44,15 @@ const send = (c: Channel, p: OutgoingPart = part('hi')): Promise<SendOutcome> =>
 
 /** Discord answers every Create Message with `body` (null: no body). */
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): void {
-  mswServer.use(http.post(API, () => (body === null ? new HttpResponse(null, { status, headers }) : typeof body === 'string' ? new HttpResponse(body, { status, headers }) : HttpResponse.json(body as Record<string, unknown>, { status, headers }))));
+  mswServer.use(
+    http.post(API, () =>
+      body === null
+        ? new HttpResponse(null, { status, headers })
+        : typeof body === 'string'
+          ? new HttpResponse(body, { status, headers })
+          : HttpResponse.json(body as Record<string, unknown>, { status, headers }),
+    ),
+  );
 }
 
 /** The bot's keys, from its declared buckets: [route bucket of the channel, the bot's global bucket]. */
@@ -157,7 +165,7 @@ describe('Discord bot request', () => {
 });
 
 describe('Discord bot answers', () => {
-  it('200 with X-RateLimit headers → ok with a rate observation of the channel\'s route bucket', async () => {
+  it("200 with X-RateLimit headers → ok with a rate observation of the channel's route bucket", async () => {
     const c = channel();
     expect(await send(c)).toEqual({ kind: 'ok', rate: { bucketKey: keys(c).route, limit: 5, remaining: 4, resetAfterMs: 1000 } });
   });
@@ -170,7 +178,7 @@ describe('Discord bot answers', () => {
     expect(out.kind === 'ok' && out.rate!.resetAfterMs).toBeCloseTo(2345, 6);
   });
 
-  it('a 200 without the created message (a proxy\'s page, or {}) → transient', async () => {
+  it("a 200 without the created message (a proxy's page, or {}) → transient", async () => {
     for (const body of ['<html><body>Welcome to the guest network</body></html>', {}]) {
       answer(200, body);
       expect((await send(channel())).kind).toBe('transient');
@@ -250,7 +258,7 @@ describe('Discord bot answers', () => {
     expect(out.kind === 'retry-after' && out.delayMs).toBeCloseTo(64_570, 3);
   });
 
-  it('429 global: true → blockKeys holds this bot\'s global key (the one in its buckets), not the webhooks\' discord:global', async () => {
+  it("429 global: true → blockKeys holds this bot's global key (the one in its buckets), not the webhooks' discord:global", async () => {
     answer(429, { message: 'You are being rate limited.', retry_after: 0.5, global: true });
     const c = channel();
     const out = await send(c);
@@ -273,7 +281,7 @@ describe('Discord bot answers', () => {
     expect(await send(channel())).toMatchObject({ kind: 'retry-after', delayMs: 4000 });
   });
 
-  it('the global key is per bot: shared by one bot\'s channels, different for another bot, never discord:global', () => {
+  it("the global key is per bot: shared by one bot's channels, different for another bot, never discord:global", () => {
     const a = keys(channel(DISCORD_CHANNEL));
     const b = keys(channel(DISCORD_ALERTS));
     const other = keys(channel(DISCORD_CHANNEL, account({}, OTHER_TOKEN)));
@@ -281,7 +289,11 @@ describe('Discord bot answers', () => {
     expect(other.global).not.toBe(a.global);
     expect(a.route).not.toBe(b.route);
     for (const k of [a.global, b.global, other.global]) expect(k).not.toBe('discord:global');
-    expect(channel().buckets().map((x) => x.key)).not.toContain('discord:global');
+    expect(
+      channel()
+        .buckets()
+        .map((x) => x.key),
+    ).not.toContain('discord:global');
   });
 
   it('500 and 502 (HTML) → transient', async () => {
@@ -297,7 +309,11 @@ describe('Discord bot answers', () => {
   });
 
   it('400 code 50035 about a non-snowflake channel id → dead', async () => {
-    answer(400, { message: 'Invalid Form Body', code: 50035, errors: { channel_id: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Value "abc" is not snowflake.' }] } } });
+    answer(400, {
+      message: 'Invalid Form Body',
+      code: 50035,
+      errors: { channel_id: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Value "abc" is not snowflake.' }] } },
+    });
     const out = await send(channel());
     expect(out.kind).toBe('dead');
     expect(out.kind === 'dead' && out.fix).toContain(CHANNEL_VAR);
@@ -305,7 +321,11 @@ describe('Discord bot answers', () => {
 
   it('other 400s (content too long, empty message) → rejected with the code', async () => {
     for (const body of [
-      { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } },
+      {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } },
+      },
       { message: 'Cannot send an empty message', code: 50006 },
     ]) {
       answer(400, body);
@@ -318,11 +338,17 @@ describe('Discord bot answers', () => {
 
 describe('Discord bot token checks', () => {
   it('accepts current (72-character) and older (59-character) tokens, with or without "Bot "', () => {
-    for (const t of [DISCORD_BOT_TOKEN, OLD_TOKEN, OTHER_TOKEN, `Bot ${DISCORD_BOT_TOKEN}`, `bot  ${OLD_TOKEN}`]) expect(checkDiscordBotToken(t, TOKEN_VAR), t).toBeUndefined();
+    for (const t of [DISCORD_BOT_TOKEN, OLD_TOKEN, OTHER_TOKEN, `Bot ${DISCORD_BOT_TOKEN}`, `bot  ${OLD_TOKEN}`])
+      expect(checkDiscordBotToken(t, TOKEN_VAR), t).toBeUndefined();
   });
 
   it('bot.account strips the "Bot " prefix from the stored token', () => {
-    expect(account({}, `Bot ${DISCORD_BOT_TOKEN}`)).toEqual({ driver: 'discord-bot', origin: TOKEN_VAR, token: DISCORD_BOT_TOKEN, baseUrl: 'https://discord.com/api' });
+    expect(account({}, `Bot ${DISCORD_BOT_TOKEN}`)).toEqual({
+      driver: 'discord-bot',
+      origin: TOKEN_VAR,
+      token: DISCORD_BOT_TOKEN,
+      baseUrl: 'https://discord.com/api',
+    });
   });
 
   const bad: [string, string, RegExp][] = [
@@ -371,11 +397,14 @@ describe('parseDiscordChannel', () => {
     expect(parseDiscordChannel(raw)).toBe(id);
   });
 
-  it.each(['alerts', '#alerts', '<#alerts>', '12345', '123456789012345678901', `${DISCORD_CHANNEL}x`, ''])('%s → refused: bots address channels by id', (raw) => {
-    const out = parseDiscordChannel(raw);
-    expect(typeof out).toBe('object');
-    expect(typeof out === 'object' && out.message).toMatch(/17–20 digits/);
-  });
+  it.each(['alerts', '#alerts', '<#alerts>', '12345', '123456789012345678901', `${DISCORD_CHANNEL}x`, ''])(
+    '%s → refused: bots address channels by id',
+    (raw) => {
+      const out = parseDiscordChannel(raw);
+      expect(typeof out).toBe('object');
+      expect(typeof out === 'object' && out.message).toMatch(/17–20 digits/);
+    },
+  );
 
   it('discordBotSpec turns a refusal into a problem naming the variable, with how to copy the id', () => {
     const p = discordBotSpec(account(), '#alerts', CHANNEL_VAR);

@@ -6,7 +6,10 @@ import { fillCard, hugeCard, LONG_TITLE, LONG_VALUE, squash } from '../fixtures/
 
 /** Characters an embed counts against the 6000 total. */
 const embedSize = (e: DiscordEmbed): number =>
-  (e.title ?? '').length + (e.description ?? '').length + (e.footer?.text ?? '').length + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  (e.title ?? '').length +
+  (e.description ?? '').length +
+  (e.footer?.text ?? '').length +
+  (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
 
 function expectEmbedLimits(e: DiscordEmbed): void {
   expect((e.title ?? '').length).toBeLessThanOrEqual(256);
@@ -82,7 +85,14 @@ describe('embedOf', () => {
   });
 
   it('long field values are not inline', () => {
-    const e = embedOf({ title: 'T', tone: 'info', fields: [{ name: 'short', value: 'x' }, { name: 'long', value: 'y'.repeat(200) }] });
+    const e = embedOf({
+      title: 'T',
+      tone: 'info',
+      fields: [
+        { name: 'short', value: 'x' },
+        { name: 'long', value: 'y'.repeat(200) },
+      ],
+    });
     expect(e.fields!.map((f) => f.inline)).toEqual([true, false]);
   });
 

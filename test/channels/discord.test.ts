@@ -191,7 +191,11 @@ describe('Discord answer classification', () => {
   });
 
   it('400 code 50035 → rejected, with the code in the reason', async () => {
-    answer(400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
+    answer(400, {
+      message: 'Invalid Form Body',
+      code: 50035,
+      errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } },
+    });
     const out = await send(channel());
     expect(out.kind).toBe('rejected');
     expect(out.kind === 'rejected' && out.reason).toContain('50035');
@@ -204,8 +208,13 @@ describe('Discord answer classification', () => {
     }
   });
 
-  it('a 200 with a page that is not Discord\'s answer (a captive portal) → transient, never delivered', async () => {
-    mswServer.use(http.post(HOOK_URL, () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } })));
+  it("a 200 with a page that is not Discord's answer (a captive portal) → transient, never delivered", async () => {
+    mswServer.use(
+      http.post(
+        HOOK_URL,
+        () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+      ),
+    );
     const out = await send(channel());
     expect(out.kind).toBe('transient');
     expect(out.kind === 'transient' && out.reason).toMatch(/^Discord answered 200 with a body that is not its API's answer/);
@@ -277,13 +286,19 @@ describe('Discord webhook ?thread_id=', () => {
 describe('discord:// (Apprise) targets', () => {
   it('discord://id/token → https://discord.com/api/v10/webhooks/id/token, content with mentions off', async () => {
     const s = apprise(APPRISE);
-    expect(s).toEqual({ driver: 'discord', origin: 'log target', url: `https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}`, webhookId: APPRISE_ID, token: APPRISE_TOKEN });
+    expect(s).toEqual({
+      driver: 'discord',
+      origin: 'log target',
+      url: `https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}`,
+      webhookId: APPRISE_ID,
+      token: APPRISE_TOKEN,
+    });
     const req = await wire(s, part('@everyone hi'));
     expect(req.url).toBe(s.url);
     expect(req.body).toEqual({ content: '@everyone hi', allowed_mentions: { parse: [] } });
   });
 
-  it('the driver\'s targets.parse reads discord:// the same way', () => {
+  it("the driver's targets.parse reads discord:// the same way", () => {
     expect(discordDriver.targets!.schemes).toContain('discord');
     expect(discordDriver.targets!.parse(APPRISE, {}, 'log target')).toEqual([apprise(APPRISE)]);
   });

@@ -106,7 +106,9 @@ describe('createHttpClient against a local server', () => {
       got++; // never answer
     });
     // The reason names the deadline that fired (not a connect or headers timeout of undici's).
-    const err = (await client({ requestTimeoutMs: 200 }).request(srv.url, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    const err = (await client({ requestTimeoutMs: 200 })
+      .request(srv.url, { body: 'x' })
+      .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe('timed out: no answer within 200 ms');
     expect(got).toBe(1);
@@ -196,7 +198,14 @@ function writeBig(res: ServerResponse, total: number, headers: Record<string, st
 
 describe('checkRequestUrl: https everywhere, plain http on loopback only', () => {
   it('accepts https anywhere and http on 127.0.0.0/8, ::1 and localhost', () => {
-    for (const ok of ['https://api.telegram.org/bot1/x', 'https://discord.com/api/v10/channels/1/messages', 'http://127.0.0.1:8081/bot1/x', 'http://127.9.9.9/x', 'http://localhost:3000/x', 'http://[::1]:3000/x']) {
+    for (const ok of [
+      'https://api.telegram.org/bot1/x',
+      'https://discord.com/api/v10/channels/1/messages',
+      'http://127.0.0.1:8081/bot1/x',
+      'http://127.9.9.9/x',
+      'http://localhost:3000/x',
+      'http://[::1]:3000/x',
+    ]) {
       expect(checkRequestUrl(ok), ok).toBeInstanceOf(URL);
     }
   });
@@ -220,7 +229,9 @@ describe('checkRequestUrl: https everywhere, plain http on loopback only', () =>
   });
 
   it('a refused URL rejects before any connection is made', async () => {
-    const err = (await client().request(`http://example.com/bot${PATH_TOKEN}/sendMessage`, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    const err = (await client()
+      .request(`http://example.com/bot${PATH_TOKEN}/sendMessage`, { body: 'x' })
+      .catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('refused to send to http://example.com: only https is allowed (plain http on 127.0.0.1/localhost only)');
     // test/setup/no-internet.ts would fail this test had a socket to example.com been attempted.
   });
@@ -234,8 +245,14 @@ describe('redirects are never followed', () => {
         stolen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''} ${body}`);
         res.writeHead(200).end('{"ok":true}');
       });
-      const first = await start((req, _body, res) => res.writeHead(status, { location: `${other.url}${req.url}`, 'content-type': 'text/html' }).end('<html>moved</html>'));
-      const res = await client().request(`${first.url}/bot${PATH_TOKEN}/sendMessage`, { method: 'POST', headers: { authorization: `Bot ${PATH_TOKEN}` }, body: '{"text":"hi"}' });
+      const first = await start((req, _body, res) =>
+        res.writeHead(status, { location: `${other.url}${req.url}`, 'content-type': 'text/html' }).end('<html>moved</html>'),
+      );
+      const res = await client().request(`${first.url}/bot${PATH_TOKEN}/sendMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bot ${PATH_TOKEN}` },
+        body: '{"text":"hi"}',
+      });
       expect(res.status).toBe(status);
       expect(res.redirectTo).toBe(other.url);
       const reason = `HTTP ${status} redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration`;
@@ -265,12 +282,16 @@ describe('redirects are never followed', () => {
     expect(res.redirectTo).toBeUndefined();
   });
 
-  it('the CLI\'s Bot API calls (doctor, chat-id, link) read the same reason as Telegram\'s description', async () => {
+  it("the CLI's Bot API calls (doctor, chat-id, link) read the same reason as Telegram's description", async () => {
     const other = await startOn('127.0.0.2', (_req, _body, res) => res.writeHead(200).end('{"ok":true,"result":{}}'));
     const first = await start((req, _body, res) => res.writeHead(301, { location: `${other.url}${req.url}` }).end());
     const api = new TelegramApi({ baseUrl: first.url, token: PATH_TOKEN, http: client() });
     const r = await api.getMe();
-    expect(r).toMatchObject({ ok: false, status: 301, description: `HTTP 301 redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration` });
+    expect(r).toMatchObject({
+      ok: false,
+      status: 301,
+      description: `HTTP 301 redirect to ${other.url} not followed (Herald never follows redirects): use the final address in the configuration`,
+    });
     expect(other.connections()).toBe(0);
   });
 
@@ -378,7 +399,7 @@ describe('response bodies are read with a size cap', () => {
 });
 
 describe('every request has a deadline, body included', () => {
-  it('a body that trickles forever (never idle long enough for undici\'s bodyTimeout) ends at requestTimeoutMs', async () => {
+  it("a body that trickles forever (never idle long enough for undici's bodyTimeout) ends at requestTimeoutMs", async () => {
     const timers: NodeJS.Timeout[] = [];
     const srv = await start((_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -387,7 +408,9 @@ describe('every request has a deadline, body included', () => {
     });
     try {
       const started = Date.now();
-      const err = (await client({ requestTimeoutMs: 300, bodyTimeoutMs: 5_000 }).request(srv.url, { body: 'x' }).catch((e: unknown) => e)) as Error;
+      const err = (await client({ requestTimeoutMs: 300, bodyTimeoutMs: 5_000 })
+        .request(srv.url, { body: 'x' })
+        .catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toBe('timed out: the answer did not finish within 300 ms');
       expect(Date.now() - started).toBeLessThan(3_000);
@@ -398,14 +421,19 @@ describe('every request has a deadline, body included', () => {
 
   it('headers that never come end at requestTimeoutMs too (the default applies when an option is undefined)', async () => {
     const srv = await start(() => {});
-    const err = (await client({ requestTimeoutMs: 250, headersTimeoutMs: undefined }).request(srv.url, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    const err = (await client({ requestTimeoutMs: 250, headersTimeoutMs: undefined })
+      .request(srv.url, { body: 'x' })
+      .catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('timed out: no answer within 250 ms');
   });
 
   it('undefined, zero, negative, NaN or Infinity never mean "no deadline" or "1 ms": the default stays', async () => {
     const srv = await start((_req, _body, res) => setTimeout(() => res.writeHead(200).end('late but fine'), 100));
     for (const bad of [undefined, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      const res = await client({ requestTimeoutMs: bad, bodyTimeoutMs: bad, headersTimeoutMs: bad, connectTimeoutMs: bad, maxBodyBytes: bad }).request(srv.url, { body: 'x' });
+      const res = await client({ requestTimeoutMs: bad, bodyTimeoutMs: bad, headersTimeoutMs: bad, connectTimeoutMs: bad, maxBodyBytes: bad }).request(
+        srv.url,
+        { body: 'x' },
+      );
       expect(res.body, String(bad)).toBe('late but fine');
     }
   });
@@ -415,12 +443,14 @@ describe('every request has a deadline, body included', () => {
     const url = srv.url;
     servers.splice(servers.indexOf(srv.server), 1);
     await new Promise<void>((r) => srv.server.close(() => r()));
-    const err = (await client().request(`${url}/bot${PATH_TOKEN}/sendMessage`, { body: 'x' }).catch((e: unknown) => e)) as Error;
+    const err = (await client()
+      .request(`${url}/bot${PATH_TOKEN}/sendMessage`, { body: 'x' })
+      .catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('connection refused (ECONNREFUSED)');
   });
 });
 
-describe('where requests go: the platforms\' hosts, the configured base URLs, loopback', () => {
+describe("where requests go: the platforms' hosts, the configured base URLs, loopback", () => {
   it('every URL Herald fetches, for every destination kind and target form, is https on a platform host or a configured base URL', async () => {
     const urls: string[] = [];
     const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
@@ -467,12 +497,32 @@ describe('where requests go: the platforms\' hosts, the configured base URLs, lo
       };
       await run(base);
       const defaults = new Set(urls.map((u) => new URL(u).origin));
-      expect([...defaults].sort()).toEqual(['https://api.telegram.org', 'https://discord.com', 'https://discordapp.com', 'https://hooks.slack.com', 'https://ptb.discord.com', 'https://slack.com']);
+      expect([...defaults].sort()).toEqual([
+        'https://api.telegram.org',
+        'https://discord.com',
+        'https://discordapp.com',
+        'https://hooks.slack.com',
+        'https://ptb.discord.com',
+        'https://slack.com',
+      ]);
       urls.length = 0;
       // With base URLs set, the API calls (and Apprise webhook forms) go there instead; webhook URLs keep their own host.
-      await run({ ...base, TELEGRAM_API_BASE_URL: 'https://tg-proxy.example.net', SLACK_API_BASE_URL: 'https://slack-proxy.example.net/api', DISCORD_API_BASE_URL: 'https://discord-proxy.example.net/api' });
+      await run({
+        ...base,
+        TELEGRAM_API_BASE_URL: 'https://tg-proxy.example.net',
+        SLACK_API_BASE_URL: 'https://slack-proxy.example.net/api',
+        DISCORD_API_BASE_URL: 'https://discord-proxy.example.net/api',
+      });
       const origins = new Set(urls.map((u) => new URL(u).origin));
-      expect([...origins].sort()).toEqual(['https://discord-proxy.example.net', 'https://discord.com', 'https://discordapp.com', 'https://hooks.slack.com', 'https://ptb.discord.com', 'https://slack-proxy.example.net', 'https://tg-proxy.example.net']);
+      expect([...origins].sort()).toEqual([
+        'https://discord-proxy.example.net',
+        'https://discord.com',
+        'https://discordapp.com',
+        'https://hooks.slack.com',
+        'https://ptb.discord.com',
+        'https://slack-proxy.example.net',
+        'https://tg-proxy.example.net',
+      ]);
       // Nothing Herald sends is fetched by Herald: not the card's link, not the avatar.
       expect(urls.filter((u) => /exchange\.example|images\.example/.test(u))).toEqual([]);
     } finally {

@@ -18,14 +18,36 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Card } from '../../src/channels/card.js';
-import { DISCORD_BOT_TOKEN, DISCORD_CHANNEL, DISCORD_URL, captured, mswServer, SLACK_BOT_TOKEN, SLACK_URL, useMsw, useTestNotifiers, type Captured } from '../fixtures/platforms.js';
+import {
+  DISCORD_BOT_TOKEN,
+  DISCORD_CHANNEL,
+  DISCORD_URL,
+  captured,
+  mswServer,
+  SLACK_BOT_TOKEN,
+  SLACK_URL,
+  useMsw,
+  useTestNotifiers,
+  type Captured,
+} from '../fixtures/platforms.js';
 import { fillCard, unescapeSlack } from '../fixtures/cards.js';
 
 useMsw();
 const make = useTestNotifiers();
 
 /** Every Slack mention and control form, and Discord's. */
-const SLACK_PINGS = ['<!channel>', '<!here>', '<!everyone>', '<!channel|channel>', '<@U0123ABCD>', '<@U0123ABCD|bob>', '<#C0123ABCD>', '<!subteam^S0123ABCD|@traders>', '<!date^1700000000^{date}|x>', '<https://evil.example|click>'];
+const SLACK_PINGS = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<!channel|channel>',
+  '<@U0123ABCD>',
+  '<@U0123ABCD|bob>',
+  '<#C0123ABCD>',
+  '<!subteam^S0123ABCD|@traders>',
+  '<!date^1700000000^{date}|x>',
+  '<https://evil.example|click>',
+];
 const DISCORD_PINGS = ['@everyone', '@here', '<@123456789012345678>', '<@!123456789012345678>', '<@&123456789012345678>', '<#123456789012345678>'];
 const ALL = [...SLACK_PINGS, ...DISCORD_PINGS, '@channel', '@here'].join(' ');
 
@@ -85,7 +107,9 @@ function slackStrings(body: Record<string, any>): { mrkdwn: MrkdwnString[]; plai
 
 /** The `<…>` sequences of a mrkdwn string that are not Herald's own date or web link. */
 function foreignControls(text: string): string[] {
-  return [...text.matchAll(/<([^>]*)>/g)].map((m) => m[0]).filter((seq) => !/^<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^<>]*>$/.test(seq) && !/^<https?:\/\/[^|<>\s]+\|[^<>]*>$/.test(seq));
+  return [...text.matchAll(/<([^>]*)>/g)]
+    .map((m) => m[0])
+    .filter((seq) => !/^<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^<>]*>$/.test(seq) && !/^<https?:\/\/[^|<>\s]+\|[^<>]*>$/.test(seq));
 }
 
 /** Checks one Slack request body: no mention can come out of it. */
@@ -113,7 +137,11 @@ function expectAllInert(kinds: Captured['platform'][]): void {
 }
 
 /** The text a Slack reader sees in the top-level text of every request to `platform`, joined. */
-const slackVisible = (platform: 'slack' | 'slack-bot'): string => captured.filter((c) => c.platform === platform).map((c) => unescapeSlack(String(c.body.text))).join('\n');
+const slackVisible = (platform: 'slack' | 'slack-bot'): string =>
+  captured
+    .filter((c) => c.platform === platform)
+    .map((c) => unescapeSlack(String(c.body.text)))
+    .join('\n');
 
 describe('mentions never ping: plain text to every Slack and Discord destination kind', () => {
   it('every mention form arrives inert and still readable, webhooks and bots alike', async () => {
@@ -141,7 +169,7 @@ describe('mentions never ping: plain text to every Slack and Discord destination
     expectAllInert(['slack', 'slack-bot', 'discord', 'discord-bot']);
   });
 
-  it('messages coalesced into one request, and the storm filter\'s own summary, stay inert', async () => {
+  it("messages coalesced into one request, and the storm filter's own summary, stay inert", async () => {
     const { notifier } = make(EVERY_KIND);
     for (let i = 0; i < 30; i++) notifier.log(`burst ${i % 3} <!here> @everyone`);
     await notifier.flush();
@@ -151,14 +179,20 @@ describe('mentions never ping: plain text to every Slack and Discord destination
   it('Apprise forms (discord:// with a botname, slack:// webhook with a channel, slack://xoxb-… bot) too', async () => {
     const { notifier } = make({ GENERAL_SLACK_WEBHOOK: SLACK_URL });
     const hook = new URL(DISCORD_URL).pathname.split('/');
-    notifier.log(`apprise ${ALL}`, `discord://${hook[3]}/${hook[4]}?botname=everyone slack://T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx/#alerts slack://${SLACK_BOT_TOKEN}/#alerts`);
+    notifier.log(
+      `apprise ${ALL}`,
+      `discord://${hook[3]}/${hook[4]}?botname=everyone slack://T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx/#alerts slack://${SLACK_BOT_TOKEN}/#alerts`,
+    );
     await notifier.flush();
     expectAllInert(['slack', 'slack-bot', 'discord']);
   });
 
   it('Slack threads (thread_ts) and Discord threads (thread_id) too', async () => {
     const { notifier } = make({});
-    notifier.log(`thread ${ALL}`, `${SLACK_URL}?thread_ts=1700000000.123456 ${DISCORD_URL}?thread_id=123456789012345678 slack://${SLACK_BOT_TOKEN}/#alerts:1700000000.123456`);
+    notifier.log(
+      `thread ${ALL}`,
+      `${SLACK_URL}?thread_ts=1700000000.123456 ${DISCORD_URL}?thread_id=123456789012345678 slack://${SLACK_BOT_TOKEN}/#alerts:1700000000.123456`,
+    );
     await notifier.flush();
     expectAllInert(['slack', 'slack-bot', 'discord']);
   });
@@ -181,7 +215,7 @@ describe('mentions never ping: cards (Slack blocks, Discord embeds)', () => {
     }
   });
 
-  it('a linked title (a section, not a header) escapes the label; the link is the card\'s web URL', async () => {
+  it("a linked title (a section, not a header) escapes the label; the link is the card's web URL", async () => {
     const { notifier } = make({ ...SLACK_WEBHOOK_ENV, ...SLACK_BOT_ENV });
     notifier.notify('linked', { card: mentionCard({ url: 'https://exchange.example/orders/42?a=<!channel>|x' }) });
     await notifier.flush();
@@ -229,7 +263,10 @@ describe('mentions never ping: cards (Slack blocks, Discord embeds)', () => {
 
   it('format=text Apprise destinations (no cards) send the card as escaped text', async () => {
     const { notifier } = make({});
-    notifier.notify('plain', { card: mentionCard({ url: undefined }), to: `slack://T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx?format=text slack://${SLACK_BOT_TOKEN}/#alerts?format=text` });
+    notifier.notify('plain', {
+      card: mentionCard({ url: undefined }),
+      to: `slack://T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx?format=text slack://${SLACK_BOT_TOKEN}/#alerts?format=text`,
+    });
     await notifier.flush();
     expectAllInert(['slack', 'slack-bot']);
     for (const c of captured) expect(c.body.blocks).toBeUndefined();
@@ -237,8 +274,12 @@ describe('mentions never ping: cards (Slack blocks, Discord embeds)', () => {
 });
 
 describe('mentions never ping: what Herald writes itself', () => {
-  it('the notice about a disabled destination quotes the platform\'s answer, escaped / with mentions off', async () => {
-    mswServer.use(http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Unknown Webhook <!channel> @everyone', code: 10015 }, { status: 404 })));
+  it("the notice about a disabled destination quotes the platform's answer, escaped / with mentions off", async () => {
+    mswServer.use(
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', () =>
+        HttpResponse.json({ message: 'Unknown Webhook <!channel> @everyone', code: 10015 }, { status: 404 }),
+      ),
+    );
     const { notifier } = make({ ...SLACK_WEBHOOK_ENV, ...SLACK_BOT_ENV, ...DISCORD_WEBHOOK_ENV, ...DISCORD_BOT_ENV });
     notifier.log('first');
     await notifier.flush();

@@ -6,7 +6,14 @@ import type { Channel, OutgoingPart, SendOutcome } from '../../src/channels/chan
 import type { BotAccount } from '../../src/channels/driver.js';
 import { createHttpClient } from '../../src/channels/http.js';
 import { createChannel } from '../../src/channels/registry.js';
-import { checkSlackBotToken, parseSlackChannel, SLACK_API_DEFAULT_BASE, slackBotDriver, slackBotSpec, type SlackBotSpec } from '../../src/channels/slack-bot.js';
+import {
+  checkSlackBotToken,
+  parseSlackChannel,
+  SLACK_API_DEFAULT_BASE,
+  slackBotDriver,
+  slackBotSpec,
+  type SlackBotSpec,
+} from '../../src/channels/slack-bot.js';
 import { escapeSlack, slackBlocks } from '../../src/channels/slack-format.js';
 import type { Env } from '../../src/config/env.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
@@ -42,7 +49,11 @@ const send = (c: Channel, p: OutgoingPart = part('hi')): Promise<SendOutcome> =>
 
 /** Slack answers every chat.postMessage with `body` (HTTP `status`, default 200). */
 function answer(body: unknown, status = 200, headers: Record<string, string> = {}): void {
-  mswServer.use(http.post(API, () => (typeof body === 'string' ? new HttpResponse(body, { status, headers }) : HttpResponse.json(body as Record<string, unknown>, { status, headers }))));
+  mswServer.use(
+    http.post(API, () =>
+      typeof body === 'string' ? new HttpResponse(body, { status, headers }) : HttpResponse.json(body as Record<string, unknown>, { status, headers }),
+    ),
+  );
 }
 
 describe('Slack bot request', () => {
@@ -139,15 +150,18 @@ describe('Slack bot answers', () => {
     expect(out.kind === 'dead' && out.fix).toMatch(/admin/);
   });
 
-  it.each(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed', 'token_expired'])('200 { ok: false, error: %s } → dead with scope group (every channel of the bot stops)', async (error) => {
-    answer({ ok: false, error });
-    const out = await send(channel());
-    expect(out.kind).toBe('dead');
-    if (out.kind !== 'dead') return;
-    expect(out.scope).toBe('group');
-    expect(out.reason).toContain(error);
-    expect(out.fix).toBeTruthy();
-  });
+  it.each(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed', 'token_expired'])(
+    '200 { ok: false, error: %s } → dead with scope group (every channel of the bot stops)',
+    async (error) => {
+      answer({ ok: false, error });
+      const out = await send(channel());
+      expect(out.kind).toBe('dead');
+      if (out.kind !== 'dead') return;
+      expect(out.scope).toBe('group');
+      expect(out.reason).toContain(error);
+      expect(out.fix).toBeTruthy();
+    },
+  );
 
   it('the fix for a dead token names the token variable (SLACK_BOT_TOKEN), not the channel variable', async () => {
     for (const error of ['invalid_auth', 'token_revoked', 'missing_scope']) {
@@ -228,24 +242,27 @@ describe('Slack bot answers', () => {
     expect((await send(channel())).kind).toBe('rejected');
   });
 
-  it.each(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long'])('%s → the same part is resent as text without blocks, and delivered', async (error) => {
-    const bodies: Record<string, any>[] = [];
-    mswServer.use(
-      http.post(API, async ({ request }) => {
-        const body = (await request.json()) as Record<string, any>;
-        bodies.push(body);
-        return HttpResponse.json(body.blocks ? { ok: false, error } : { ok: true });
-      }),
-    );
-    const cards = [fillCard({ title: 'A & <b>' }), fillCard({ title: 'B', tone: 'bad' })];
-    expect(await send(channel('#alerts:1700000000.123456'), part('summary', { cards }))).toEqual({ kind: 'ok' });
-    expect(bodies).toHaveLength(2);
-    expect(bodies[0]!.blocks).toEqual(slackBlocks(cards));
-    expect(bodies[1]).not.toHaveProperty('blocks');
-    // The words of every card, escaped, in the same channel and thread.
-    expect(bodies[1]!.text).toBe(escapeSlack(cards.map(cardText).join('\n\n')));
-    expect(bodies[1]).toMatchObject({ channel: 'alerts', thread_ts: '1700000000.123456', unfurl_links: false });
-  });
+  it.each(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long'])(
+    '%s → the same part is resent as text without blocks, and delivered',
+    async (error) => {
+      const bodies: Record<string, any>[] = [];
+      mswServer.use(
+        http.post(API, async ({ request }) => {
+          const body = (await request.json()) as Record<string, any>;
+          bodies.push(body);
+          return HttpResponse.json(body.blocks ? { ok: false, error } : { ok: true });
+        }),
+      );
+      const cards = [fillCard({ title: 'A & <b>' }), fillCard({ title: 'B', tone: 'bad' })];
+      expect(await send(channel('#alerts:1700000000.123456'), part('summary', { cards }))).toEqual({ kind: 'ok' });
+      expect(bodies).toHaveLength(2);
+      expect(bodies[0]!.blocks).toEqual(slackBlocks(cards));
+      expect(bodies[1]).not.toHaveProperty('blocks');
+      // The words of every card, escaped, in the same channel and thread.
+      expect(bodies[1]!.text).toBe(escapeSlack(cards.map(cardText).join('\n\n')));
+      expect(bodies[1]).toMatchObject({ channel: 'alerts', thread_ts: '1700000000.123456', unfurl_links: false });
+    },
+  );
 
   it('invalid_blocks on a part without cards is not retried (nothing to fall back to) → rejected', async () => {
     let requests = 0;
@@ -275,7 +292,8 @@ describe('Slack bot answers', () => {
 
 describe('Slack bot token checks', () => {
   it('accepts bot (xoxb-), user (xoxp-) and rotating (xoxe.xoxb-) tokens', () => {
-    for (const t of [SLACK_BOT_TOKEN, 'xoxp-1111111111-2222222222-3333333333-abcdef', 'xoxe.xoxb-1-ABCDEFGHIJKLMNOP']) expect(checkSlackBotToken(t, TOKEN_VAR), t).toBeUndefined();
+    for (const t of [SLACK_BOT_TOKEN, 'xoxp-1111111111-2222222222-3333333333-abcdef', 'xoxe.xoxb-1-ABCDEFGHIJKLMNOP'])
+      expect(checkSlackBotToken(t, TOKEN_VAR), t).toBeUndefined();
   });
 
   const bad: [string, string, RegExp][] = [

@@ -47,7 +47,10 @@ function expectWithinBlockKit(blocks: readonly SlackBlock[]): void {
 
 /** mrkdwn with Herald's own markup (links, dates) taken out: what remains must hold no raw control character. */
 function withoutOwnMarkup(text: string): string {
-  return text.replace(/<!date\^\d+\^[^|>]*\|[^>]*>/g, '').replace(/<https?:\/\/[^|>]*\|/g, '').replace(/>\*$/, '');
+  return text
+    .replace(/<!date\^\d+\^[^|>]*\|[^>]*>/g, '')
+    .replace(/<https?:\/\/[^|>]*\|/g, '')
+    .replace(/>\*$/, '');
 }
 
 describe('slackBlocks: one card', () => {
@@ -69,7 +72,10 @@ describe('slackBlocks: one card', () => {
 
   it('a title with a URL is a bold mrkdwn link <url|title>', () => {
     const [first] = slackBlocks([fillCard()]);
-    expect(first).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*<https://exchange.example/orders/42|✅ FILLED BUY 0.5 BTC-USDT>*', verbatim: true } });
+    expect(first).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*<https://exchange.example/orders/42|✅ FILLED BUY 0.5 BTC-USDT>*', verbatim: true },
+    });
   });
 
   it('the URL cannot end the link early: < > | in it are percent-encoded', () => {
@@ -85,7 +91,10 @@ describe('slackBlocks: one card', () => {
   it('the context line holds the escaped footer and a <!date^…> with a UTC fallback', () => {
     const ts = Date.UTC(2024, 0, 2, 3, 4, 5);
     const blocks = slackBlocks([{ title: 'T', tone: 'info', fields: [], footer: 'a & b', timestamp: ts }]);
-    expect(blocks[1]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: `a &amp; b · <!date^${ts / 1000}^{date_short_pretty} {time_secs}|2024-01-02 03:04:05 UTC>`, verbatim: true }] });
+    expect(blocks[1]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `a &amp; b · <!date^${ts / 1000}^{date_short_pretty} {time_secs}|2024-01-02 03:04:05 UTC>`, verbatim: true }],
+    });
   });
 
   it('more than 10 fields go into several sections of at most 10', () => {
@@ -198,10 +207,18 @@ describe('slackCards.split: limits hold and nothing is lost', () => {
     const parts = slackCards.split(card);
     const blocks = expectPartsFit(parts);
     // Without the footer line, which closes the first part while the description goes on in the next.
-    const joined = blocks.map((b) => visibleTexts(b, { context: false })).flat().join('\n');
+    const joined = blocks
+      .map((b) => visibleTexts(b, { context: false }))
+      .flat()
+      .join('\n');
     expect(squash(joined)).toContain(squash(card.description!));
     expect(joined).toContain(LONG_VALUE);
-    expect(blocks.map((b) => visibleTexts(b)).flat().join('\n')).toContain(card.footer);
+    expect(
+      blocks
+        .map((b) => visibleTexts(b))
+        .flat()
+        .join('\n'),
+    ).toContain(card.footer);
   });
 
   it('a description full of escaping characters: sections count the escaped length', () => {
@@ -216,7 +233,10 @@ describe('slackCards.split: limits hold and nothing is lost', () => {
     const title = `HEAD ${'x'.repeat(3200)} TAIL`;
     const parts = slackCards.split({ title, tone: 'info', fields: [], description: 'body' });
     const blocks = expectPartsFit(parts);
-    const joined = blocks.map((b) => visibleTexts(b)).flat().join('\n');
+    const joined = blocks
+      .map((b) => visibleTexts(b))
+      .flat()
+      .join('\n');
     expect(squash(joined)).toContain(squash(title));
     expect(parts[0]!.title.startsWith('HEAD ')).toBe(true);
     expect(joined).toContain('body');
@@ -226,7 +246,14 @@ describe('slackCards.split: limits hold and nothing is lost', () => {
     const footer = `FOOT ${'f'.repeat(3500)} END`;
     const parts = slackCards.split({ title: 'T', tone: 'info', fields: [], footer });
     const blocks = expectPartsFit(parts);
-    expect(squash(blocks.map((b) => visibleTexts(b)).flat().join('\n'))).toContain(squash(footer));
+    expect(
+      squash(
+        blocks
+          .map((b) => visibleTexts(b))
+          .flat()
+          .join('\n'),
+      ),
+    ).toContain(squash(footer));
   });
 
   it('a numeric field whose text is just under 2000 characters without its backticks still ends up within limits', () => {
@@ -235,14 +262,22 @@ describe('slackCards.split: limits hold and nothing is lost', () => {
     const card: Card = { title: 'T', tone: 'info', fields: [{ name: 'N', value, numeric: true }] };
     const parts = slackCards.split(card);
     const blocks = expectPartsFit(parts);
-    expect(blocks.map((b) => visibleTexts(b)).flat().join('\n')).toContain(value);
+    expect(
+      blocks
+        .map((b) => visibleTexts(b))
+        .flat()
+        .join('\n'),
+    ).toContain(value);
   });
 
   it('many fields that are each fine but together exceed what one message holds: every part still fits', () => {
     const fields = Array.from({ length: 12 }, (_, i) => ({ name: `field ${i}`, value: `${i}:${'x'.repeat(1500)}` }));
     const parts = slackCards.split({ title: 'T', tone: 'info', fields });
     const blocks = expectPartsFit(parts);
-    const joined = blocks.map((b) => visibleTexts(b)).flat().join('\n');
+    const joined = blocks
+      .map((b) => visibleTexts(b))
+      .flat()
+      .join('\n');
     for (const f of fields) expect(joined).toContain(f.value);
   });
 

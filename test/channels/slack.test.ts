@@ -197,7 +197,9 @@ describe('Slack webhook ?thread_ts=', () => {
   it('a thread_ts that is not a message timestamp → a problem naming the variable', () => {
     const reading = slackDriver.fromEnv!(slEnv(`${SLACK_URL}?thread_ts=yesterday`), 'GENERAL');
     expect(reading.specs).toEqual([]);
-    expect(reading.problems).toEqual([expect.objectContaining({ variable: 'GENERAL_SLACK_WEBHOOK', message: 'thread_ts "yesterday" is not a message timestamp' })]);
+    expect(reading.problems).toEqual([
+      expect.objectContaining({ variable: 'GENERAL_SLACK_WEBHOOK', message: 'thread_ts "yesterday" is not a message timestamp' }),
+    ]);
   });
 });
 
@@ -211,7 +213,7 @@ describe('slack://T/B/X (Apprise webhook form)', () => {
     expect(sent('slack', `${T}/${B}`)).toHaveLength(1);
   });
 
-  it('the driver\'s targets.parse reads slack:// the same way', () => {
+  it("the driver's targets.parse reads slack:// the same way", () => {
     expect(slackDriver.targets!.schemes).toContain('slack');
     expect(slackDriver.targets!.parse(HOOK, {}, 'log target')).toEqual(appriseSpecs(HOOK));
   });
@@ -257,7 +259,9 @@ describe('slack://T/B/X (Apprise webhook form)', () => {
   });
 
   it('slack://?token=T/B/X&to=#chan → the webhook, with that channel', () => {
-    expect(appriseSpecs(`slack://?token=${T}/${B}/${X}/&to=#chan`)).toEqual([expect.objectContaining({ driver: 'slack', url: `https://hooks.slack.com/services/${T}/${B}/${X}`, channel: '#chan' })]);
+    expect(appriseSpecs(`slack://?token=${T}/${B}/${X}/&to=#chan`)).toEqual([
+      expect.objectContaining({ driver: 'slack', url: `https://hooks.slack.com/services/${T}/${B}/${X}`, channel: '#chan' }),
+    ]);
   });
 
   it('format=text → no blocks (the channel takes no cards)', () => {
@@ -323,8 +327,12 @@ describe('slack://xoxb-… (Apprise bot form)', () => {
   });
 
   it('slack://?token=xoxb-…&to=#chan, and the rotating xoxe.xoxb- form', () => {
-    expect(appriseSpecs(`slack://?token=${SLACK_BOT_TOKEN}&to=#nuxref`)).toEqual([expect.objectContaining({ driver: 'slack-bot', token: SLACK_BOT_TOKEN, channel: 'nuxref' })]);
-    expect(appriseSpecs('slack://xoxe.xoxb-1234-1234-abc124def0/#nuxref')).toEqual([expect.objectContaining({ driver: 'slack-bot', token: 'xoxe.xoxb-1234-1234-abc124def0' })]);
+    expect(appriseSpecs(`slack://?token=${SLACK_BOT_TOKEN}&to=#nuxref`)).toEqual([
+      expect.objectContaining({ driver: 'slack-bot', token: SLACK_BOT_TOKEN, channel: 'nuxref' }),
+    ]);
+    expect(appriseSpecs('slack://xoxe.xoxb-1234-1234-abc124def0/#nuxref')).toEqual([
+      expect.objectContaining({ driver: 'slack-bot', token: 'xoxe.xoxb-1234-1234-abc124def0' }),
+    ]);
   });
 
   it('format=text → plain (text without blocks)', () => {
@@ -333,7 +341,7 @@ describe('slack://xoxb-… (Apprise bot form)', () => {
     expect(createChannel(spec!, { http: httpClient }).cards).toBeUndefined();
   });
 
-  it('SLACK_API_BASE_URL is the bot\'s API base', () => {
+  it("SLACK_API_BASE_URL is the bot's API base", () => {
     expect(appriseSpecs(`slack://${SLACK_BOT_TOKEN}/#a`, { SLACK_API_BASE_URL: LOCAL_API })).toEqual([expect.objectContaining({ baseUrl: LOCAL_API })]);
   });
 

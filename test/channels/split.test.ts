@@ -244,7 +244,21 @@ describe('splitText: hard cuts fall on grapheme-cluster boundaries', () => {
   for (const [name, measure] of MEASURES) {
     it(`${name}: every cut of random cluster-rich lines is a grapheme boundary, every part fits, nothing lost`, () => {
       const rand = prng(0x9a4e ^ name.length);
-      const atoms = [...CLUSTERS.map(([, c]) => c), 'a', 'b', ' ', '&', '<', '漢', '각', ' \u0301', '🇯🇵', '🇺🇦'.repeat(7), 'e' + '\u0301'.repeat(40), `${'👨‍'.repeat(12)}👨`];
+      const atoms = [
+        ...CLUSTERS.map(([, c]) => c),
+        'a',
+        'b',
+        ' ',
+        '&',
+        '<',
+        '漢',
+        '각',
+        ' \u0301',
+        '🇯🇵',
+        '🇺🇦'.repeat(7),
+        'e' + '\u0301'.repeat(40),
+        `${'👨‍'.repeat(12)}👨`,
+      ];
       for (let run = 0; run < 300; run++) {
         let text = '';
         const one = rand() < 0.3 ? pick(rand, atoms) : undefined;

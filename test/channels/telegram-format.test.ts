@@ -12,12 +12,20 @@ const ALLOWED_TAG = /^<\/?(b|i|code|a)( href="[^"]*")?>$/;
 describe('telegramCardsHtml', () => {
   it('renders a bold headline, the fields on one line with numbers in <code>, the description and the footer in italics', () => {
     expect(telegramCardsHtml([fillCard({ url: undefined })], true)).toBe(
-      ['<b>✅ FILLED BUY 0.5 BTC-USDT</b>', 'Qty: <code>0.5</code> · Price: <code>64,210.50</code> · Exchange: binance', 'filled in one trade', '<i>binance · ema-cross · paper</i>'].join('\n'),
+      [
+        '<b>✅ FILLED BUY 0.5 BTC-USDT</b>',
+        'Qty: <code>0.5</code> · Price: <code>64,210.50</code> · Exchange: binance',
+        'filled in one trade',
+        '<i>binance · ema-cross · paper</i>',
+      ].join('\n'),
     );
   });
 
   it('links the headline to an http(s) URL, with & and " escaped inside href', () => {
-    const html = telegramCardsHtml([fillCard({ title: 'T', url: 'https://x.example/o?a=1&lt=2&q="x"', fields: [], description: undefined, footer: undefined })], true);
+    const html = telegramCardsHtml(
+      [fillCard({ title: 'T', url: 'https://x.example/o?a=1&lt=2&q="x"', fields: [], description: undefined, footer: undefined })],
+      true,
+    );
     expect(html).toBe('<b><a href="https://x.example/o?a=1&amp;lt=2&amp;q=&quot;x&quot;">T</a></b>');
   });
 

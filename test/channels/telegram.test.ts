@@ -43,7 +43,12 @@ function answer(status: number, body: JsonBodyType, headers: Record<string, stri
   mswServer.use(http.post(SEND_URL, () => HttpResponse.json(body, { status, headers })));
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string): string =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 /** 100 numbered lines of 99 characters each. */
 const numberedLines = (): string => Array.from({ length: 100 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(94)}`).join('\n');
@@ -102,7 +107,11 @@ describe('Telegram request', () => {
       http.post(SEND_URL, async ({ request }) => {
         const body = (await request.json()) as Record<string, any>;
         bodies.push(body);
-        if (body.parse_mode) return HttpResponse.json({ ok: false, error_code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"b\" at byte offset 6" }, { status: 400 });
+        if (body.parse_mode)
+          return HttpResponse.json(
+            { ok: false, error_code: 400, description: 'Bad Request: can\'t parse entities: Unsupported start tag "b" at byte offset 6' },
+            { status: 400 },
+          );
         return HttpResponse.json({ ok: true, result: { message_id: 1 } });
       }),
     );
@@ -223,22 +232,45 @@ describe('Telegram answer classification', () => {
         const body = (await request.json()) as Record<string, any>;
         chatIds.push(body.chat_id);
         if (body.chat_id === '-4567') {
-          return HttpResponse.json({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876543210 } }, { status: 400 });
+          return HttpResponse.json(
+            {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: group chat was upgraded to a supergroup chat',
+              parameters: { migrate_to_chat_id: -1009876543210 },
+            },
+            { status: 400 },
+          );
         }
         return HttpResponse.json({ ok: true, result: { message_id: 1 } });
       }),
     );
     const c = channel('-4567');
     // Asked before the move too: the buckets follow the chat, not the first answer.
-    expect(c.buckets().map((b) => b.key).join(' ')).toContain(':-4567');
+    expect(
+      c
+        .buckets()
+        .map((b) => b.key)
+        .join(' '),
+    ).toContain(':-4567');
     const out = await send(c, 'first');
     expect(out.kind).toBe('moved');
     if (out.kind !== 'moved') return;
     expect(out.fix).toBe('set GENERAL_TELEGRAM_BOT_CHAT_ID=-1009876543210');
     expect(await send(c, 'again')).toEqual({ kind: 'ok' });
     expect(chatIds).toEqual(['-4567', '-1009876543210']);
-    expect(c.buckets().map((b) => b.key).join(' ')).toContain('-1009876543210');
-    expect(c.buckets().map((b) => b.key).join(' ')).not.toContain(':-4567');
+    expect(
+      c
+        .buckets()
+        .map((b) => b.key)
+        .join(' '),
+    ).toContain('-1009876543210');
+    expect(
+      c
+        .buckets()
+        .map((b) => b.key)
+        .join(' '),
+    ).not.toContain(':-4567');
     expect(c.label).toContain('-1009876543210');
   });
 
@@ -248,7 +280,16 @@ describe('Telegram answer classification', () => {
       http.post(SEND_URL, async ({ request }) => {
         const body = (await request.json()) as Record<string, any>;
         chatIds.push(body.chat_id);
-        if (body.chat_id === '-4567') return HttpResponse.json({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876543210 } }, { status: 400 });
+        if (body.chat_id === '-4567')
+          return HttpResponse.json(
+            {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: group chat was upgraded to a supergroup chat',
+              parameters: { migrate_to_chat_id: -1009876543210 },
+            },
+            { status: 400 },
+          );
         return HttpResponse.json({ ok: true, result: { message_id: 1 } });
       }),
     );
@@ -264,22 +305,32 @@ describe('Telegram answer classification', () => {
     expect(warnings).toEqual(['destination-moved set GENERAL_TELEGRAM_BOT_CHAT_ID=-1009876543210']);
   });
 
-  it('other 400 → rejected with Telegram\'s description', async () => {
+  it("other 400 → rejected with Telegram's description", async () => {
     answer(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
     expect(await send(channel())).toEqual({ kind: 'rejected', reason: 'Bad Request: message is too long' });
   });
 
   it('500 and 502 with an HTML body → transient', async () => {
     for (const status of [500, 502]) {
-      mswServer.use(http.post(SEND_URL, () => new HttpResponse(`<html><body><h1>${status} Bad Gateway</h1></body></html>`, { status, headers: { 'content-type': 'text/html' } })));
+      mswServer.use(
+        http.post(
+          SEND_URL,
+          () => new HttpResponse(`<html><body><h1>${status} Bad Gateway</h1></body></html>`, { status, headers: { 'content-type': 'text/html' } }),
+        ),
+      );
       const out = await send(channel());
       expect(out.kind).toBe('transient');
       expect(out.kind === 'transient' && out.reason).toContain(String(status));
     }
   });
 
-  it('a 200 whose body is not JSON (a captive portal\'s page) → transient, never delivered', async () => {
-    mswServer.use(http.post(SEND_URL, () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } })));
+  it("a 200 whose body is not JSON (a captive portal's page) → transient, never delivered", async () => {
+    mswServer.use(
+      http.post(
+        SEND_URL,
+        () => new HttpResponse('<html><body>Welcome to the guest network</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+      ),
+    );
     const out = await send(channel());
     expect(out.kind).toBe('transient');
     expect(out.kind === 'transient' && out.reason).toMatch(/^Telegram answered 200 with a body that is not its API's answer/);
@@ -294,8 +345,12 @@ describe('Telegram answer classification', () => {
 
 describe('Telegram channel', () => {
   it('buckets(): a group chat adds the group bucket; a private chat does not', () => {
-    const group = channel(GROUP).buckets().map((b) => b.key);
-    const priv = channel('42424242').buckets().map((b) => b.key);
+    const group = channel(GROUP)
+      .buckets()
+      .map((b) => b.key);
+    const priv = channel('42424242')
+      .buckets()
+      .map((b) => b.key);
     expect(group.some((k) => k.startsWith('telegram:group:'))).toBe(true);
     expect(priv.some((k) => k.startsWith('telegram:group:'))).toBe(false);
     expect(priv.some((k) => k.startsWith('telegram:chat:'))).toBe(true);
@@ -426,12 +481,14 @@ describe('telegram:<chat>[:<topic>] targets (the GENERAL bot to another chat)', 
   });
 
   it('a TELEGRAM_API_BASE_URL that is not https → its problem', () => {
-    expect(targetProblem('telegram:-100123', { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_BASE_URL: 'http://example.com' }).variable).toBe('TELEGRAM_API_BASE_URL');
+    expect(targetProblem('telegram:-100123', { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_BASE_URL: 'http://example.com' }).variable).toBe(
+      'TELEGRAM_API_BASE_URL',
+    );
   });
 });
 
 describe('Telegram cards on the wire', () => {
-  it('cards go out as one HTML message (bold headline, <code> numbers), with the chat\'s options', async () => {
+  it("cards go out as one HTML message (bold headline, <code> numbers), with the chat's options", async () => {
     const cards = [fillCard(), fillCard({ title: 'second <b>', url: undefined, tone: 'bad' })];
     const [s] = targetSpecs('telegram:-1001234567890:42');
     const body = await wireBody(s!, { ...part('summary'), cards });
@@ -449,7 +506,11 @@ describe('Telegram cards on the wire', () => {
       http.post(SEND_URL, async ({ request }) => {
         const body = (await request.json()) as Record<string, any>;
         bodies.push(body);
-        if (body.parse_mode) return HttpResponse.json({ ok: false, error_code: 400, description: "Bad Request: can't parse entities: Unclosed start tag at byte offset 3" }, { status: 400 });
+        if (body.parse_mode)
+          return HttpResponse.json(
+            { ok: false, error_code: 400, description: "Bad Request: can't parse entities: Unclosed start tag at byte offset 3" },
+            { status: 400 },
+          );
         return HttpResponse.json({ ok: true, result: { message_id: 1 } });
       }),
     );
@@ -464,19 +525,28 @@ describe('Telegram cards on the wire', () => {
 
 describe('variables in quotes (docker run -e keeps them)', () => {
   it('token, chat id and topic are read without one pair of quotes around them', () => {
-    const reading = telegramDriver.fromEnv!({ GENERAL_TELEGRAM_BOT_TOKEN: ` "${TOKEN}" `, GENERAL_TELEGRAM_BOT_CHAT_ID: `'${GROUP}'`, GENERAL_TELEGRAM_BOT_TOPIC_ID: '"42"' }, 'GENERAL');
+    const reading = telegramDriver.fromEnv!(
+      { GENERAL_TELEGRAM_BOT_TOKEN: ` "${TOKEN}" `, GENERAL_TELEGRAM_BOT_CHAT_ID: `'${GROUP}'`, GENERAL_TELEGRAM_BOT_TOPIC_ID: '"42"' },
+      'GENERAL',
+    );
     expect(reading.problems).toEqual([]);
     expect(reading.specs[0]).toMatchObject({ token: TOKEN, chatId: GROUP, topicId: '42' });
   });
 
   it('mismatched quotes are part of the value, and say so in the problem', () => {
     const reading = telegramDriver.fromEnv!({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: `"${GROUP}'` }, 'GENERAL');
-    expect(reading.problems).toEqual([expect.objectContaining({ variable: 'GENERAL_TELEGRAM_BOT_CHAT_ID', message: `"\"${GROUP}'" is not a Telegram chat id` })]);
+    expect(reading.problems).toEqual([
+      expect.objectContaining({ variable: 'GENERAL_TELEGRAM_BOT_CHAT_ID', message: `"\"${GROUP}'" is not a Telegram chat id` }),
+    ]);
   });
 });
 
 describe('*_TELEGRAM_BOT_TOPIC_ID', () => {
-  const topicEnv = (topic: string, role: 'GENERAL' | 'ERROR' = 'GENERAL'): Env => ({ [`${role}_TELEGRAM_BOT_TOKEN`]: TOKEN, [`${role}_TELEGRAM_BOT_CHAT_ID`]: GROUP, [`${role}_TELEGRAM_BOT_TOPIC_ID`]: topic });
+  const topicEnv = (topic: string, role: 'GENERAL' | 'ERROR' = 'GENERAL'): Env => ({
+    [`${role}_TELEGRAM_BOT_TOKEN`]: TOKEN,
+    [`${role}_TELEGRAM_BOT_CHAT_ID`]: GROUP,
+    [`${role}_TELEGRAM_BOT_TOPIC_ID`]: topic,
+  });
 
   it('is read for each role and sent as message_thread_id (a number)', async () => {
     for (const role of ['GENERAL', 'ERROR'] as const) {
@@ -625,12 +695,20 @@ describe('tgram:// (Apprise) targets', () => {
   });
 
   it('options make distinct destinations (different ids)', () => {
-    const ids = ['', '?silent=yes', '?preview=yes', '?format=text'].map((q) => createChannel(targetSpecs(`${T}/-1001234567890${q}`, {})[0]!, { http: httpClient }).id);
+    const ids = ['', '?silent=yes', '?preview=yes', '?format=text'].map(
+      (q) => createChannel(targetSpecs(`${T}/-1001234567890${q}`, {})[0]!, { http: httpClient }).id,
+    );
     expect(new Set(ids).size).toBe(4);
   });
 
   it('a "bot" prefix, a %3A colon and a user@ prefix are all read as the same token', () => {
-    for (const url of [`tgram://bot${TOKEN}/12345`, `tgram://${TOKEN.replace(':', '%3A')}/12345`, `tgram://bottest@${TOKEN}/12345`, `tgram://user:pass@${TOKEN}/12345`, `TGRAM://${TOKEN}/12345`]) {
+    for (const url of [
+      `tgram://bot${TOKEN}/12345`,
+      `tgram://${TOKEN.replace(':', '%3A')}/12345`,
+      `tgram://bottest@${TOKEN}/12345`,
+      `tgram://user:pass@${TOKEN}/12345`,
+      `TGRAM://${TOKEN}/12345`,
+    ]) {
       expect(targetSpecs(url, {}), url).toEqual([{ driver: 'telegram', origin: ORIGIN, token: TOKEN, baseUrl: TELEGRAM_DEFAULT_BASE, chatId: '12345' }]);
     }
   });

@@ -10,10 +10,22 @@ const env = (): Record<string, string> => ({ TELEGRAM_API_BASE_URL: fixture.serv
 const FAST = ['--grace', '0.1', '--timeout', '5'];
 
 const groupMessage = (id: number | string, title: string): object => ({
-  message: { message_id: 1, date: 1_700_000_000, chat: { id, type: 'supergroup', title }, from: { id: 42, is_bot: false, first_name: 'Ann' }, text: 'hello bot' },
+  message: {
+    message_id: 1,
+    date: 1_700_000_000,
+    chat: { id, type: 'supergroup', title },
+    from: { id: 42, is_bot: false, first_name: 'Ann' },
+    text: 'hello bot',
+  },
 });
 const addedToGroup = (id: number, title: string): object => ({
-  my_chat_member: { chat: { id, type: 'group', title }, from: { id: 42, is_bot: false, first_name: 'Ann' }, date: 1_700_000_000, old_chat_member: { status: 'left' }, new_chat_member: { status: 'member' } },
+  my_chat_member: {
+    chat: { id, type: 'group', title },
+    from: { id: 42, is_bot: false, first_name: 'Ann' },
+    date: 1_700_000_000,
+    old_chat_member: { status: 'left' },
+    new_chat_member: { status: 'member' },
+  },
 });
 
 const ENV_FILE = [
@@ -43,13 +55,17 @@ describe('herald chat-id', () => {
     const cli = startCli(['chat-id', '--json', ...FAST], { cwd: fixture.cwd, env: env() });
     // In JSON mode nothing human goes to stdout: wait for the long poll to be open instead.
     await waitUntil(() => fixture.server.requests >= 2);
-    fixture.server.pushUpdate({ channel_post: { message_id: 3, date: 1_700_000_000, chat: { id: -1009876543210, type: 'channel', title: 'Signals', username: 'signals_ch' }, text: 'x' } });
+    fixture.server.pushUpdate({
+      channel_post: { message_id: 3, date: 1_700_000_000, chat: { id: -1009876543210, type: 'channel', title: 'Signals', username: 'signals_ch' }, text: 'x' },
+    });
     const run = await cli.done;
     expect(run.code).toBe(0);
     expect(json(run)).toEqual({
       ok: true,
       bot: { id: '123456789', username: 'herald_sandbox_bot' },
-      chats: [{ id: '-1009876543210', type: 'channel', title: 'Signals', username: 'signals_ch', via: 'channel_post', updateId: expect.any(Number), removed: false }],
+      chats: [
+        { id: '-1009876543210', type: 'channel', title: 'Signals', username: 'signals_ch', via: 'channel_post', updateId: expect.any(Number), removed: false },
+      ],
       chosen: expect.objectContaining({ id: '-1009876543210' }),
       written: null,
       webhookDeleted: null,
@@ -62,7 +78,9 @@ describe('herald chat-id', () => {
     const run = await runCli(['chat-id', '--write', ...FAST], { cwd: fixture.cwd, env: { TELEGRAM_API_BASE_URL: fixture.server.url } });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/✓ GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890 updated in \.env/);
-    expect(await readFile(join(fixture.cwd, '.env'), 'utf8')).toBe(ENV_FILE.replace('GENERAL_TELEGRAM_BOT_CHAT_ID=12345 # wrong one', 'GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890'));
+    expect(await readFile(join(fixture.cwd, '.env'), 'utf8')).toBe(
+      ENV_FILE.replace('GENERAL_TELEGRAM_BOT_CHAT_ID=12345 # wrong one', 'GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890'),
+    );
     expect(await filesIn(fixture.cwd)).toEqual(['.env']);
   });
 
@@ -70,7 +88,10 @@ describe('herald chat-id', () => {
     await writeFile(join(fixture.cwd, 'prod.env'), '# prod\nA=1\n');
     fixture.server.pushUpdate(groupMessage(-1001111111111, 'First'));
     fixture.server.pushUpdate(groupMessage(-1002222222222, 'Second'));
-    const run = await runCli(['chat-id', '--write', '--pick', '1', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', '--env-file', 'prod.env', ...FAST], { cwd: fixture.cwd, env: env() });
+    const run = await runCli(['chat-id', '--write', '--pick', '1', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', '--env-file', 'prod.env', ...FAST], {
+      cwd: fixture.cwd,
+      env: env(),
+    });
     expect(run.code).toBe(0);
     expect(await readFile(join(fixture.cwd, 'prod.env'), 'utf8')).toBe('# prod\nA=1\nERROR_TELEGRAM_BOT_CHAT_ID=-1001111111111\n');
   });
@@ -105,17 +126,24 @@ describe('herald chat-id', () => {
   it('nobody writes: exit 1 at --timeout with the advice', async () => {
     const run = await runCli(['chat-id', '--timeout', '0.5'], { cwd: fixture.cwd, env: env() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/no chat wrote to @herald_sandbox_bot within 0.5 s[\s\S]*fix: send any message to @herald_sandbox_bot .* or add it to your group, then run `herald chat-id` again/);
+    expect(run.stderr).toMatch(
+      /no chat wrote to @herald_sandbox_bot within 0.5 s[\s\S]*fix: send any message to @herald_sandbox_bot .* or add it to your group, then run `herald chat-id` again/,
+    );
   });
 
   it('revoked token → BotFather fix; missing token → how to get one; unreachable API → host named; all exit 1, no stack', async () => {
     fixture.server.revokeToken(TOKEN);
     const revoked = await runCli(['chat-id', ...FAST], { cwd: fixture.cwd, env: env() });
     expect(revoked.code).toBe(1);
-    expect(revoked.stderr).toMatch(/Telegram refused the bot token \(401 Unauthorized\)[\s\S]*fix: get the current token from @BotFather .* update GENERAL_TELEGRAM_BOT_TOKEN/);
+    expect(revoked.stderr).toMatch(
+      /Telegram refused the bot token \(401 Unauthorized\)[\s\S]*fix: get the current token from @BotFather .* update GENERAL_TELEGRAM_BOT_TOKEN/,
+    );
 
     fixture.server.revokeToken(OTHER_TOKEN);
-    const given = await runCli(['chat-id', '--token', OTHER_TOKEN, '--json', ...FAST], { cwd: fixture.cwd, env: { TELEGRAM_API_BASE_URL: fixture.server.url } });
+    const given = await runCli(['chat-id', '--token', OTHER_TOKEN, '--json', ...FAST], {
+      cwd: fixture.cwd,
+      env: { TELEGRAM_API_BASE_URL: fixture.server.url },
+    });
     expect(given.code).toBe(1);
     expect(json(given).error.fix).toMatch(/@BotFather .* and update --token$/);
 
@@ -145,7 +173,11 @@ describe('herald chat-id', () => {
   });
 
   it('bad usage exits 2', async () => {
-    for (const args of [['chat-id', '--timeout', 'soon'], ['chat-id', '--var', 'not a name'], ['chat-id', 'extra']]) {
+    for (const args of [
+      ['chat-id', '--timeout', 'soon'],
+      ['chat-id', '--var', 'not a name'],
+      ['chat-id', 'extra'],
+    ]) {
       const run = await runCli(args, { cwd: fixture.cwd, env: env() });
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toMatch(/herald chat-id --help/);

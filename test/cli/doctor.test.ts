@@ -23,14 +23,17 @@ describe('herald doctor', () => {
   it('checks every destination for real: bot @username, chat, Discord name and channel, Slack by shape', async () => {
     fixture.server.addChat({ id: '-1001234567890', type: 'supergroup', title: 'Ops room' });
     // Read from .env: the same file the library reads.
-    await writeFile(join(fixture.cwd, '.env'), [
-      `TELEGRAM_API_BASE_URL=${fixture.server.url}`,
-      `GENERAL_TELEGRAM_BOT_TOKEN=${TOKEN}`,
-      'GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890',
-      `GENERAL_DISCORD_WEBHOOK=${fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN)}`,
-      `ERROR_SLACK_WEBHOOK=${fixture.server.slackWebhookUrl(SLACK_PATH)}`,
-      '',
-    ].join('\n'));
+    await writeFile(
+      join(fixture.cwd, '.env'),
+      [
+        `TELEGRAM_API_BASE_URL=${fixture.server.url}`,
+        `GENERAL_TELEGRAM_BOT_TOKEN=${TOKEN}`,
+        'GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890',
+        `GENERAL_DISCORD_WEBHOOK=${fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN)}`,
+        `ERROR_SLACK_WEBHOOK=${fixture.server.slackWebhookUrl(SLACK_PATH)}`,
+        '',
+      ].join('\n'),
+    );
     const run = await runCli(['doctor'], { cwd: fixture.cwd });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/ok +GENERAL Telegram +bot @herald_sandbox_bot → chat -1001234567890 \(supergroup "Ops room"\)/);
@@ -42,7 +45,10 @@ describe('herald doctor', () => {
 
   it('--json has a stable shape', async () => {
     fixture.server.addChat({ id: '-1001234567890', type: 'supergroup', title: 'Ops room' });
-    const run = await runCli(['doctor', '--json'], { cwd: fixture.cwd, env: { ...telegram('-1001234567890'), GENERAL_DISCORD_WEBHOOK: fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN) } });
+    const run = await runCli(['doctor', '--json'], {
+      cwd: fixture.cwd,
+      env: { ...telegram('-1001234567890'), GENERAL_DISCORD_WEBHOOK: fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN) },
+    });
     expect(run.code).toBe(0);
     const doc = json(run);
     expect(doc).toEqual({
@@ -50,8 +56,22 @@ describe('herald doctor', () => {
       envFile: { path: '.env', found: false },
       problems: [],
       destinations: [
-        expect.objectContaining({ role: 'GENERAL', platform: 'telegram', status: 'ok', checked: true, bot: '@herald_sandbox_bot', chat: { id: '-1001234567890', type: 'supergroup', title: 'Ops room' }, variables: ['GENERAL_TELEGRAM_BOT_TOKEN', 'GENERAL_TELEGRAM_BOT_CHAT_ID'] }),
-        expect.objectContaining({ role: 'GENERAL', platform: 'discord', status: 'ok', checked: true, webhook: { name: 'Herald Sandbox', channelId: '1200000000000000001' } }),
+        expect.objectContaining({
+          role: 'GENERAL',
+          platform: 'telegram',
+          status: 'ok',
+          checked: true,
+          bot: '@herald_sandbox_bot',
+          chat: { id: '-1001234567890', type: 'supergroup', title: 'Ops room' },
+          variables: ['GENERAL_TELEGRAM_BOT_TOKEN', 'GENERAL_TELEGRAM_BOT_CHAT_ID'],
+        }),
+        expect.objectContaining({
+          role: 'GENERAL',
+          platform: 'discord',
+          status: 'ok',
+          checked: true,
+          webhook: { name: 'Herald Sandbox', channelId: '1200000000000000001' },
+        }),
       ],
     });
     expect(run.stderr).toBe('');
@@ -63,7 +83,9 @@ describe('herald doctor', () => {
     expect(run.code).toBe(1);
     // The library's own validation, then the live check that confirms which id exists.
     expect(run.stdout).toMatch(/GENERAL_TELEGRAM_BOT_CHAT_ID: "1001234567890" looks like a supergroup or channel id that lost its leading "-"/);
-    expect(run.stdout).toMatch(/problem +GENERAL Telegram +bot @herald_sandbox_bot → chat 1001234567890 not found, but -1001234567890 is \(supergroup "Ops room"\) — fix: set GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890/);
+    expect(run.stdout).toMatch(
+      /problem +GENERAL Telegram +bot @herald_sandbox_bot → chat 1001234567890 not found, but -1001234567890 is \(supergroup "Ops room"\) — fix: set GENERAL_TELEGRAM_BOT_CHAT_ID=-1001234567890/,
+    );
   });
 
   it('finds a group id missing its "-100" prefix', async () => {
@@ -78,7 +100,9 @@ describe('herald doctor', () => {
   it('a private chat that is not found: the user must send /start first', async () => {
     const run = await runCli(['doctor'], { cwd: fixture.cwd, env: telegram('777000111') });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/chat 777000111: chat not found — fix: if this is a private chat, open https:\/\/t\.me\/herald_sandbox_bot and press Start \(send \/start\)/);
+    expect(run.stdout).toMatch(
+      /chat 777000111: chat not found — fix: if this is a private chat, open https:\/\/t\.me\/herald_sandbox_bot and press Start \(send \/start\)/,
+    );
   });
 
   it('a revoked token: exit 1 with the BotFather fix, token redacted', async () => {
@@ -91,13 +115,19 @@ describe('herald doctor', () => {
 
   it('a deleted Discord webhook: "deleted (404)" with the fix', async () => {
     fixture.server.deleteDiscordWebhook('1000000000000000002');
-    const run = await runCli(['doctor'], { cwd: fixture.cwd, env: { GENERAL_DISCORD_WEBHOOK: fixture.server.discordWebhookUrl('1000000000000000002', DISCORD_TOKEN) } });
+    const run = await runCli(['doctor'], {
+      cwd: fixture.cwd,
+      env: { GENERAL_DISCORD_WEBHOOK: fixture.server.discordWebhookUrl('1000000000000000002', DISCORD_TOKEN) },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/problem +GENERAL Discord +webhook 1000000000000000002\/di…: deleted \(404 Unknown Webhook\) — fix: create a new webhook/);
   });
 
   it('malformed variables: every problem with its fix, from the library validation', async () => {
-    const run = await runCli(['doctor'], { cwd: fixture.cwd, env: { GENERAL_TELEGRAM_BOT_TOKEN: 'not-a-token', ERROR_DISCORD_WEBHOOK: 'http://example.com/x' } });
+    const run = await runCli(['doctor'], {
+      cwd: fixture.cwd,
+      env: { GENERAL_TELEGRAM_BOT_TOKEN: 'not-a-token', ERROR_DISCORD_WEBHOOK: 'http://example.com/x' },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/GENERAL_TELEGRAM_BOT_TOKEN: .* is not a Telegram bot token .* fix: copy the whole token @BotFather gave you/);
     expect(run.stdout).toMatch(/GENERAL_TELEGRAM_BOT_CHAT_ID: GENERAL_TELEGRAM_BOT_TOKEN is set but the chat id is missing/);

@@ -33,7 +33,10 @@ describe('updateEnvText', () => {
   });
 
   it('keeps CRLF line endings and an export prefix', () => {
-    const r = updateEnvText('# x\r\nexport ID=1\r\nZ=2\r\n', [{ name: 'ID', value: '-7' }, { name: 'NEW', value: 'v' }]);
+    const r = updateEnvText('# x\r\nexport ID=1\r\nZ=2\r\n', [
+      { name: 'ID', value: '-7' },
+      { name: 'NEW', value: 'v' },
+    ]);
     expect(r.text).toBe('# x\r\nexport ID=-7\r\nZ=2\r\nNEW=v\r\n');
   });
 

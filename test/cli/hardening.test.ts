@@ -28,7 +28,13 @@ const fixture = useCliFixture();
 const FAST = ['--grace', '0.1', '--timeout', '5'];
 const env = (): Record<string, string> => ({ TELEGRAM_API_BASE_URL: fixture.server.url, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN });
 const groupMessage = (id: number, title: string): object => ({
-  message: { message_id: 1, date: 1_700_000_000, chat: { id, type: 'supergroup', title }, from: { id: 42, is_bot: false, first_name: 'Ann' }, text: 'hello bot' },
+  message: {
+    message_id: 1,
+    date: 1_700_000_000,
+    chat: { id, type: 'supergroup', title },
+    from: { id: 42, is_bot: false, first_name: 'Ann' },
+    text: 'hello bot',
+  },
 });
 /** Control characters a terminal would act on (tab and newline excluded). */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -82,7 +88,10 @@ describe('1. an answer that is not JSON: the quoted body never carries a piece o
     expect(run.stderr).toMatch(/HTTP 404 and not a Bot API answer \("No route matches POST request \/bot123456789:AA…\/getMe"\)/);
     expect(findLeak(run.stdout + run.stderr)).toBeUndefined();
 
-    const doctor = await runCli(['doctor', '--json'], { cwd: fixture.cwd, env: { TELEGRAM_API_BASE_URL: url, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890' } });
+    const doctor = await runCli(['doctor', '--json'], {
+      cwd: fixture.cwd,
+      env: { TELEGRAM_API_BASE_URL: url, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890' },
+    });
     expect(doctor.code).toBe(1);
     expect(json(doctor).destinations[0].summary).toMatch(/not a Bot API answer \("No route matches POST request \/bot123456789:AA…/);
   });
@@ -105,14 +114,20 @@ describe('1. an answer that is not JSON: the quoted body never carries a piece o
 describe('2. --var X_CHAT_ID listens as the bot of X_TOKEN', () => {
   it('chat-id --var ERROR_TELEGRAM_BOT_CHAT_ID uses ERROR_TELEGRAM_BOT_TOKEN', async () => {
     fixture.server.pushUpdate(groupMessage(-1001234567890, 'Errors'));
-    const run = await runCli(['chat-id', '--json', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], { cwd: fixture.cwd, env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN } });
+    const run = await runCli(['chat-id', '--json', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], {
+      cwd: fixture.cwd,
+      env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN },
+    });
     expect(run.code).toBe(0);
     expect(json(run).bot.id).toBe('987654321');
   });
 
   it('names ERROR_TELEGRAM_BOT_TOKEN in the fix when that token is refused', async () => {
     fixture.server.revokeToken(OTHER_TOKEN);
-    const run = await runCli(['chat-id', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], { cwd: fixture.cwd, env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN } });
+    const run = await runCli(['chat-id', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], {
+      cwd: fixture.cwd,
+      env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/Telegram refused the bot token[\s\S]*update ERROR_TELEGRAM_BOT_TOKEN/);
   });
@@ -124,14 +139,20 @@ describe('2. --var X_CHAT_ID listens as the bot of X_TOKEN', () => {
     expect(json(run).bot.id).toBe('123456789');
     expect(run.stderr).toMatch(/ERROR_TELEGRAM_BOT_TOKEN is not set, so this listens as the GENERAL bot \(GENERAL_TELEGRAM_BOT_TOKEN\)/);
 
-    const none = await runCli(['chat-id', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], { cwd: fixture.cwd, env: { TELEGRAM_API_BASE_URL: fixture.server.url } });
+    const none = await runCli(['chat-id', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', ...FAST], {
+      cwd: fixture.cwd,
+      env: { TELEGRAM_API_BASE_URL: fixture.server.url },
+    });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no bot token: ERROR_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_TOKEN are not set/);
     expect(none.stderr).toMatch(/add ERROR_TELEGRAM_BOT_TOKEN=<TOKEN> to \.env/);
   });
 
   it('link --var ERROR_TELEGRAM_BOT_CHAT_ID uses ERROR_TELEGRAM_BOT_TOKEN too', async () => {
-    const cli = startCli(['link', '--json', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', '--timeout', '10'], { cwd: fixture.cwd, env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN } });
+    const cli = startCli(['link', '--json', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', '--timeout', '10'], {
+      cwd: fixture.cwd,
+      env: { ...env(), ERROR_TELEGRAM_BOT_TOKEN: OTHER_TOKEN },
+    });
     const [, token] = await cli.waitFor(/\?start=([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/, 'stderr');
     fixture.server.pushUpdate({ message: { message_id: 1, date: 1, chat: { id: -1005550001, type: 'supergroup', title: 'Desk' }, text: `/start ${token}` } });
     const run = await cli.done;
@@ -224,10 +245,21 @@ describe('5. terminal output: no control characters from clients, colour decided
   it('eventLine strips control characters from the text, the destination and the detail', () => {
     const evil = 'a\u001b[2Jb\u001b]8;;https://evil.example\u0007c\u009b31md\u0000e\u007ff';
     const message: ServerEvent = {
-      kind: 'message', platform: 'slack', destination: `T0/B0\u001b[1A`, status: 200, at,
+      kind: 'message',
+      platform: 'slack',
+      destination: `T0/B0\u001b[1A`,
+      status: 200,
+      at,
       message: { seq: 1, platform: 'slack', destination: `T0/B0\u001b[1A`, text: `hello ${evil}`, silent: false, body: {}, at },
     };
-    const error: ServerEvent = { kind: 'error', platform: 'telegram', destination: `-100\u001b[31m`, status: 400, detail: `Bad Request: ${evil}\nsecond line`, at };
+    const error: ServerEvent = {
+      kind: 'error',
+      platform: 'telegram',
+      destination: `-100\u001b[31m`,
+      status: 400,
+      detail: `Bad Request: ${evil}\nsecond line`,
+      at,
+    };
     for (const e of [message, error]) {
       const line = eventLine(e, sandboxLabels(), id, id);
       expect(line).not.toMatch(CONTROL);
@@ -239,7 +271,11 @@ describe('5. terminal output: no control characters from clients, colour decided
   });
 
   /** Runs `herald sandbox` in this process until `during` resolves, then stops it (Ctrl-C); returns its output. */
-  async function runSandbox(envVars: NodeJS.ProcessEnv, stdoutTty: boolean, during: (url: string, stdout: () => string) => Promise<void>): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function runSandbox(
+    envVars: NodeJS.ProcessEnv,
+    stdoutTty: boolean,
+    during: (url: string, stdout: () => string) => Promise<void>,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const out = sink(stdoutTty);
     const err = sink(false);
     const controller = new AbortController();
@@ -364,7 +400,15 @@ describe('7. --json documents after Ctrl-C', () => {
     const controller = new AbortController();
     const stdin = new PassThrough();
     stdin.write('half a message');
-    const running = sendCommand.run({ argv: ['--json', '--to', 'OPS_WEBHOOK'], stdout: out.stream, stderr: err.stream, stdin, env: {}, cwd: fixture.cwd, signal: controller.signal });
+    const running = sendCommand.run({
+      argv: ['--json', '--to', 'OPS_WEBHOOK'],
+      stdout: out.stream,
+      stderr: err.stream,
+      stdin,
+      env: {},
+      cwd: fixture.cwd,
+      signal: controller.signal,
+    });
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     expect(await running).toBe(130);
@@ -382,10 +426,14 @@ describe('7. --json documents after Ctrl-C', () => {
   });
 });
 
-describe('10. a NAME= line inside another variable\'s multi-line quoted value is part of that value', () => {
+describe("10. a NAME= line inside another variable's multi-line quoted value is part of that value", () => {
   const NAME = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 
-  for (const [quote, label] of [['"', 'double'], ["'", 'single'], ['`', 'backtick']] as const) {
+  for (const [quote, label] of [
+    ['"', 'double'],
+    ["'", 'single'],
+    ['`', 'backtick'],
+  ] as const) {
     it(`${label} quotes: the value is untouched and the variable appended, dotenv reads both`, () => {
       const value = `line1\n${NAME}=9\nline3`;
       const text = `# mine\nKEY=${quote}${value}${quote}\nA=1\n`;
@@ -406,7 +454,7 @@ describe('10. a NAME= line inside another variable\'s multi-line quoted value is
     expect(updateEnvText(r.text, [{ name: NAME, value: '-1001234567890' }])).toMatchObject({ text: r.text, unchanged: [NAME] });
   });
 
-  it('the variable\'s own multi-line value is still replaced whole, and CRLF files keep CRLF', () => {
+  it("the variable's own multi-line value is still replaced whole, and CRLF files keep CRLF", () => {
     const text = `${NAME}='a\r\nb'\r\nKEY="x\r\n${NAME}=7\r\ny"\r\n`;
     const r = updateEnvText(text, [{ name: NAME, value: '-5' }]);
     expect(r.text).toBe(`${NAME}=-5\r\nKEY="x\r\n${NAME}=7\r\ny"\r\n`);

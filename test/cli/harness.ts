@@ -103,10 +103,13 @@ const live = new Set<ChildProcess>();
 
 /** Kills every CLI still running (call in afterEach: a failed assertion must not leave a poller behind). */
 export async function stopAll(): Promise<void> {
-  const waits = [...live].map((c) => new Promise<void>((r) => {
-    c.once('close', () => r());
-    c.kill('SIGKILL');
-  }));
+  const waits = [...live].map(
+    (c) =>
+      new Promise<void>((r) => {
+        c.once('close', () => r());
+        c.kill('SIGKILL');
+      }),
+  );
   await Promise.all(waits);
 }
 

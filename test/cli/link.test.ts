@@ -10,7 +10,13 @@ const env = (): Record<string, string> => ({ TELEGRAM_API_BASE_URL: fixture.serv
 const LINK = /https:\/\/t\.me\/herald_sandbox_bot\?start=([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/;
 
 const start = (chatId: number, text: string): object => ({
-  message: { message_id: 7, date: 1_700_000_000, chat: { id: chatId, type: 'private', first_name: 'Ann', username: 'ann' }, from: { id: chatId, is_bot: false, first_name: 'Ann' }, text },
+  message: {
+    message_id: 7,
+    date: 1_700_000_000,
+    chat: { id: chatId, type: 'private', first_name: 'Ann', username: 'ann' },
+    from: { id: chatId, is_bot: false, first_name: 'Ann' },
+    text,
+  },
 });
 
 describe('herald link', () => {
@@ -26,15 +32,21 @@ describe('herald link', () => {
     const run = await cli.done;
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Subscribed: chat 424242 \(private @ann \(Ann\)\)/);
-    expect(fixture.server.messages).toEqual([expect.objectContaining({ platform: 'telegram', destination: '424242', text: '✅ Subscribed: Herald will post here.' })]);
-    expect(await readFile(join(fixture.cwd, '.env'), 'utf8')).toBe(`# mine\nGENERAL_TELEGRAM_BOT_TOKEN=${TOKEN}\nKEEP=1\nGENERAL_TELEGRAM_BOT_CHAT_ID=424242\n`);
+    expect(fixture.server.messages).toEqual([
+      expect.objectContaining({ platform: 'telegram', destination: '424242', text: '✅ Subscribed: Herald will post here.' }),
+    ]);
+    expect(await readFile(join(fixture.cwd, '.env'), 'utf8')).toBe(
+      `# mine\nGENERAL_TELEGRAM_BOT_TOKEN=${TOKEN}\nKEEP=1\nGENERAL_TELEGRAM_BOT_CHAT_ID=424242\n`,
+    );
     expect(await filesIn(fixture.cwd)).toEqual(['.env']);
   });
 
   it('accepts /start@bot <token> from a group, with --json (the link goes to stderr)', async () => {
     const cli = startCli(['link', '--json', '--var', 'ERROR_TELEGRAM_BOT_CHAT_ID', '--timeout', '10'], { cwd: fixture.cwd, env: env() });
     const [, token] = await cli.waitFor(LINK, 'stderr');
-    fixture.server.pushUpdate({ message: { message_id: 1, date: 1, chat: { id: -1005550001, type: 'supergroup', title: 'Desk' }, text: `/start@herald_sandbox_bot ${token}` } });
+    fixture.server.pushUpdate({
+      message: { message_id: 1, date: 1, chat: { id: -1005550001, type: 'supergroup', title: 'Desk' }, text: `/start@herald_sandbox_bot ${token}` },
+    });
     const run = await cli.done;
     expect(run.code).toBe(0);
     expect(json(run)).toEqual({

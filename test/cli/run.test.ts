@@ -45,7 +45,9 @@ describe('herald run: crashes', () => {
     expect(run.stderr).toContain('Error: exchange said no');
     const [notice, ...more] = notices();
     expect(more).toEqual([]);
-    expect(notice).toMatch(/^💥 run-child\.mjs crashed: exit code 3\nuptime \d+(\.\d)? m?s \(pid \d+\) · not restarting \(--restart never\)\nundelivered notifications: none\nlast stderr lines:\nError: exchange said no\ntoken 555555555:AA… key kx…$/);
+    expect(notice).toMatch(
+      /^💥 run-child\.mjs crashed: exit code 3\nuptime \d+(\.\d)? m?s \(pid \d+\) · not restarting \(--restart never\)\nundelivered notifications: none\nlast stderr lines:\nError: exchange said no\ntoken 555555555:AA… key kx…$/,
+    );
     expect(notice).not.toContain('zzYYxx');
     expect(notice).not.toContain('SuperSecret');
     // The same notice on the error Telegram bot, and nothing else anywhere.
@@ -108,14 +110,19 @@ describe('herald run: signals', () => {
 describe('herald run: restarts', () => {
   it('--restart on-failure --max-restarts 2: two restarts with notices, then a final notice and the last exit code', async () => {
     const runs = join(fixture.cwd, 'runs.txt');
-    const run = await runCli(['run', '--name', 'flaky', '--restart', 'on-failure', '--max-restarts', '2', '--', 'node', CHILD, 'count', runs, '3'], { cwd: fixture.cwd, env: env() });
+    const run = await runCli(['run', '--name', 'flaky', '--restart', 'on-failure', '--max-restarts', '2', '--', 'node', CHILD, 'count', runs, '3'], {
+      cwd: fixture.cwd,
+      env: env(),
+    });
     expect(run.code).toBe(3);
     expect(await readFile(runs, 'utf8')).toBe('run\nrun\nrun\n');
     const sent = notices();
     expect(sent).toHaveLength(3);
     expect(sent[0]).toMatch(/^💥 flaky crashed: exit code 3\nuptime .* · restarting in 50 ms \(restart 1 of at most 2 within 10 min\)\n/);
     expect(sent[1]).toMatch(/^💥 flaky crashed: exit code 3\nuptime .* · restarting in 100 ms \(restart 2 of at most 2 within 10 min\)\n/);
-    expect(sent[2]).toMatch(/^🛑 flaky crashed: exit code 3; not restarting: 2 restarts within 10 min \(--max-restarts 2\)\nuptime [^\n]*\nundelivered notifications: none\nlast stderr lines:\nrun failed$/);
+    expect(sent[2]).toMatch(
+      /^🛑 flaky crashed: exit code 3; not restarting: 2 restarts within 10 min \(--max-restarts 2\)\nuptime [^\n]*\nundelivered notifications: none\nlast stderr lines:\nrun failed$/,
+    );
   });
 
   it('--restart on-failure does not restart after a clean exit', async () => {
@@ -129,20 +136,37 @@ describe('herald run: restarts', () => {
 
 describe('herald run: hangs', () => {
   it('--heartbeat 1: a child whose event loop blocks gets an unresponsive notice, then "responsive again"', async () => {
-    const run = await runCli(['run', '--name', 'ema', '--heartbeat', '1', '--', 'node', CHILD, 'hang', '300', '1700', '300'], { cwd: fixture.cwd, env: env(), killAfterMs: 15_000 });
+    const run = await runCli(['run', '--name', 'ema', '--heartbeat', '1', '--', 'node', CHILD, 'hang', '300', '1700', '300'], {
+      cwd: fixture.cwd,
+      env: env(),
+      killAfterMs: 15_000,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('unblocked');
-    expect(notices()).toEqual([expect.stringMatching(/^⏸ ema unresponsive for 1 s \(event loop blocked\?\)$/), expect.stringMatching(/^▶️ ema responsive again \(silent for \d+(\.\d)? s\)$/)]);
+    expect(notices()).toEqual([
+      expect.stringMatching(/^⏸ ema unresponsive for 1 s \(event loop blocked\?\)$/),
+      expect.stringMatching(/^▶️ ema responsive again \(silent for \d+(\.\d)? s\)$/),
+    ]);
   });
 
   it('a bot that only creates a notifier heartbeats by itself: its blocked loop is reported', async () => {
-    const run = await runCli(['run', '--name', 'plain', '--heartbeat', '1', '--', 'node', CHILD, 'notifier-hang', '300', '1700'], { cwd: fixture.cwd, env: env(), killAfterMs: 15_000 });
+    const run = await runCli(['run', '--name', 'plain', '--heartbeat', '1', '--', 'node', CHILD, 'notifier-hang', '300', '1700'], {
+      cwd: fixture.cwd,
+      env: env(),
+      killAfterMs: 15_000,
+    });
     expect(run.code).toBe(0);
-    expect(notices()).toEqual([expect.stringMatching(/^⏸ plain unresponsive for 1 s \(event loop blocked\?\)$/), expect.stringMatching(/^▶️ plain responsive again/)]);
+    expect(notices()).toEqual([
+      expect.stringMatching(/^⏸ plain unresponsive for 1 s \(event loop blocked\?\)$/),
+      expect.stringMatching(/^▶️ plain responsive again/),
+    ]);
   });
 
   it('a child that never sends a heartbeat is never reported as hung', async () => {
-    const run = await runCli(['run', '--heartbeat', '0.2', '--', 'node', '-e', 'const end = Date.now() + 600; while (Date.now() < end) {}'], { cwd: fixture.cwd, env: env() });
+    const run = await runCli(['run', '--heartbeat', '0.2', '--', 'node', '-e', 'const end = Date.now() + 600; while (Date.now() < end) {}'], {
+      cwd: fixture.cwd,
+      env: env(),
+    });
     expect(run.code).toBe(0);
     expect(fixture.server.messages).toEqual([]);
   });
@@ -161,26 +185,34 @@ describe('herald run: environment and outbox', () => {
 
   it('leaves HERALD_OUTBOX to the user when .env sets it, and --heartbeat 0 gives no socket', async () => {
     await writeFile(join(fixture.cwd, '.env'), 'HERALD_OUTBOX=state/mine.outbox\n');
-    const run = await runCli(['run', '--heartbeat', '0', '--', 'node', CHILD, 'env'], { cwd: fixture.cwd, env: env({ HERALD_SUPERVISOR_SOCKET: '/tmp/outer.sock' }) });
+    const run = await runCli(['run', '--heartbeat', '0', '--', 'node', CHILD, 'env'], {
+      cwd: fixture.cwd,
+      env: env({ HERALD_SUPERVISOR_SOCKET: '/tmp/outer.sock' }),
+    });
     expect(run.code).toBe(0);
     // The child reads .env itself; herald run adds nothing, and passes no outer socket on.
     expect(JSON.parse(run.stdout)).toEqual({ HERALD_RUN_BACKOFF_MS: '50' });
     expect(existsSync(join(fixture.cwd, '.herald'))).toBe(false);
   });
 
-  it('--env-file: the child gets the file\'s variables too', async () => {
+  it("--env-file: the child gets the file's variables too", async () => {
     await writeFile(join(fixture.cwd, 'prod.env'), 'FROM_ENV_FILE=yes\n');
     const run = await runCli(['run', '--env-file', 'prod.env', '--name', 'p', '--', 'node', CHILD, 'env'], { cwd: fixture.cwd, env: env() });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ FROM_ENV_FILE: 'yes', HERALD_OUTBOX: join(fixture.cwd, '.herald', 'p.outbox') });
   });
 
-  it('hands the outbox over: the count in the notice, then the child\'s notifications delivered', async () => {
+  it("hands the outbox over: the count in the notice, then the child's notifications delivered", async () => {
     const hook = fixture.server.discordWebhookUrl('1000000000000000008', DISCORD_TOKEN);
-    const run = await runCli(['run', '--name', 'outboxbot', '--', 'node', OUTBOX_CHILD, '3'], { cwd: fixture.cwd, env: env({ GENERAL_DISCORD_WEBHOOK: hook }) });
+    const run = await runCli(['run', '--name', 'outboxbot', '--', 'node', OUTBOX_CHILD, '3'], {
+      cwd: fixture.cwd,
+      env: env({ GENERAL_DISCORD_WEBHOOK: hook }),
+    });
     expect(run.code).toBe(3);
     const crash = notices()[0]!;
-    expect(crash).toMatch(/^💥 outboxbot crashed: exit code 3\n.*\nundelivered notifications: 3, delivering them now from \.herald\/outboxbot\.outbox\nlast stderr lines:\nError: exchange connection lost$/);
+    expect(crash).toMatch(
+      /^💥 outboxbot crashed: exit code 3\n.*\nundelivered notifications: 3, delivering them now from \.herald\/outboxbot\.outbox\nlast stderr lines:\nError: exchange connection lost$/,
+    );
     const general = fixture.server.messagesFor('discord', '1000000000000000008').map((m) => m.text);
     // The crash notice (errors go to general destinations too), then what the child had queued.
     expect(general.join('\n')).toMatch(/💥 outboxbot crashed[\s\S]*fill #1 before the crash[\s\S]*fill #2 before the crash[\s\S]*fill #3 before the crash/);
@@ -193,7 +225,12 @@ describe('herald run: environment and outbox', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).not.toMatch(/in use by process/);
     expect(notices()[0]).toMatch(/\nundelivered notifications: 2, delivering them now from state\/bot\.outbox\n/);
-    expect(fixture.server.messagesFor('discord', '1000000000000000008').map((m) => m.text).join('\n')).toMatch(/fill #1 before the crash[\s\S]*fill #2 before the crash/);
+    expect(
+      fixture.server
+        .messagesFor('discord', '1000000000000000008')
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/fill #1 before the crash[\s\S]*fill #2 before the crash/);
     expect(existsSync(join(fixture.cwd, '.herald'))).toBe(false);
   });
 });

@@ -50,13 +50,18 @@ describe('herald test', () => {
     fixture.server.revokeToken(TOKEN);
     const run = await runCli(['test', 'general'], { cwd: fixture.cwd, env: all() });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/problem +GENERAL +Telegram bot 123456789:AA… → chat -1001234567890: Unauthorized: the bot token was revoked or mistyped — fix: get the current token from @BotFather/);
+    expect(run.stdout).toMatch(
+      /problem +GENERAL +Telegram bot 123456789:AA… → chat -1001234567890: Unauthorized: the bot token was revoked or mistyped — fix: get the current token from @BotFather/,
+    );
     expect(run.stdout).toMatch(/ok +GENERAL +Discord/);
   });
 
   it('an unreachable API: exit 1 naming the host, no stack trace', async () => {
     const port = await closedPort();
-    const run = await runCli(['test', '--timeout', '0.5'], { cwd: fixture.cwd, env: { TELEGRAM_API_BASE_URL: `http://127.0.0.1:${port}`, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT } });
+    const run = await runCli(['test', '--timeout', '0.5'], {
+      cwd: fixture.cwd,
+      env: { TELEGRAM_API_BASE_URL: `http://127.0.0.1:${port}`, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`problem .*connection refused \\(ECONNREFUSED\\).*127\\.0\\.0\\.1:${port}`));
     expect(hasStack(run.stdout + run.stderr)).toBe(false);
@@ -75,17 +80,27 @@ describe('herald send', () => {
     const run = await runCli(['send', 'backup', 'finished'], { cwd: fixture.cwd, env: all() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Delivered to 2 destinations\./);
-    expect(fixture.server.messages.map((m) => [m.platform, m.text]).sort()).toEqual([['discord', 'backup finished'], ['telegram', 'backup finished']]);
+    expect(fixture.server.messages.map((m) => [m.platform, m.text]).sort()).toEqual([
+      ['discord', 'backup finished'],
+      ['telegram', 'backup finished'],
+    ]);
   });
 
   it('reads stdin when no message is given: some-job | herald send --to OPS_WEBHOOK --silent', async () => {
     const run = await runCli(['send', '--to', 'OPS_WEBHOOK', '--silent', '--json'], { cwd: fixture.cwd, env: all(), input: 'line 1\nline 2\n' });
     expect(run.code).toBe(0);
     expect(json(run)).toEqual({
-      ok: true, dryRun: false, level: 'info', silent: true, to: 'OPS_WEBHOOK', characters: 13,
+      ok: true,
+      dryRun: false,
+      level: 'info',
+      silent: true,
+      to: 'OPS_WEBHOOK',
+      characters: 13,
       results: [{ destination: 'Discord webhook 1000000000000000009/di…', ok: true, latencyMs: expect.any(Number), parts: 1 }],
     });
-    expect(fixture.server.messages).toEqual([expect.objectContaining({ platform: 'discord', destination: '1000000000000000009', text: 'line 1\nline 2', silent: true })]);
+    expect(fixture.server.messages).toEqual([
+      expect.objectContaining({ platform: 'discord', destination: '1000000000000000009', text: 'line 1\nline 2', silent: true }),
+    ]);
   });
 
   it('--error also reaches the ERROR destinations', async () => {
@@ -107,12 +122,15 @@ describe('herald send', () => {
     expect(fixture.server.requests).toBe(0);
   });
 
-  it('leaves the bot\'s outbox alone: HERALD_OUTBOX held by a running bot does not stop it', async () => {
+  it("leaves the bot's outbox alone: HERALD_OUTBOX held by a running bot does not stop it", async () => {
     const path = join(fixture.cwd, 'bot.outbox');
     // The bot: this process holds the outbox's lock.
     const { outbox } = FileOutbox.open({ path }, 1000);
     try {
-      const run = await runCli(['send', '--to', fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN), 'from cron'], { cwd: fixture.cwd, env: { HERALD_OUTBOX: path } });
+      const run = await runCli(['send', '--to', fixture.server.discordWebhookUrl('1000000000000000001', DISCORD_TOKEN), 'from cron'], {
+        cwd: fixture.cwd,
+        env: { HERALD_OUTBOX: path },
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(fixture.server.messages.map((m) => m.text)).toEqual(['from cron']);
     } finally {

@@ -6,7 +6,15 @@ describe('parseAppriseUrl', () => {
   it('keeps a Telegram token whole (WHATWG URL reads its colon as a port)', () => {
     expect(() => new URL('tgram://123456789:ABC-def/chat')).toThrow();
     const u = parseAppriseUrl('tgram://123456789:ABC-def_ghi/-1001234567890:42/@mychannel/%40other/?silent=Yes&preview=no')!;
-    expect(u).toEqual({ scheme: 'tgram', host: '123456789:ABC-def_ghi', path: ['-1001234567890:42', '@mychannel', '@other'], query: new Map([['silent', 'Yes'], ['preview', 'no']]) });
+    expect(u).toEqual({
+      scheme: 'tgram',
+      host: '123456789:ABC-def_ghi',
+      path: ['-1001234567890:42', '@mychannel', '@other'],
+      query: new Map([
+        ['silent', 'Yes'],
+        ['preview', 'no'],
+      ]),
+    });
   });
 
   it('keeps #channel in the path (a fragment for WHATWG URL) and reads user@', () => {
@@ -21,7 +29,12 @@ describe('parseAppriseUrl', () => {
     const u = parseAppriseUrl('TGRAM://123:abc/12,34//56?TO=a,b;Topic=7&flag&x=a+b')!;
     expect(u.scheme).toBe('tgram');
     expect(u.path).toEqual(['12', '34', '56']);
-    expect([...u.query]).toEqual([['to', 'a,b'], ['topic', '7'], ['flag', ''], ['x', 'a+b']]);
+    expect([...u.query]).toEqual([
+      ['to', 'a,b'],
+      ['topic', '7'],
+      ['flag', ''],
+      ['x', 'a+b'],
+    ]);
   });
 
   it('is undefined for what is not scheme://', () => {

@@ -6,7 +6,10 @@ const at = (a: Partial<Attributes> = {}): Attributes => ({ level: 'info', ...a }
 
 describe('parseMapping', () => {
   it('reads key=channel entries in the order written, with and without qualifiers', () => {
-    const { entries, problems } = parseMapping(' error=alerts, ema-cross = ema ,mode:paper=sandbox,event:order.filled=fills,custom:rebalance=ops,event:custom:deploy=ops,BTC/USDT:USDT=perps ', 'M');
+    const { entries, problems } = parseMapping(
+      ' error=alerts, ema-cross = ema ,mode:paper=sandbox,event:order.filled=fills,custom:rebalance=ops,event:custom:deploy=ops,BTC/USDT:USDT=perps ',
+      'M',
+    );
     expect(problems).toEqual([]);
     expect(entries.map((e) => [e.qualifier ?? null, e.key, e.channel, e.text])).toEqual([
       [null, 'error', 'alerts', 'error=alerts'],

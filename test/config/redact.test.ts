@@ -7,7 +7,7 @@ const DISCORD_SECRET = DISCORD_URL.split('/').pop()!;
 const SLACK_SECRET = SLACK_URL.split('/').pop()!;
 
 describe('maskSecret', () => {
-  it('keeps a bot token\'s id and two characters: 123456789:AA…', () => {
+  it("keeps a bot token's id and two characters: 123456789:AA…", () => {
     expect(maskSecret(TOKEN)).toBe('123456789:AA…');
   });
 

@@ -7,7 +7,10 @@ const P = ['telegram', 'slack', 'discord'];
 describe('splitTargets', () => {
   it('splits on whitespace and on commas between targets', () => {
     expect(splitTargets(' discord:123  telegram:-100,#alerts ', P)).toEqual(['discord:123', 'telegram:-100', '#alerts']);
-    expect(splitTargets('https://discord.com/api/webhooks/1/a,https://hooks.slack.com/services/T/B/X', P)).toEqual(['https://discord.com/api/webhooks/1/a', 'https://hooks.slack.com/services/T/B/X']);
+    expect(splitTargets('https://discord.com/api/webhooks/1/a,https://hooks.slack.com/services/T/B/X', P)).toEqual([
+      'https://discord.com/api/webhooks/1/a',
+      'https://hooks.slack.com/services/T/B/X',
+    ]);
   });
 
   it('a comma inside a URL belongs to it (Apprise ?to=a,b and path lists)', () => {

@@ -19,7 +19,12 @@ function problem(raw: string, origin = 'MY_HOOK'): ConfigProblem {
 
 describe('parseWebhookUrl', () => {
   it('tells Discord and Slack apart by host and path', () => {
-    expect(parseWebhookUrl(DISCORD_URL, 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', origin: 'X', webhookId: '111222333444555666', token: DISCORD_SECRET });
+    expect(parseWebhookUrl(DISCORD_URL, 'X', WEBHOOKS)).toMatchObject({
+      driver: 'discord',
+      origin: 'X',
+      webhookId: '111222333444555666',
+      token: DISCORD_SECRET,
+    });
     expect(parseWebhookUrl(SLACK_URL, 'Y', WEBHOOKS)).toMatchObject({ driver: 'slack', origin: 'Y', name: 'T0AAAAAAA/B0BBBBBBB', secret: SLACK_SECRET });
   });
 
@@ -29,8 +34,14 @@ describe('parseWebhookUrl', () => {
 
   it('accepts plain http on loopback hosts, where only the path tells platforms apart', () => {
     // Discord URLs are pinned to API v10 (retry_after in seconds); the rest of the URL is kept.
-    expect(parseWebhookUrl('http://127.0.0.1:8080/api/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord', url: 'http://127.0.0.1:8080/api/v10/webhooks/1/abc' });
-    expect(parseWebhookUrl('http://localhost:9/services/T1/B2/c3', 'X', WEBHOOKS)).toMatchObject({ driver: 'slack', url: 'http://localhost:9/services/T1/B2/c3' });
+    expect(parseWebhookUrl('http://127.0.0.1:8080/api/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({
+      driver: 'discord',
+      url: 'http://127.0.0.1:8080/api/v10/webhooks/1/abc',
+    });
+    expect(parseWebhookUrl('http://localhost:9/services/T1/B2/c3', 'X', WEBHOOKS)).toMatchObject({
+      driver: 'slack',
+      url: 'http://localhost:9/services/T1/B2/c3',
+    });
     expect(parseWebhookUrl('http://[::1]:9/api/v10/webhooks/1/abc', 'X', WEBHOOKS)).toMatchObject({ driver: 'discord' });
   });
 
@@ -62,7 +73,7 @@ describe('parseWebhookUrl', () => {
     }
   });
 
-  it('with a single platform allowed, the other platform\'s URL is a problem that hides its secret', () => {
+  it("with a single platform allowed, the other platform's URL is a problem that hides its secret", () => {
     const r = parseWebhookUrl(SLACK_URL, 'GENERAL_DISCORD_WEBHOOK', [discordDriver.webhook!]);
     expect(isProblem(r)).toBe(true);
     const p = r as ConfigProblem;
@@ -83,7 +94,9 @@ describe('a mistyped webhook URL is shown by its host and first path segment onl
   for (const [name, raw, shown] of cases) {
     it(`${name}: ${shown}, no id, no secret`, () => {
       const p = problem(raw, 'GENERAL_DISCORD_WEBHOOK');
-      expect(p.message).toBe(`${shown} is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)`);
+      expect(p.message).toBe(
+        `${shown} is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)`,
+      );
       for (const secret of [ID, DISCORD_SECRET, SLACK_SECRET, 'T0AAAAAAA', 'B0BBBBBBB']) expect(p.message + p.fix).not.toContain(secret);
     });
   }
@@ -110,14 +123,19 @@ describe('a mistyped webhook URL is shown by its host and first path segment onl
 
   it('an IDN look-alike host (Cyrillic і in dіscord.com) is refused and called a look-alike', () => {
     const p = problem(`https://d\u0456scord.com/api/webhooks/${ID}/${DISCORD_SECRET}`);
-    expect(p.message).toBe('"https://xn--dscord-pvf.com/api/…" is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…) (its host has non-ASCII letters, so it only looks like a real one)');
+    expect(p.message).toBe(
+      '"https://xn--dscord-pvf.com/api/…" is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…) (its host has non-ASCII letters, so it only looks like a real one)',
+    );
   });
 });
 
 describe('readWebhookVariable', () => {
   it('an unset or blank variable gives nothing and no problem', () => {
     expect(readingOf(readWebhookVariable({}, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'))).toEqual({ specs: [], problems: [] });
-    expect(readingOf(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: '  ' }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'))).toEqual({ specs: [], problems: [] });
+    expect(readingOf(readWebhookVariable({ GENERAL_SLACK_WEBHOOK: '  ' }, 'GENERAL_SLACK_WEBHOOK', slackDriver.webhook!, 'how'))).toEqual({
+      specs: [],
+      problems: [],
+    });
   });
 
   it('a good URL gives one spec whose origin is the variable', () => {

@@ -10,7 +10,11 @@ useMsw();
 /** testNotifier, closed after each test (also when an assertion fails first). */
 const make = useTestNotifiers();
 
-const SECRETS = [TOKEN.split(':')[1]!, ERROR_TOKEN.split(':')[1]!, ...[DISCORD_URL, DISCORD_ERROR_URL, SLACK_URL, SLACK_ERROR_URL].map((u) => u.split('/').pop()!)];
+const SECRETS = [
+  TOKEN.split(':')[1]!,
+  ERROR_TOKEN.split(':')[1]!,
+  ...[DISCORD_URL, DISCORD_ERROR_URL, SLACK_URL, SLACK_ERROR_URL].map((u) => u.split('/').pop()!),
+];
 
 /** The error createNotifier throws for `env`; fails the test when it does not throw one. */
 function configError(env: Env): HeraldConfigError {
@@ -69,7 +73,12 @@ describe('config validation: each problem names the variable and a fix', () => {
   });
 
   it('1001234567890 (the dropped minus) → hint to add the leading "-"', () => {
-    const p = expectProblem(fullEnv({ GENERAL_TELEGRAM_BOT_CHAT_ID: '1001234567890' }), 'GENERAL_TELEGRAM_BOT_CHAT_ID', /lost its leading "-"/, /-1001234567890/);
+    const p = expectProblem(
+      fullEnv({ GENERAL_TELEGRAM_BOT_CHAT_ID: '1001234567890' }),
+      'GENERAL_TELEGRAM_BOT_CHAT_ID',
+      /lost its leading "-"/,
+      /-1001234567890/,
+    );
     expect(p.fix).toMatch(/^use -1001234567890/);
   });
 
@@ -105,7 +114,12 @@ describe('config validation: each problem names the variable and a fix', () => {
   });
 
   it('a malformed URL', () => {
-    expectProblem(fullEnv({ GENERAL_SLACK_WEBHOOK: 'hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx' }), 'GENERAL_SLACK_WEBHOOK', /not a URL/, /hooks\.slack\.com/);
+    expectProblem(
+      fullEnv({ GENERAL_SLACK_WEBHOOK: 'hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx' }),
+      'GENERAL_SLACK_WEBHOOK',
+      /not a URL/,
+      /hooks\.slack\.com/,
+    );
   });
 
   it('TELEGRAM_API_BASE_URL that is not a URL, or not https off loopback', () => {
@@ -139,7 +153,15 @@ describe('config validation: all problems together', () => {
     const err = configError(env);
     expect(err.name).toBe('HeraldConfigError');
     expect(err.problems.map((p) => p.variable).sort()).toEqual(
-      ['GENERAL_TELEGRAM_BOT_TOKEN', 'GENERAL_TELEGRAM_BOT_CHAT_ID', 'ERROR_TELEGRAM_BOT_CHAT_ID', 'GENERAL_DISCORD_WEBHOOK', 'ERROR_DISCORD_WEBHOOK', 'GENERAL_SLACK_WEBHOOK', 'TELEGRAM_API_BASE_URL'].sort(),
+      [
+        'GENERAL_TELEGRAM_BOT_TOKEN',
+        'GENERAL_TELEGRAM_BOT_CHAT_ID',
+        'ERROR_TELEGRAM_BOT_CHAT_ID',
+        'GENERAL_DISCORD_WEBHOOK',
+        'ERROR_DISCORD_WEBHOOK',
+        'GENERAL_SLACK_WEBHOOK',
+        'TELEGRAM_API_BASE_URL',
+      ].sort(),
     );
     expect(err.message).toMatch(/^Herald configuration has 7 problems:/);
     for (const p of err.problems) {
@@ -159,9 +181,22 @@ describe('valid configuration', () => {
   it('the full env has no problems and three destinations per role', () => {
     const config = readConfig(fullEnv());
     expect(config.problems).toEqual([]);
-    expect(config.general.map((s) => `${s.driver} ${s.origin}`)).toEqual(['telegram GENERAL_TELEGRAM_BOT_TOKEN', 'discord GENERAL_DISCORD_WEBHOOK', 'slack GENERAL_SLACK_WEBHOOK']);
-    expect(config.error.map((s) => `${s.driver} ${s.origin}`)).toEqual(['telegram ERROR_TELEGRAM_BOT_TOKEN', 'discord ERROR_DISCORD_WEBHOOK', 'slack ERROR_SLACK_WEBHOOK']);
-    expect(config.general[0]).toMatchObject({ token: TOKEN, chatId: '-1001234567890', baseUrl: 'https://api.telegram.org', chatVariable: 'GENERAL_TELEGRAM_BOT_CHAT_ID' });
+    expect(config.general.map((s) => `${s.driver} ${s.origin}`)).toEqual([
+      'telegram GENERAL_TELEGRAM_BOT_TOKEN',
+      'discord GENERAL_DISCORD_WEBHOOK',
+      'slack GENERAL_SLACK_WEBHOOK',
+    ]);
+    expect(config.error.map((s) => `${s.driver} ${s.origin}`)).toEqual([
+      'telegram ERROR_TELEGRAM_BOT_TOKEN',
+      'discord ERROR_DISCORD_WEBHOOK',
+      'slack ERROR_SLACK_WEBHOOK',
+    ]);
+    expect(config.general[0]).toMatchObject({
+      token: TOKEN,
+      chatId: '-1001234567890',
+      baseUrl: 'https://api.telegram.org',
+      chatVariable: 'GENERAL_TELEGRAM_BOT_CHAT_ID',
+    });
   });
 
   it('createNotifier accepts it: errors go to the error destinations and the general ones', async () => {
@@ -178,7 +213,10 @@ describe('valid configuration', () => {
   });
 
   it('values are trimmed; an empty environment configures nothing and has no problems', () => {
-    expect(readConfig(fullEnv({ GENERAL_TELEGRAM_BOT_TOKEN: ` ${TOKEN}\n`, GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890 ' })).general[0]).toMatchObject({ token: TOKEN, chatId: '-1001234567890' });
+    expect(readConfig(fullEnv({ GENERAL_TELEGRAM_BOT_TOKEN: ` ${TOKEN}\n`, GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890 ' })).general[0]).toMatchObject({
+      token: TOKEN,
+      chatId: '-1001234567890',
+    });
     expect(readConfig({})).toEqual({ general: [], error: [], bots: [], settings: { events: {} }, problems: [] });
   });
 
@@ -242,4 +280,3 @@ describe('TELEGRAM_API_BASE_URL', () => {
     expect(both.problems.map((p) => p.variable)).toEqual(['TELEGRAM_API_BASE_URL']);
   });
 });
-

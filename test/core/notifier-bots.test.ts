@@ -5,7 +5,18 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { HeraldConfigError, type WarningEvent } from '../../src/index.js';
-import { captured, DISCORD_ALERTS, DISCORD_BOT_TOKEN, DISCORD_CHANNEL, DISCORD_URL, mswServer, sent, SLACK_BOT_TOKEN, useMsw, useTestNotifiers } from '../fixtures/platforms.js';
+import {
+  captured,
+  DISCORD_ALERTS,
+  DISCORD_BOT_TOKEN,
+  DISCORD_CHANNEL,
+  DISCORD_URL,
+  mswServer,
+  sent,
+  SLACK_BOT_TOKEN,
+  useMsw,
+  useTestNotifiers,
+} from '../fixtures/platforms.js';
 
 useMsw();
 const make = useTestNotifiers();
@@ -27,7 +38,12 @@ describe('routing by channel mapping', () => {
 
   it('reads Gimlet’s NOTIFICATIONS_* for Discord, with a quoted snowflake default channel', async () => {
     // Quotes survive in a hand-set environment (dotenv removes them in .env).
-    const { notifier } = make({ NOTIFICATIONS_PROVIDER: 'Discord', NOTIFICATIONS_TOKEN: DISCORD_BOT_TOKEN, NOTIFICATIONS_DEFAULT_CHANNEL: `"${DISCORD_CHANNEL}"`, NOTIFICATIONS_CHANNEL_MAPPING: `level:error=${DISCORD_ALERTS}` });
+    const { notifier } = make({
+      NOTIFICATIONS_PROVIDER: 'Discord',
+      NOTIFICATIONS_TOKEN: DISCORD_BOT_TOKEN,
+      NOTIFICATIONS_DEFAULT_CHANNEL: `"${DISCORD_CHANNEL}"`,
+      NOTIFICATIONS_CHANNEL_MAPPING: `level:error=${DISCORD_ALERTS}`,
+    });
     notifier.log('hello');
     notifier.notify('boom', { level: 'error' });
     await notifier.flush();
@@ -38,7 +54,13 @@ describe('routing by channel mapping', () => {
   });
 
   it('with both bots and a webhook, each bot picks its own channel and the webhook gets everything', async () => {
-    const { notifier } = make({ ...SLACK, DISCORD_BOT_TOKEN, DISCORD_DEFAULT_CHANNEL: DISCORD_CHANNEL, DISCORD_CHANNEL_MAPPING: `error=${DISCORD_ALERTS}`, GENERAL_DISCORD_WEBHOOK: DISCORD_URL });
+    const { notifier } = make({
+      ...SLACK,
+      DISCORD_BOT_TOKEN,
+      DISCORD_DEFAULT_CHANNEL: DISCORD_CHANNEL,
+      DISCORD_CHANNEL_MAPPING: `error=${DISCORD_ALERTS}`,
+      GENERAL_DISCORD_WEBHOOK: DISCORD_URL,
+    });
     notifier.notify('boom', { level: 'error', tags: { event: 'error' } });
     await notifier.flush();
     expect(slackChannels()).toEqual(['alerts: boom']);
@@ -60,16 +82,32 @@ describe('routing by channel mapping', () => {
 describe('bot configuration problems are reported together, with fixes', () => {
   it.each([
     ['an unknown provider', { NOTIFICATIONS_PROVIDER: 'teams', NOTIFICATIONS_TOKEN: 'x' }, ['NOTIFICATIONS_PROVIDER: "teams" is not a provider Herald knows']],
-    ['NOTIFICATIONS_* without a provider', { NOTIFICATIONS_TOKEN: SLACK_BOT_TOKEN }, ['NOTIFICATIONS_PROVIDER: NOTIFICATIONS_TOKEN is set but NOTIFICATIONS_PROVIDER is not']],
+    [
+      'NOTIFICATIONS_* without a provider',
+      { NOTIFICATIONS_TOKEN: SLACK_BOT_TOKEN },
+      ['NOTIFICATIONS_PROVIDER: NOTIFICATIONS_TOKEN is set but NOTIFICATIONS_PROVIDER is not'],
+    ],
     ['a missing default channel', { SLACK_BOT_TOKEN }, ['SLACK_DEFAULT_CHANNEL: the slack bot has no default channel']],
     ['a channel without a token', { SLACK_DEFAULT_CHANNEL: 'general' }, ['SLACK_BOT_TOKEN: SLACK_DEFAULT_CHANNEL is set but the slack bot token is missing']],
-    ['a Discord channel that is not a snowflake, and a bad mapping', { DISCORD_BOT_TOKEN, DISCORD_DEFAULT_CHANNEL: 'general', DISCORD_CHANNEL_MAPPING: 'error=alerts,strat:x=1300000000000000001' }, [
-      'DISCORD_DEFAULT_CHANNEL: "general" is not a Discord channel id: Discord bots address channels by id, a number of 17–20 digits',
-      'DISCORD_CHANNEL_MAPPING: "strat:x=1300000000000000001": "strat" is not a qualifier',
-      'DISCORD_CHANNEL_MAPPING: "error=alerts": "alerts" is not a Discord channel id: Discord bots address channels by id, a number of 17–20 digits',
-    ]],
-    ['a Slack app-level token', { SLACK_BOT_TOKEN: 'xapp-1-A0123-456-abcdef', SLACK_DEFAULT_CHANNEL: 'general' }, ['SLACK_BOT_TOKEN: this is an app-level token (xapp-…), which cannot post messages']],
-    ['both variable sets for one provider', { ...SLACK, NOTIFICATIONS_PROVIDER: 'slack', NOTIFICATIONS_TOKEN: SLACK_BOT_TOKEN, NOTIFICATIONS_DEFAULT_CHANNEL: 'x' }, ['NOTIFICATIONS_TOKEN: both NOTIFICATIONS_* and SLACK_* configure the slack bot']],
+    [
+      'a Discord channel that is not a snowflake, and a bad mapping',
+      { DISCORD_BOT_TOKEN, DISCORD_DEFAULT_CHANNEL: 'general', DISCORD_CHANNEL_MAPPING: 'error=alerts,strat:x=1300000000000000001' },
+      [
+        'DISCORD_DEFAULT_CHANNEL: "general" is not a Discord channel id: Discord bots address channels by id, a number of 17–20 digits',
+        'DISCORD_CHANNEL_MAPPING: "strat:x=1300000000000000001": "strat" is not a qualifier',
+        'DISCORD_CHANNEL_MAPPING: "error=alerts": "alerts" is not a Discord channel id: Discord bots address channels by id, a number of 17–20 digits',
+      ],
+    ],
+    [
+      'a Slack app-level token',
+      { SLACK_BOT_TOKEN: 'xapp-1-A0123-456-abcdef', SLACK_DEFAULT_CHANNEL: 'general' },
+      ['SLACK_BOT_TOKEN: this is an app-level token (xapp-…), which cannot post messages'],
+    ],
+    [
+      'both variable sets for one provider',
+      { ...SLACK, NOTIFICATIONS_PROVIDER: 'slack', NOTIFICATIONS_TOKEN: SLACK_BOT_TOKEN, NOTIFICATIONS_DEFAULT_CHANNEL: 'x' },
+      ['NOTIFICATIONS_TOKEN: both NOTIFICATIONS_* and SLACK_* configure the slack bot'],
+    ],
   ])('%s', (_what, env, messages) => {
     let err: unknown;
     try {
@@ -111,9 +149,18 @@ describe('per-channel isolation', () => {
       ['Slack bot xoxb-11… → #alerts', 'active', 1],
     ]);
     const disabled = warnings.filter((w) => w.code === 'destination-disabled');
-    expect(disabled).toEqual([expect.objectContaining({ destination: 'Slack bot xoxb-11… → #ema', message: 'stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema' })]);
+    expect(disabled).toEqual([
+      expect.objectContaining({
+        destination: 'Slack bot xoxb-11… → #ema',
+        message: 'stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema',
+      }),
+    ]);
     expect(disabled[0]!.fix).toContain('/invite');
-    expect(sent('slack-bot').filter((c) => c.address === 'alerts').map((c) => c.body.text)).toEqual([`⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema. Fix: ${disabled[0]!.fix}`]);
+    expect(
+      sent('slack-bot')
+        .filter((c) => c.address === 'alerts')
+        .map((c) => c.body.text),
+    ).toEqual([`⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel for #ema. Fix: ${disabled[0]!.fix}`]);
     expect(reports.filter((r) => r.includes('stopped sending'))).toHaveLength(1);
   });
 
@@ -137,8 +184,18 @@ describe('per-channel isolation', () => {
     expect(warnings[0]!.fix).toMatch(/reinstall the app/);
     // One request only: the other channels of the dead bot were never tried.
     expect(requests).toBe(1);
-    expect(notifier.stats().destinations.filter((d) => d.platform === 'Slack').every((d) => d.state === 'disabled')).toBe(true);
+    expect(
+      notifier
+        .stats()
+        .destinations.filter((d) => d.platform === 'Slack')
+        .every((d) => d.state === 'disabled'),
+    ).toBe(true);
     // The webhook got everything, the notice included; info and error are never joined.
-    expect(sent('discord').map((c) => c.body.content)).toEqual(['first', expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered token_revoked\. Fix: the token was revoked/), 'later', 'later error']);
+    expect(sent('discord').map((c) => c.body.content)).toEqual([
+      'first',
+      expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered token_revoked\. Fix: the token was revoked/),
+      'later',
+      'later error',
+    ]);
   });
 });

@@ -71,7 +71,9 @@ describe('notifier with an outbox', () => {
     for (let i = 1; i <= 5; i++) down.n.log(`kept ${i}`);
     await down.n.close(300);
     server.reset();
-    expect(down.warnings.find((w) => w.code === 'undelivered-at-exit')!.message).toMatch(new RegExp(`^5 notifications could not be delivered before shutdown: .*; kept in the outbox ${path}, delivered at the next start$`));
+    expect(down.warnings.find((w) => w.code === 'undelivered-at-exit')!.message).toMatch(
+      new RegExp(`^5 notifications could not be delivered before shutdown: .*; kept in the outbox ${path}, delivered at the next start$`),
+    );
     const up = start(server.telegramBaseUrl, path);
     up.n.log('new after restart');
     await up.n.flush();
@@ -95,7 +97,13 @@ describe('notifier with an outbox', () => {
     try {
       start(server.telegramBaseUrl, path);
     } catch (e) {
-      expect((e as HeraldConfigError).problems).toEqual([{ variable: 'HERALD_OUTBOX', message: `the outbox ${path} is in use by process ${process.pid}`, fix: expect.stringContaining('one process per outbox') }]);
+      expect((e as HeraldConfigError).problems).toEqual([
+        {
+          variable: 'HERALD_OUTBOX',
+          message: `the outbox ${path} is in use by process ${process.pid}`,
+          fix: expect.stringContaining('one process per outbox'),
+        },
+      ]);
     }
   });
 
@@ -106,7 +114,9 @@ describe('notifier with an outbox', () => {
     n.log('to the console, through the outbox');
     await n.flush();
     expect(readFileSync(path, 'utf8')).toContain('"d":["console"]');
-    expect(() => createNotifier({ env: { HERALD_OUTBOX: outboxPath(), HERALD_OUTBOX_FSYNC: 'sometimes' }, drainOnExit: false })).toThrow(/HERALD_OUTBOX_FSYNC: "sometimes" is not a setting/);
+    expect(() => createNotifier({ env: { HERALD_OUTBOX: outboxPath(), HERALD_OUTBOX_FSYNC: 'sometimes' }, drainOnExit: false })).toThrow(
+      /HERALD_OUTBOX_FSYNC: "sometimes" is not a setting/,
+    );
   });
 
   it('a target written without a secret is found again after the restart', async () => {
@@ -137,7 +147,13 @@ describe('notifier with an outbox', () => {
     await vi.advanceTimersByTimeAsync(59_000);
     expect(failed).toEqual([]);
     await vi.advanceTimersByTimeAsync(2_000);
-    expect(failed).toEqual([expect.objectContaining({ cause: 'disabled', seqs: [1], reason: expect.stringMatching(/^destination telegram:[0-9a-f]+:-1001234567890 from the outbox is not configured in this run \(waited 60 s for it\)$/) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        cause: 'disabled',
+        seqs: [1],
+        reason: expect.stringMatching(/^destination telegram:[0-9a-f]+:-1001234567890 from the outbox is not configured in this run \(waited 60 s for it\)$/),
+      }),
+    ]);
   });
 
   it('with an outbox the memory budget waits on disk instead of dropping', async () => {
@@ -148,7 +164,10 @@ describe('notifier with an outbox', () => {
     for (let i = 1; i <= 80; i++) n.log(`#${i} ${'p'.repeat(80)}`);
     await n.flush();
     expect(dropped).toEqual([]);
-    const ids = server.messagesFor('telegram', CHAT).flatMap((m) => m.text.split('\n')).map((l) => Number(/^#(\d+)/.exec(l)?.[1]));
+    const ids = server
+      .messagesFor('telegram', CHAT)
+      .flatMap((m) => m.text.split('\n'))
+      .map((l) => Number(/^#(\d+)/.exec(l)?.[1]));
     expect(ids).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
   }, 60_000);
 });

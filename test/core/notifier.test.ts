@@ -145,7 +145,12 @@ describe('routing', () => {
   });
 
   it('one request per notification when ERROR_* duplicates GENERAL_* (one notification)', async () => {
-    const env = fullEnv({ ERROR_TELEGRAM_BOT_TOKEN: TOKEN, ERROR_TELEGRAM_BOT_CHAT_ID: '-1001234567890', ERROR_DISCORD_WEBHOOK: DISCORD_URL, ERROR_SLACK_WEBHOOK: SLACK_URL });
+    const env = fullEnv({
+      ERROR_TELEGRAM_BOT_TOKEN: TOKEN,
+      ERROR_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+      ERROR_DISCORD_WEBHOOK: DISCORD_URL,
+      ERROR_SLACK_WEBHOOK: SLACK_URL,
+    });
     const { notifier } = make(env);
     notifier.notify('boom', { level: 'error' });
     await notifier.flush();
@@ -164,7 +169,11 @@ describe('routing', () => {
     });
     notifier.notify('both chats', { level: 'error' });
     await notifier.flush();
-    expect(sent('telegram', TOKEN).map((c) => c.body.chat_id).sort()).toEqual(['-1001234567890', '42424242']);
+    expect(
+      sent('telegram', TOKEN)
+        .map((c) => c.body.chat_id)
+        .sort(),
+    ).toEqual(['-1001234567890', '42424242']);
   });
 
   it('with only ERROR destinations, info goes to the console default and errors to both', async () => {
@@ -338,8 +347,15 @@ describe('events', () => {
   });
 
   it('a message Discord rejects with 400 fails once with its reason; others still deliver', async () => {
-    mswServer.use(http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
-    const { notifier, reports } = make({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL });
+    mswServer.use(
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })),
+    );
+    const { notifier, reports } = make({
+      GENERAL_TELEGRAM_BOT_TOKEN: TOKEN,
+      GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+      GENERAL_DISCORD_WEBHOOK: DISCORD_URL,
+      GENERAL_SLACK_WEBHOOK: SLACK_URL,
+    });
     const ev = record(notifier);
     notifier.log('bad for discord');
     const report = await notifier.flush();
@@ -349,7 +365,12 @@ describe('events', () => {
     expect(failed[0]!.cause).toBe('rejected');
     expect(failed[0]!.reason).toContain('Invalid Form Body');
     expect(failed[0]!.destination).toMatch(/^Discord webhook/);
-    expect(ev.delivered().map((d) => d.destination).sort()).toEqual([expect.stringMatching(/^Slack/), expect.stringMatching(/^Telegram/)]);
+    expect(
+      ev
+        .delivered()
+        .map((d) => d.destination)
+        .sort(),
+    ).toEqual([expect.stringMatching(/^Slack/), expect.stringMatching(/^Telegram/)]);
     expect(texts('telegram', TOKEN)).toEqual(['bad for discord']);
     expect(texts('slack')).toEqual(['bad for discord']);
     expect(reports).toHaveLength(1);
@@ -405,7 +426,11 @@ describe('events', () => {
     let calls = 0;
     mswServer.use(
       http.post('https://api.telegram.org/:bot/sendMessage', () => {
-        if (++calls === 1) return HttpResponse.json({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 0.05', parameters: { retry_after: 0.05 } }, { status: 429 });
+        if (++calls === 1)
+          return HttpResponse.json(
+            { ok: false, error_code: 429, description: 'Too Many Requests: retry after 0.05', parameters: { retry_after: 0.05 } },
+            { status: 429 },
+          );
         return undefined;
       }),
     );
@@ -479,7 +504,10 @@ describe('events', () => {
       ['slack', SLACK_NAME],
       ['slack', SLACK_ERROR_NAME],
     ] as const) {
-      expect(lines(platform, address).filter((l) => l.includes('stopped sending to Telegram bot 123456789:AA…')), `${platform} ${address}`).toHaveLength(1);
+      expect(
+        lines(platform, address).filter((l) => l.includes('stopped sending to Telegram bot 123456789:AA…')),
+        `${platform} ${address}`,
+      ).toHaveLength(1);
     }
     expect(texts('discord', DISCORD_ID)).toContain('first');
     expect(overridden).toBe(1);
@@ -489,7 +517,12 @@ describe('events', () => {
     notifier.log('third');
     await notifier.flush();
     expect(overridden).toBe(1);
-    expect(lines('discord', DISCORD_ID)).toEqual(['first', expect.stringMatching(/^⚠️ Herald stopped sending to Telegram bot 123456789:AA… → chat -1001234567890: Unauthorized/), 'second', 'third']);
+    expect(lines('discord', DISCORD_ID)).toEqual([
+      'first',
+      expect.stringMatching(/^⚠️ Herald stopped sending to Telegram bot 123456789:AA… → chat -1001234567890: Unauthorized/),
+      'second',
+      'third',
+    ]);
     // 'first' (the 401 itself), then 'second' and 'third' skipped; seq 2 is the notice sent elsewhere.
     expect(ev.failed().map((f) => [f.cause, f.seqs])).toEqual([
       ['disabled', [1]],
@@ -585,7 +618,9 @@ describe('flush, close and stats', () => {
   });
 
   it('stats counts delivered and failed per destination', async () => {
-    mswServer.use(http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })));
+    mswServer.use(
+      http.post('https://discord.com/api/v10/webhooks/:id/:token', () => HttpResponse.json({ message: 'Invalid Form Body', code: 50035 }, { status: 400 })),
+    );
     const { notifier } = make({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL });
     notifier.log('a');
     notifier.log('b');
@@ -666,4 +701,3 @@ describe('a throwing event listener', () => {
     expect(reports.join('')).toMatch(/'queued' event listener threw: listener bug/);
   });
 });
-

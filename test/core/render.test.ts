@@ -28,7 +28,13 @@ describe('renderMessage: errors', () => {
     err.stack = ['TypeError: bad input', ...Array.from({ length: 9 }, (_, i) => `    at fn${i} (file${i}.ts:${i}:1)`)].join('\n');
     const lines = renderMessage(err).split('\n');
     expect(lines[0]).toBe('TypeError: bad input');
-    expect(lines.slice(1)).toEqual(['  at fn0 (file0.ts:0:1)', '  at fn1 (file1.ts:1:1)', '  at fn2 (file2.ts:2:1)', '  at fn3 (file3.ts:3:1)', '  at fn4 (file4.ts:4:1)']);
+    expect(lines.slice(1)).toEqual([
+      '  at fn0 (file0.ts:0:1)',
+      '  at fn1 (file1.ts:1:1)',
+      '  at fn2 (file2.ts:2:1)',
+      '  at fn3 (file3.ts:3:1)',
+      '  at fn4 (file4.ts:4:1)',
+    ]);
   });
 
   it('a real thrown error keeps its name, message and top frames', () => {
@@ -104,7 +110,15 @@ describe('renderMessage: objects', () => {
   });
 
   it('Map and Set render their contents', () => {
-    const out = JSON.parse(renderMessage({ m: new Map<string, unknown>([['a', 1], ['b', { c: 2 }]]), s: new Set([1, 2]) }));
+    const out = JSON.parse(
+      renderMessage({
+        m: new Map<string, unknown>([
+          ['a', 1],
+          ['b', { c: 2 }],
+        ]),
+        s: new Set([1, 2]),
+      }),
+    );
     expect(out).toEqual({ m: { a: 1, b: { c: 2 } }, s: [1, 2] });
     expect(JSON.parse(renderMessage(new Map([['k', 'v']])))).toEqual({ k: 'v' });
   });

@@ -9,7 +9,20 @@ import type { NotifierOptions } from '../../src/core/notifier.js';
 import { readConfig } from '../../src/core/configuration.js';
 import { resolveTarget as resolve, type TargetResolution } from '../../src/core/targets.js';
 import type { Notifier, WarningEvent } from '../../src/index.js';
-import { captured, DISCORD_ALERTS, DISCORD_BOT_TOKEN, DISCORD_CHANNEL, DISCORD_URL, fullEnv, sent, SLACK_BOT_TOKEN, SLACK_URL, testNotifier, TOKEN, useMsw } from '../fixtures/platforms.js';
+import {
+  captured,
+  DISCORD_ALERTS,
+  DISCORD_BOT_TOKEN,
+  DISCORD_CHANNEL,
+  DISCORD_URL,
+  fullEnv,
+  sent,
+  SLACK_BOT_TOKEN,
+  SLACK_URL,
+  testNotifier,
+  TOKEN,
+  useMsw,
+} from '../fixtures/platforms.js';
 
 useMsw();
 
@@ -17,7 +30,12 @@ const OTHER_DISCORD = 'https://discord.com/api/webhooks/555666777888999000/Other
 const OTHER_DISCORD_ID = '555666777888999000';
 const OTHER_SLACK = 'https://hooks.slack.com/services/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';
 const OTHER_SLACK_NAME = 'T0AAAAAAA/B0DDDDDDD';
-const GENERAL = { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', GENERAL_DISCORD_WEBHOOK: DISCORD_URL, GENERAL_SLACK_WEBHOOK: SLACK_URL };
+const GENERAL = {
+  GENERAL_TELEGRAM_BOT_TOKEN: TOKEN,
+  GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+  GENERAL_DISCORD_WEBHOOK: DISCORD_URL,
+  GENERAL_SLACK_WEBHOOK: SLACK_URL,
+};
 
 const open: Notifier[] = [];
 afterEach(async () => {
@@ -71,7 +89,12 @@ describe('resolveTarget', () => {
 
   it.each([
     ['an unset variable', 'MISSING_HOOK', {}, /MISSING_HOOK is not set/],
-    ['a variable holding a non-webhook URL', 'SITE', { SITE: 'https://example.com/page' }, /^SITE: its value is not a Discord webhook .* or a Slack incoming webhook/],
+    [
+      'a variable holding a non-webhook URL',
+      'SITE',
+      { SITE: 'https://example.com/page' },
+      /^SITE: its value is not a Discord webhook .* or a Slack incoming webhook/,
+    ],
     ['a variable holding a name', 'NOTE', { NOTE: 'OTHER_HOOK' }, /^NOTE: its value is not a target$/],
     ['a variable holding words', 'NOTE', { NOTE: 'hello world!' }, /^NOTE: its value is not a target/],
     ['plain http', 'http://example.com/x', {}, /"http:\/\/example\.com\/x" is not https/],
@@ -100,7 +123,8 @@ describe('resolveTarget', () => {
       expect(r.ok).toBe(false);
       if (r.ok) continue;
       const all = `${r.problem.message} ${r.problem.fix}`;
-      for (const secret of ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0', 'HttpSecretHttpSecretHttpSecret', 'slacksecretslacksecret']) expect(all).not.toContain(secret);
+      for (const secret of ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0', 'HttpSecretHttpSecretHttpSecret', 'slacksecretslacksecret'])
+        expect(all).not.toContain(secret);
     }
   });
 });
@@ -180,14 +204,25 @@ describe('log(message, target)', () => {
 
   const KINDS = 'a Discord webhook (https://discord.com/api/webhooks/{id}/{token}) or a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)';
   const COPY_AGAIN = `copy the webhook URL again; it must look like ${KINDS}`;
-  const FORMS = 'a Discord or Slack webhook URL, tgram://…, discord://…, slack://…, telegram:…, discord:…, slack:…, #channel (the bot\'s), or the name of a variable that holds one';
+  const FORMS =
+    "a Discord or Slack webhook URL, tgram://…, discord://…, slack://…, telegram:…, discord:…, slack:…, #channel (the bot's), or the name of a variable that holds one";
   describe.each([
     ['an unset variable', 'NO_SUCH_HOOK', 'log target NO_SUCH_HOOK is not set', `add NO_SUCH_HOOK=<target> to .env or the environment (${FORMS})`],
     ['a variable holding a non-webhook URL', 'SITE_URL', `log target SITE_URL: its value is not ${KINDS}`, COPY_AGAIN],
-    ['a plain-http URL', 'http://example.com/x', 'log target "http://example.com/x" is not https', 'webhook URLs must be https (plain http is only allowed on 127.0.0.1/localhost)'],
+    [
+      'a plain-http URL',
+      'http://example.com/x',
+      'log target "http://example.com/x" is not https',
+      'webhook URLs must be https (plain http is only allowed on 127.0.0.1/localhost)',
+    ],
     ['a URL that is neither Discord nor Slack', 'https://example.com/hooks/abc', `log target "https://example.com/hooks/…" is not ${KINDS}`, COPY_AGAIN],
     ['neither a URL nor a variable name', 'my channel', 'log target "my channel" is not a target', `pass ${FORMS}`],
-    ['a bot channel with no bot configured', '#alerts', 'log target "#alerts" names a channel of a Slack or Discord bot, and none is configured', 'configure a Slack or Discord bot (SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN with its DEFAULT_CHANNEL), or use a webhook URL'],
+    [
+      'a bot channel with no bot configured',
+      '#alerts',
+      'log target "#alerts" names a channel of a Slack or Discord bot, and none is configured',
+      'configure a Slack or Discord bot (SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN with its DEFAULT_CHANNEL), or use a webhook URL',
+    ],
   ] as const)('a bad target: %s', (_what, target, message, fix) => {
     it('never throws, reaches every general destination with a note, and is reported once over 5 logs', async () => {
       const { notifier, warnings, reports } = make({ ...GENERAL, SITE_URL: 'https://example.com/status' });
@@ -258,7 +293,6 @@ describe('a variable named as a target never has its value echoed', () => {
   });
 });
 
-
 describe('every target form', () => {
   const SLACK_BOT = { SLACK_BOT_TOKEN: SLACK_BOT_TOKEN, SLACK_DEFAULT_CHANNEL: 'general' };
   const DISCORD_BOT = { DISCORD_BOT_TOKEN: DISCORD_BOT_TOKEN, DISCORD_DEFAULT_CHANNEL: DISCORD_CHANNEL };
@@ -271,22 +305,36 @@ describe('every target form', () => {
   it('#channel with both a Slack and a Discord bot is refused, saying which forms to use', () => {
     const r = resolveTarget('#alerts', { ...SLACK_BOT, ...DISCORD_BOT });
     expect(r.specs).toEqual([]);
-    expect(r.problem).toEqual({ variable: 'log target', message: '"#alerts" could be a channel of either bot (discord and slack are both configured)', fix: 'say which: discord:#alerts or slack:#alerts' });
+    expect(r.problem).toEqual({
+      variable: 'log target',
+      message: '"#alerts" could be a channel of either bot (discord and slack are both configured)',
+      fix: 'say which: discord:#alerts or slack:#alerts',
+    });
   });
 
   it('slack:… and discord:… name a channel of that provider’s bot, and say how to configure one that is missing', () => {
-    expect(resolveTarget('slack:C0123ABCD', { ...SLACK_BOT, ...DISCORD_BOT }).specs).toEqual([expect.objectContaining({ driver: 'slack-bot', channel: 'C0123ABCD' })]);
-    expect(resolveTarget('slack:#alerts:1700000000.000100', SLACK_BOT).specs).toEqual([expect.objectContaining({ channel: 'alerts', threadTs: '1700000000.000100' })]);
-    expect(resolveTarget(`discord:${DISCORD_ALERTS}`, { ...SLACK_BOT, ...DISCORD_BOT }).specs).toEqual([expect.objectContaining({ driver: 'discord-bot', channelId: DISCORD_ALERTS })]);
+    expect(resolveTarget('slack:C0123ABCD', { ...SLACK_BOT, ...DISCORD_BOT }).specs).toEqual([
+      expect.objectContaining({ driver: 'slack-bot', channel: 'C0123ABCD' }),
+    ]);
+    expect(resolveTarget('slack:#alerts:1700000000.000100', SLACK_BOT).specs).toEqual([
+      expect.objectContaining({ channel: 'alerts', threadTs: '1700000000.000100' }),
+    ]);
+    expect(resolveTarget(`discord:${DISCORD_ALERTS}`, { ...SLACK_BOT, ...DISCORD_BOT }).specs).toEqual([
+      expect.objectContaining({ driver: 'discord-bot', channelId: DISCORD_ALERTS }),
+    ]);
     const missing = resolveTarget('discord:1300000000000000009', SLACK_BOT);
     expect(missing.problem.message).toBe('"discord:1300000000000000009" names a channel of a discord bot, and none is configured');
-    expect(missing.problem.fix).toBe('set DISCORD_BOT_TOKEN and DISCORD_DEFAULT_CHANNEL (or NOTIFICATIONS_PROVIDER=discord with NOTIFICATIONS_TOKEN and NOTIFICATIONS_DEFAULT_CHANNEL)');
+    expect(missing.problem.fix).toBe(
+      'set DISCORD_BOT_TOKEN and DISCORD_DEFAULT_CHANNEL (or NOTIFICATIONS_PROVIDER=discord with NOTIFICATIONS_TOKEN and NOTIFICATIONS_DEFAULT_CHANNEL)',
+    );
     expect(resolveTarget('discord:general', DISCORD_BOT).problem.message).toMatch(/^"discord:general": "general" is not a Discord channel id/);
   });
 
   it('telegram:<chat>[:<topic>] is the GENERAL bot to another chat or forum topic', () => {
     const env = { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '42' };
-    expect(resolveTarget('telegram:-1009876543210:17', env).specs).toEqual([expect.objectContaining({ driver: 'telegram', token: TOKEN, chatId: '-1009876543210', topicId: '17' })]);
+    expect(resolveTarget('telegram:-1009876543210:17', env).specs).toEqual([
+      expect.objectContaining({ driver: 'telegram', token: TOKEN, chatId: '-1009876543210', topicId: '17' }),
+    ]);
     expect(resolveTarget('telegram:@mychannel', env).specs).toEqual([expect.objectContaining({ chatId: '@mychannel' })]);
     expect(resolveTarget('telegram:1009876543210', env).problem.message).toContain('lost its leading "-"');
     expect(resolveTarget('telegram:-100123', {}).problem.message).toContain('GENERAL_TELEGRAM_BOT_TOKEN is not set');
@@ -297,7 +345,11 @@ describe('every target form', () => {
     expect(resolveTarget(`#ops ${OTHER_SLACK},telegram:-1002222222222`, env).specs.map((s: any) => s.driver)).toEqual(['slack-bot', 'slack', 'telegram']);
     const viaVariable = resolveTarget('OPS', env);
     expect(viaVariable.problems).toEqual([]);
-    expect(viaVariable.specs.map((s: any) => [s.driver, s.origin])).toEqual([['slack-bot', 'OPS'], ['discord', 'OPS'], ['telegram', 'OPS']]);
+    expect(viaVariable.specs.map((s: any) => [s.driver, s.origin])).toEqual([
+      ['slack-bot', 'OPS'],
+      ['discord', 'OPS'],
+      ['telegram', 'OPS'],
+    ]);
     // Names of variables in a list written in code work too.
     expect(resolveTarget('OPS, #alerts', env).specs).toHaveLength(4);
   });

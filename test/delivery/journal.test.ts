@@ -93,7 +93,10 @@ describe('journal hooks', () => {
       ['sending', 'b', [42], expect.stringMatching(/^J0/)],
     ]);
     // Delivered at a, definitely refused at b: done at both.
-    expect(j.of('done').sort()).toEqual([['done', 42, 'a'], ['done', 42, 'b']]);
+    expect(j.of('done').sort()).toEqual([
+      ['done', 42, 'a'],
+      ['done', 42, 'b'],
+    ]);
   });
 
   it('what close() could not deliver is not done: the outbox keeps it for the next start', async () => {
@@ -121,7 +124,12 @@ describe('journal hooks', () => {
     await flushed;
     expect(a.lines()).toEqual(['same', '🔁 ×3 in the last 60 s: same']);
     expect(j.of('queued').map((c) => c[1])).toEqual([1, 2, 3, 4]);
-    expect(j.of('done').map((c) => c[1]).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      j
+        .of('done')
+        .map((c) => c[1])
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
   });
 
   it('restore() sends the batch that was in flight first, under its old key, then the rest in order', async () => {

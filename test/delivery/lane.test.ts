@@ -135,7 +135,12 @@ describe('lane failure policy', () => {
   it('fails a rejected notification alone: a coalesced batch is retried one by one', async () => {
     const ch = new ScriptedChannel('a', 1000, [{ key: 'd', capacity: 1, intervalMs: 1000 }]);
     ch.script = [(p) => (p.text.includes('bad') ? { kind: 'rejected', reason: 'Bad Request' } : { kind: 'ok' })];
-    ch.script.push(...Array.from({ length: 10 }, () => (p: { text: string }) => (p.text.includes('bad') ? ({ kind: 'rejected', reason: 'Bad Request' } as const) : ({ kind: 'ok' } as const))));
+    ch.script.push(
+      ...Array.from(
+        { length: 10 },
+        () => (p: { text: string }) => (p.text.includes('bad') ? ({ kind: 'rejected', reason: 'Bad Request' } as const) : ({ kind: 'ok' } as const)),
+      ),
+    );
     const { send, delivery, of } = setup();
     send([ch], 'warmup');
     await vi.advanceTimersByTimeAsync(0);
@@ -291,7 +296,8 @@ describe('lane with rich cards', () => {
     const ch = new ScriptedChannel('r', 1000, [{ key: 'r', capacity: 1, intervalMs: 1000 }]);
     ch.cards = threeCards;
     const t = setup();
-    const sendCard = (text: string, c: Card, level: Level = 'info') => t.delivery.enqueue([ch], makeEntry(t.delivery.nextSeq(), text, level, false, Date.now(), { card: c }));
+    const sendCard = (text: string, c: Card, level: Level = 'info') =>
+      t.delivery.enqueue([ch], makeEntry(t.delivery.nextSeq(), text, level, false, Date.now(), { card: c }));
     return { ch, ...t, sendCard };
   }
 
@@ -373,7 +379,10 @@ describe('channels that share a credential', () => {
     a.group = b.group = 'bot-1';
     other.group = 'bot-2';
     b.script = [() => new Promise<SendOutcome>(() => {})]; // b's first request never answers
-    a.script = [{ kind: 'transient', reason: 'slow' }, { kind: 'dead', scope: 'group', reason: 'token_revoked', fix: 'reinstall' }];
+    a.script = [
+      { kind: 'transient', reason: 'slow' },
+      { kind: 'dead', scope: 'group', reason: 'token_revoked', fix: 'reinstall' },
+    ];
     const { send, delivery, of, disabled } = setup();
     send([b], 'b in flight');
     send([a, b, other], 'x');
@@ -388,7 +397,13 @@ describe('channels that share a credential', () => {
     expect(other.lines()).toEqual(['x']);
     // b's request in flight (both notifications, coalesced) may have arrived: reported, not silently dropped.
     expect(of('failed').filter((f) => f.destination === 'scripted bot-b')).toEqual([
-      { destination: 'scripted bot-b', cause: 'disabled', seqs: [1, 2], reason: 'token_revoked; this was being sent when the destination was disabled, so it may have arrived', fix: 'reinstall' },
+      {
+        destination: 'scripted bot-b',
+        cause: 'disabled',
+        seqs: [1, 2],
+        reason: 'token_revoked; this was being sent when the destination was disabled, so it may have arrived',
+        fix: 'reinstall',
+      },
     ]);
     // A channel of the same bot used for the first time afterwards starts disabled, without a new report.
     const late = new ScriptedChannel('bot-c');

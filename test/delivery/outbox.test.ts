@@ -100,7 +100,11 @@ describe('FileOutbox', () => {
     expect(load.damage).toMatch(/is damaged at record 3; the 2 records before it are replayed/);
     again.queued(entry(2), ['a']);
     closeAll();
-    expect(openAt(path).load.replay.get('a')!.entries.map((e) => e.seq)).toEqual([1, 2]);
+    expect(
+      openAt(path)
+        .load.replay.get('a')!
+        .entries.map((e) => e.seq),
+    ).toEqual([1, 2]);
   });
 
   it('one process per outbox: a second open is refused; a lock left by a dead process is taken over', () => {
@@ -140,7 +144,11 @@ describe('FileOutbox', () => {
     expect(before).toBeGreaterThan(8_000_000);
     expect(after).toBeLessThan(20_000);
     closeAll();
-    expect(openAt(path).load.replay.get('a')!.entries.map((e) => e.seq)).toEqual([1000, 2000, 3000, 4000]);
+    expect(
+      openAt(path)
+        .load.replay.get('a')!
+        .entries.map((e) => e.seq),
+    ).toEqual([1000, 2000, 3000, 4000]);
   });
 
   it('a finished outbox is rewritten to its header at close', () => {

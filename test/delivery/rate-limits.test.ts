@@ -97,7 +97,6 @@ describe('rolling-window buckets (Telegram: 20 per minute in a group)', () => {
   });
 });
 
-
 describe('LocalRateLimits.settle: counting from the answer', () => {
   it('a slow first request moves the refill to when it was answered, so the next burst cannot land early', () => {
     const l = new LocalRateLimits(0);

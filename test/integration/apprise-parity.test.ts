@@ -12,7 +12,11 @@ import { readConfig } from '../../src/core/configuration.js';
 import { resolveTarget } from '../../src/core/targets.js';
 
 const PYTHON = '/usr/bin/python3';
-const RUN = toolAvailable('the Apprise parity test (test/integration/apprise-parity.test.ts)', spawnSync(PYTHON, ['-c', 'import apprise'], { timeout: 10_000 }).status === 0, "Debian's apprise is missing: sudo apt-get install apprise");
+const RUN = toolAvailable(
+  'the Apprise parity test (test/integration/apprise-parity.test.ts)',
+  spawnSync(PYTHON, ['-c', 'import apprise'], { timeout: 10_000 }).status === 0,
+  "Debian's apprise is missing: sudo apt-get install apprise",
+);
 const SCRIPT = fileURLToPath(new URL('../fixtures/apprise-parse.py', import.meta.url));
 const TG = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
 const XOXB = 'xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx';
@@ -49,7 +53,14 @@ const VALID = [
 
 // (Debian's Apprise is 1.2; forms added later, like mode=workflow, or read differently since, like
 // a user@ before a Telegram token, which 1.2 takes for a chat, are in the drivers' own tests.)
-const INVALID = ['tgram://alpha:abcdefg_hijklmnop/lead2gold', 'tgram://', 'discord://', 'discord://123456789012345678', 'slack://T1JJ3T3L2', 'slack://T1JJ3T3L2/A1BRTD4JD/'];
+const INVALID = [
+  'tgram://alpha:abcdefg_hijklmnop/lead2gold',
+  'tgram://',
+  'discord://',
+  'discord://123456789012345678',
+  'slack://T1JJ3T3L2',
+  'slack://T1JJ3T3L2/A1BRTD4JD/',
+];
 
 let parsed: (Parsed | null)[];
 let refused: (Parsed | null)[];

@@ -23,7 +23,16 @@ import type { Env } from '../../src/config/env.js';
 import { slackLength } from '../../src/channels/slack.js';
 import { codePoints, utf16Length } from '../../src/channels/split.js';
 import { FakePlatformServer, type ReceivedMessage } from '../../src/sandbox/fake-platforms.js';
-import { createNotifier, HeraldConfigError, heraldPlugin, type FailedEvent, type Notifier, type NotifierOptions, type RateLimits, type WarningEvent } from '../../src/index.js';
+import {
+  createNotifier,
+  HeraldConfigError,
+  heraldPlugin,
+  type FailedEvent,
+  type Notifier,
+  type NotifierOptions,
+  type RateLimits,
+  type WarningEvent,
+} from '../../src/index.js';
 import { DISCORD_TOKEN as CLI_DISCORD_TOKEN, findLeak, hasStack, removeDir, runCli, tempDir, type CliRun } from '../cli/harness.js';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
@@ -65,14 +74,23 @@ const discordUrl = (): string => server.discordWebhookUrl(WEBHOOK_ID, WEBHOOK_SE
 const slackUrl = (): string => server.slackWebhookUrl(`${SLACK_PATH}/${SLACK_SECRET}`);
 /** The three GENERAL destinations on the fake. */
 const threeEnv = (over: Env = {}): Env => ({ ...telegramEnv(), GENERAL_DISCORD_WEBHOOK: discordUrl(), GENERAL_SLACK_WEBHOOK: slackUrl(), ...over });
-const only = (where: Where): Env => (where === 'telegram' ? telegramEnv() : where === 'discord' ? { GENERAL_DISCORD_WEBHOOK: discordUrl() } : { GENERAL_SLACK_WEBHOOK: slackUrl() });
+const only = (where: Where): Env =>
+  where === 'telegram' ? telegramEnv() : where === 'discord' ? { GENERAL_DISCORD_WEBHOOK: discordUrl() } : { GENERAL_SLACK_WEBHOOK: slackUrl() };
 
-const unescapeHtml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string): string =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 const unescapeSlack = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /** A message's text as the platform shows it (Telegram markup and Slack escapes undone), cards flattened in. */
 function shownOf(m: ReceivedMessage): string {
-  const body = m.body as { embeds?: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text?: string } }[]; blocks?: { text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[] };
+  const body = m.body as {
+    embeds?: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text?: string } }[];
+    blocks?: { text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[];
+  };
   if (m.platform === 'telegram') return m.parseMode === 'HTML' ? unescapeHtml(m.text.replace(/<[^>]*>/g, '')) : m.text;
   if (m.platform === 'discord') {
     const embeds = (body.embeds ?? []).flatMap((e) => [e.title, e.description, ...(e.fields ?? []).flatMap((f) => [f.name, f.value]), e.footer?.text]);
@@ -97,14 +115,25 @@ interface Outcome {
 }
 
 /** Runs `act` on a fresh notifier over the fake, waits for delivery, and collects what happened. */
-async function deliver(act: (n: Notifier) => void, env: Env = threeEnv(), options: Partial<NotifierOptions> = {}, setup?: (s: FakePlatformServer) => void): Promise<Outcome> {
+async function deliver(
+  act: (n: Notifier) => void,
+  env: Env = threeEnv(),
+  options: Partial<NotifierOptions> = {},
+  setup?: (s: FakePlatformServer) => void,
+): Promise<Outcome> {
   server.reset();
   setup?.(server);
   const warnings: WarningEvent[] = [];
   const failed: FailedEvent[] = [];
   const reports: string[] = [];
   const threw: unknown[] = [];
-  const n = createNotifier({ env, report: (l) => void reports.push(l), drainOnExit: false, delivery: { backoff: { baseMs: 20, factor: 2, maxMs: 200, jitter: 0 } }, ...options });
+  const n = createNotifier({
+    env,
+    report: (l) => void reports.push(l),
+    drainOnExit: false,
+    delivery: { backoff: { baseMs: 20, factor: 2, maxMs: 200, jitter: 0 } },
+    ...options,
+  });
   n.on('warning', (w) => void warnings.push(w));
   n.on('failed', (f) => void failed.push(f));
   try {
@@ -149,7 +178,12 @@ function expectArrived(o: Outcome, text: string, where: readonly Where[] = ['tel
 
 /** No known secret in anything Herald produced: messages, events, report lines. */
 function expectNoSecret(o: Outcome): void {
-  const all = [...o.messages.map((m) => JSON.stringify(m.body)), ...o.warnings.map((w) => JSON.stringify(w)), ...o.failed.map((f) => JSON.stringify(f)), ...o.reports].join('\n');
+  const all = [
+    ...o.messages.map((m) => JSON.stringify(m.body)),
+    ...o.warnings.map((w) => JSON.stringify(w)),
+    ...o.failed.map((f) => JSON.stringify(f)),
+    ...o.reports,
+  ].join('\n');
   for (const s of SECRETS) expect(all, 'a secret leaked').not.toContain(s);
 }
 
@@ -233,7 +267,11 @@ async function cli(args: readonly string[], env: Record<string, string> = {}, fi
     await removeDir(cwd);
   }
 }
-const cliEnv = (): Record<string, string> => ({ TELEGRAM_API_BASE_URL: server.telegramBaseUrl, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT });
+const cliEnv = (): Record<string, string> => ({
+  TELEGRAM_API_BASE_URL: server.telegramBaseUrl,
+  GENERAL_TELEGRAM_BOT_TOKEN: TOKEN,
+  GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT,
+});
 
 /** One row: an input, where it goes in, what must happen. */
 interface Row {
@@ -256,22 +294,73 @@ const stackless = (message: string): Error => {
 
 const ROWS: Row[] = [
   // ── log(message): values of every type ──────────────────────────────────────────────────────
-  { via: 'log', input: 'undefined', expected: '"(empty message)" everywhere', run: async () => expectArrived(await deliver((n) => n.log(undefined)), '(empty message)') },
+  {
+    via: 'log',
+    input: 'undefined',
+    expected: '"(empty message)" everywhere',
+    run: async () => expectArrived(await deliver((n) => n.log(undefined)), '(empty message)'),
+  },
   { via: 'log', input: 'null', expected: '"(empty message)" everywhere', run: async () => expectArrived(await deliver((n) => n.log(null)), '(empty message)') },
-  { via: 'log', input: 'whitespace only ("  \\t\\n  ")', expected: '"(empty message)", never a blank request the platforms refuse', run: async () => expectArrived(await deliver((n) => n.log('  \t\n  ')), '(empty message)') },
-  { via: 'log', input: 'numbers 0, NaN, Infinity', expected: '"0", "NaN", "Infinity"', run: async () => expectArrived(await deliver((n) => [0, NaN, Infinity].forEach((x) => n.log(x))), '0\nNaN\nInfinity') },
+  {
+    via: 'log',
+    input: 'whitespace only ("  \\t\\n  ")',
+    expected: '"(empty message)", never a blank request the platforms refuse',
+    run: async () => expectArrived(await deliver((n) => n.log('  \t\n  ')), '(empty message)'),
+  },
+  {
+    via: 'log',
+    input: 'numbers 0, NaN, Infinity',
+    expected: '"0", "NaN", "Infinity"',
+    run: async () => expectArrived(await deliver((n) => [0, NaN, Infinity].forEach((x) => n.log(x))), '0\nNaN\nInfinity'),
+  },
   { via: 'log', input: '-0', expected: '"0"', run: async () => expectArrived(await deliver((n) => n.log(-0)), '0') },
-  { via: 'log', input: 'a BigInt beyond 2^53 (12345678901234567890n)', expected: 'every digit', run: async () => expectArrived(await deliver((n) => n.log(12345678901234567890n)), '12345678901234567890') },
-  { via: 'log', input: "a symbol (Symbol('tick'))", expected: '"Symbol(tick)"', run: async () => expectArrived(await deliver((n) => n.log(Symbol('tick'))), 'Symbol(tick)') },
-  { via: 'log', input: 'an object with a cycle', expected: 'JSON with "[Circular]" where it loops', run: async () => expectArrived(await deliver((n) => n.log(cyclic())), '{\n  "symbol": "BTC-USDT",\n  "self": "[Circular]"\n}') },
+  {
+    via: 'log',
+    input: 'a BigInt beyond 2^53 (12345678901234567890n)',
+    expected: 'every digit',
+    run: async () => expectArrived(await deliver((n) => n.log(12345678901234567890n)), '12345678901234567890'),
+  },
+  {
+    via: 'log',
+    input: "a symbol (Symbol('tick'))",
+    expected: '"Symbol(tick)"',
+    run: async () => expectArrived(await deliver((n) => n.log(Symbol('tick'))), 'Symbol(tick)'),
+  },
+  {
+    via: 'log',
+    input: 'an object with a cycle',
+    expected: 'JSON with "[Circular]" where it loops',
+    run: async () => expectArrived(await deliver((n) => n.log(cyclic())), '{\n  "symbol": "BTC-USDT",\n  "self": "[Circular]"\n}'),
+  },
   {
     via: 'log',
     input: 'an object whose toJSON throws',
     expected: 'its readable fields and why JSON refused it',
-    run: async () => expectArrived(await deliver((n) => n.log({ qty: 1, toJSON: () => { throw new Error('no JSON today'); } })), '{ qty: 1, toJSON: [Function toJSON] } (not serialisable: no JSON today)'),
+    run: async () =>
+      expectArrived(
+        await deliver((n) =>
+          n.log({
+            qty: 1,
+            toJSON: () => {
+              throw new Error('no JSON today');
+            },
+          }),
+        ),
+        '{ qty: 1, toJSON: [Function toJSON] } (not serialisable: no JSON today)',
+      ),
   },
-  { via: 'log', input: 'a Map and a BigInt inside an object', expected: 'the Map as an object, the BigInt as digits', run: async () => expectArrived(await deliver((n) => n.log({ fills: new Map([['BTC', 2n]]) })), '{\n  "fills": {\n    "BTC": "2"\n  }\n}') },
-  { via: 'log', input: 'an Error without a stack', expected: '"Error: boom" and nothing else', run: async () => expectArrived(await deliver((n) => n.log(stackless('boom'))), 'Error: boom') },
+  {
+    via: 'log',
+    input: 'a Map and a BigInt inside an object',
+    expected: 'the Map as an object, the BigInt as digits',
+    run: async () => expectArrived(await deliver((n) => n.log({ fills: new Map([['BTC', 2n]]) })), '{\n  "fills": {\n    "BTC": "2"\n  }\n}'),
+  },
+  {
+    via: 'log',
+    input: 'an Error without a stack',
+    expected: '"Error: boom" and nothing else',
+    run: async () => expectArrived(await deliver((n) => n.log(stackless('boom'))), 'Error: boom'),
+  },
   {
     via: 'log',
     input: "an Error with a cause (new Error('order failed', { cause: new TypeError('socket hang up') }))",
@@ -341,18 +430,36 @@ const ROWS: Row[] = [
       expect(sl.text).not.toMatch(/<[!@#]/);
     },
   },
-  { via: 'log', input: 'emoji, ZWJ sequences, flags, combining marks, RTL and bidi controls in one line', expected: 'arrives unchanged', run: async () => expectArrived(await deliver((n) => n.log('🚀 👨‍👩‍👧‍👦 🇺🇦 é̃ שָׁלוֹם مرحبا \u202Eevil\u202C 漢字')), '🚀 👨‍👩‍👧‍👦 🇺🇦 é̃ שָׁלוֹם مرحبا \u202Eevil\u202C 漢字') },
+  {
+    via: 'log',
+    input: 'emoji, ZWJ sequences, flags, combining marks, RTL and bidi controls in one line',
+    expected: 'arrives unchanged',
+    run: async () => expectArrived(await deliver((n) => n.log('🚀 👨‍👩‍👧‍👦 🇺🇦 é̃ שָׁלוֹם مرحبا \u202Eevil\u202C 漢字')), '🚀 👨‍👩‍👧‍👦 🇺🇦 é̃ שָׁלוֹם مرحبا \u202Eevil\u202C 漢字'),
+  },
 
   // ── notify(message, options): options of the wrong shape ───────────────────────────────────
-  { via: 'notify', input: "options that are a string ('loud')", expected: 'ignored: delivered as a plain info notification', run: async () => expectArrived(await deliver((n) => n.notify('options as a string', 'loud' as never)), 'options as a string') },
-  { via: 'notify', input: 'options null', expected: 'delivered', run: async () => expectArrived(await deliver((n) => n.notify('options null', null)), 'options null') },
+  {
+    via: 'notify',
+    input: "options that are a string ('loud')",
+    expected: 'ignored: delivered as a plain info notification',
+    run: async () => expectArrived(await deliver((n) => n.notify('options as a string', 'loud' as never)), 'options as a string'),
+  },
+  {
+    via: 'notify',
+    input: 'options null',
+    expected: 'delivered',
+    run: async () => expectArrived(await deliver((n) => n.notify('options null', null)), 'options null'),
+  },
   {
     via: 'notify',
     input: "level: 'fatal', silent: 'yes', tags: 'x', card: { title: 5 }",
     expected: 'unknown level is info (not to the ERROR destination), silent only when true, bad tags and card ignored',
     run: async () => {
       const errorHook = server.discordWebhookUrl('1000000000000000999', 'ErrorHookToken_0123456789abcdef');
-      const o = await deliver((n) => n.notify('wrong option types', { level: 'fatal', silent: 'yes', tags: 'x', card: { title: 5 } } as never), threeEnv({ ERROR_DISCORD_WEBHOOK: errorHook }));
+      const o = await deliver(
+        (n) => n.notify('wrong option types', { level: 'fatal', silent: 'yes', tags: 'x', card: { title: 5 } } as never),
+        threeEnv({ ERROR_DISCORD_WEBHOOK: errorHook }),
+      );
       expectArrived(o, 'wrong option types');
       expect(o.messages.every((m) => !m.silent)).toBe(true);
       expect(o.messages.filter((m) => m.destination === '1000000000000000999')).toEqual([]);
@@ -360,41 +467,135 @@ const ROWS: Row[] = [
   },
 
   // ── targets ────────────────────────────────────────────────────────────────────────────────
-  { via: 'target', input: 'a number (42)', expected: '"log target a number is not a target", once; the messages go to the general destinations with that note', run: () => badTarget(42, 'log target a number is not a target') },
+  {
+    via: 'target',
+    input: 'a number (42)',
+    expected: '"log target a number is not a target", once; the messages go to the general destinations with that note',
+    run: () => badTarget(42, 'log target a number is not a target'),
+  },
   { via: 'target', input: 'a symbol', expected: '"a symbol is not a target", once', run: () => badTarget(Symbol('to'), 'log target a symbol is not a target') },
-  { via: 'target', input: 'an object', expected: '"an object is not a target", once', run: () => badTarget({ to: 'x' }, 'log target an object is not a target') },
-  { via: 'target', input: 'whitespace only ("   ")', expected: '"log target "" is not a target", once', run: () => badTarget('   ', 'log target "" is not a target') },
-  { via: 'target', input: 'an unset variable (OPS_ALERTS)', expected: '"OPS_ALERTS is not set", once', run: () => badTarget('OPS_ALERTS', 'log target OPS_ALERTS is not set') },
-  { via: 'target', input: "'#alerts' with no bot configured", expected: 'names the missing bot and how to configure one', run: () => badTarget('#alerts', /"#alerts" names a channel of a Slack or Discord bot, and none is configured/) },
-  { via: 'target', input: "'telegram:1001234567890' (a supergroup id without its minus)", expected: 'says the "-" was lost and gives -1001234567890', run: async () => expect((await badTarget('telegram:1001234567890', /lost its leading "-"/)).warnings[0]!.fix).toContain('-1001234567890') },
-  { via: 'target', input: `a mistyped webhook (/api/webhook/ for /api/webhooks/) with its secret`, expected: 'shows "https://discord.com/api/…": host and first path segment only', run: () => badTarget(`https://discord.com/api/webhook/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /^log target "https:\/\/discord\.com\/api\/…" is not a Discord webhook/) },
-  { via: 'target', input: 'a Slack webhook with /service/ for /services/', expected: 'shows "https://hooks.slack.com/service/…" only', run: () => badTarget(`https://hooks.slack.com/service/${SLACK_PATH}/${SLACK_SECRET}`, /^log target "https:\/\/hooks\.slack\.com\/service\/…" is not a Discord webhook/) },
-  { via: 'target', input: 'an IDN look-alike host (https://dіscord.com with a Cyrillic і)', expected: 'refused, shown in punycode and called a look-alike', run: () => badTarget(`https://d\u0456scord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /"https:\/\/xn--dscord-pvf\.com\/api\/…" is not .* only looks like a real one/) },
-  { via: 'target', input: 'a webhook over plain http (not loopback)', expected: '"… is not https"', run: () => badTarget(`http://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /^log target "http:\/\/discord\.com\/api\/…" is not https$/) },
-  { via: 'target', input: 'a webhook with a user name and password (https://me:pw@discord.com/…)', expected: 'refused: "has a user name or password before its host"', run: () => badTarget(`https://me:hunter2@discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /has a user name or password before its host/) },
-  { via: 'target', input: 'a webhook on another host (https://discord.com.evil.example/api/webhooks/…)', expected: 'refused, its host shown', run: () => badTarget(`https://discord.com.evil.example/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /"https:\/\/discord\.com\.evil\.example\/api\/…" is not a Discord webhook/) },
-  { via: 'target', input: 'a Discord webhook with ?thread_id=abc', expected: '"thread_id "abc" is not a Discord id"', run: () => badTarget(`${discordUrl()}?thread_id=abc`, 'log target thread_id "abc" is not a Discord id') },
+  {
+    via: 'target',
+    input: 'an object',
+    expected: '"an object is not a target", once',
+    run: () => badTarget({ to: 'x' }, 'log target an object is not a target'),
+  },
+  {
+    via: 'target',
+    input: 'whitespace only ("   ")',
+    expected: '"log target "" is not a target", once',
+    run: () => badTarget('   ', 'log target "" is not a target'),
+  },
+  {
+    via: 'target',
+    input: 'an unset variable (OPS_ALERTS)',
+    expected: '"OPS_ALERTS is not set", once',
+    run: () => badTarget('OPS_ALERTS', 'log target OPS_ALERTS is not set'),
+  },
+  {
+    via: 'target',
+    input: "'#alerts' with no bot configured",
+    expected: 'names the missing bot and how to configure one',
+    run: () => badTarget('#alerts', /"#alerts" names a channel of a Slack or Discord bot, and none is configured/),
+  },
+  {
+    via: 'target',
+    input: "'telegram:1001234567890' (a supergroup id without its minus)",
+    expected: 'says the "-" was lost and gives -1001234567890',
+    run: async () => expect((await badTarget('telegram:1001234567890', /lost its leading "-"/)).warnings[0]!.fix).toContain('-1001234567890'),
+  },
+  {
+    via: 'target',
+    input: `a mistyped webhook (/api/webhook/ for /api/webhooks/) with its secret`,
+    expected: 'shows "https://discord.com/api/…": host and first path segment only',
+    run: () =>
+      badTarget(`https://discord.com/api/webhook/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /^log target "https:\/\/discord\.com\/api\/…" is not a Discord webhook/),
+  },
+  {
+    via: 'target',
+    input: 'a Slack webhook with /service/ for /services/',
+    expected: 'shows "https://hooks.slack.com/service/…" only',
+    run: () =>
+      badTarget(
+        `https://hooks.slack.com/service/${SLACK_PATH}/${SLACK_SECRET}`,
+        /^log target "https:\/\/hooks\.slack\.com\/service\/…" is not a Discord webhook/,
+      ),
+  },
+  {
+    via: 'target',
+    input: 'an IDN look-alike host (https://dіscord.com with a Cyrillic і)',
+    expected: 'refused, shown in punycode and called a look-alike',
+    run: () =>
+      badTarget(
+        `https://d\u0456scord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`,
+        /"https:\/\/xn--dscord-pvf\.com\/api\/…" is not .* only looks like a real one/,
+      ),
+  },
+  {
+    via: 'target',
+    input: 'a webhook over plain http (not loopback)',
+    expected: '"… is not https"',
+    run: () => badTarget(`http://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /^log target "http:\/\/discord\.com\/api\/…" is not https$/),
+  },
+  {
+    via: 'target',
+    input: 'a webhook with a user name and password (https://me:pw@discord.com/…)',
+    expected: 'refused: "has a user name or password before its host"',
+    run: () => badTarget(`https://me:hunter2@discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`, /has a user name or password before its host/),
+  },
+  {
+    via: 'target',
+    input: 'a webhook on another host (https://discord.com.evil.example/api/webhooks/…)',
+    expected: 'refused, its host shown',
+    run: () =>
+      badTarget(
+        `https://discord.com.evil.example/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}`,
+        /"https:\/\/discord\.com\.evil\.example\/api\/…" is not a Discord webhook/,
+      ),
+  },
+  {
+    via: 'target',
+    input: 'a Discord webhook with ?thread_id=abc',
+    expected: '"thread_id "abc" is not a Discord id"',
+    run: () => badTarget(`${discordUrl()}?thread_id=abc`, 'log target thread_id "abc" is not a Discord id'),
+  },
   {
     via: 'target',
     input: 'a Discord webhook with a query string and a fragment (?wait=true#frag)',
     expected: 'used: delivered to that webhook',
     run: async () => {
-      const o = await deliver((n) => n.log('with query and fragment', `${server.discordWebhookUrl('1000000000000000009', 'OtherHookToken_0123')}?wait=true#frag`), telegramEnv());
+      const o = await deliver(
+        (n) => n.log('with query and fragment', `${server.discordWebhookUrl('1000000000000000009', 'OtherHookToken_0123')}?wait=true#frag`),
+        telegramEnv(),
+      );
       expect(o.threw).toEqual([]);
       expect(o.warnings).toEqual([]);
-      expect(o.messages.filter((m) => m.platform === 'discord').map((m) => [m.destination, m.text])).toEqual([['1000000000000000009', 'with query and fragment']]);
+      expect(o.messages.filter((m) => m.platform === 'discord').map((m) => [m.destination, m.text])).toEqual([
+        ['1000000000000000009', 'with query and fragment'],
+      ]);
     },
   },
-  { via: 'target', input: "'slack:#alerts' with only a Discord webhook configured", expected: 'names the missing Slack bot', run: () => badTarget('slack:#alerts', /"slack:#alerts" names a channel of a slack bot, and none is configured/) },
+  {
+    via: 'target',
+    input: "'slack:#alerts' with only a Discord webhook configured",
+    expected: 'names the missing Slack bot',
+    run: () => badTarget('slack:#alerts', /"slack:#alerts" names a channel of a slack bot, and none is configured/),
+  },
   {
     via: 'target',
     input: "'slack:#Ops Room' with a Slack bot (a space separates targets)",
-    expected: 'two targets: #ops (a capitalised name is a name) gets it, and "Room", an unset variable, is reported with the message at the general destinations',
+    expected:
+      'two targets: #ops (a capitalised name is a name) gets it, and "Room", an unset variable, is reported with the message at the general destinations',
     run: async () => {
-      const o = await deliver((n) => n.log('spaced channel', 'slack:#Ops Room'), { ...telegramEnv(), SLACK_API_BASE_URL: server.slackApiBaseUrl, SLACK_BOT_TOKEN: SLACK_BOT, SLACK_DEFAULT_CHANNEL: SLACK_GENERAL }, {}, (s) => {
-        s.addSlackChannel({ id: SLACK_GENERAL, name: 'general' });
-        s.addSlackChannel({ id: 'C0OPS000001', name: 'ops' });
-      });
+      const o = await deliver(
+        (n) => n.log('spaced channel', 'slack:#Ops Room'),
+        { ...telegramEnv(), SLACK_API_BASE_URL: server.slackApiBaseUrl, SLACK_BOT_TOKEN: SLACK_BOT, SLACK_DEFAULT_CHANNEL: SLACK_GENERAL },
+        {},
+        (s) => {
+          s.addSlackChannel({ id: SLACK_GENERAL, name: 'general' });
+          s.addSlackChannel({ id: 'C0OPS000001', name: 'ops' });
+        },
+      );
       expect(o.threw).toEqual([]);
       expect(o.failed).toEqual([]);
       expect(o.warnings.map((w) => w.message)).toEqual(['log target Room is not set']);
@@ -430,7 +631,7 @@ const ROWS: Row[] = [
   {
     via: 'split',
     input: "a card description with a ZWJ family straddling Discord's 3000-unit description piece",
-    expected: 'the cluster opens the next embed whole; the embeds\' descriptions join back to the description',
+    expected: "the cluster opens the next embed whole; the embeds' descriptions join back to the description",
     run: async () => {
       const head = 'a'.repeat(2998);
       const description = `${head}👨‍👩‍👧‍👦${'b'.repeat(2000)}`;
@@ -450,7 +651,11 @@ const ROWS: Row[] = [
       const description = `${head}👨‍👩‍👧‍👦${'b'.repeat(500)}`;
       const o = await deliver((n) => n.notify('card', { card: { title: 'long card', tone: 'info', fields: [], description } }), only('slack'));
       expect(o.failed).toEqual([]);
-      const sections = o.messages.flatMap((m) => (m.body as { blocks: { type: string; text?: { text: string } }[] }).blocks.filter((b) => b.type === 'section' && b.text).map((b) => unescapeSlack(b.text!.text)));
+      const sections = o.messages.flatMap((m) =>
+        (m.body as { blocks: { type: string; text?: { text: string } }[] }).blocks
+          .filter((b) => b.type === 'section' && b.text)
+          .map((b) => unescapeSlack(b.text!.text)),
+      );
       expect(sections.join('')).toBe(description);
       expect(sections[0]).toBe(head);
     },
@@ -463,14 +668,50 @@ const ROWS: Row[] = [
       ['order.filled', { side: 'buy', qty: 0.5, price: NaN, symbol: 'BTC-USDT' }, 'price: NaN', 'shows "NaN"', ['NaN']],
       ['order.filled', { side: 'sell', qty: 0.5, avgPrice: Infinity, symbol: 'BTC-USDT' }, 'avgPrice: Infinity', 'shows "Infinity"', ['Infinity']],
       ['order.filled', { side: 'buy', qty: -0, price: 1, symbol: 'BTC-USDT' }, 'qty: -0', 'shows qty "0", never "-0"', ['FILLED BUY 0 BTC-USDT']],
-      ['order.filled', { side: 'buy', qty: 10n, price: '64210.5', symbol: 'BTC-USDT' }, "qty: 10n, price: '64210.5' (a BigInt and a numeric string)", 'qty "10", price "64,210.50"', ['10', '64,210.50']],
-      ['order.filled', { side: 'buy', qty: 1, symbol: { base: 'BTC', quote: 'USDT' } }, 'symbol: an object', 'the object readably, never "[object Object]"', ['BTC']],
-      ['position.closed', { side: 'long', qty: 1, pnl: 'abc', entryPrice: 1, symbol: 'X' }, "pnl: 'abc'", 'shows PnL "abc" as given, like qty and price', ['abc']],
-      ['position.closed', { side: 'short', qty: 1, pnl: -12.5, pnlPct: NaN, entryPrice: -Infinity, exitPrice: '1e999', symbol: 'X' }, 'pnlPct: NaN, entryPrice: -Infinity, exitPrice: "1e999"', 'each shown as given', ['NaN', '-Infinity', '1e999', '-12.50']],
+      [
+        'order.filled',
+        { side: 'buy', qty: 10n, price: '64210.5', symbol: 'BTC-USDT' },
+        "qty: 10n, price: '64210.5' (a BigInt and a numeric string)",
+        'qty "10", price "64,210.50"',
+        ['10', '64,210.50'],
+      ],
+      [
+        'order.filled',
+        { side: 'buy', qty: 1, symbol: { base: 'BTC', quote: 'USDT' } },
+        'symbol: an object',
+        'the object readably, never "[object Object]"',
+        ['BTC'],
+      ],
+      [
+        'position.closed',
+        { side: 'long', qty: 1, pnl: 'abc', entryPrice: 1, symbol: 'X' },
+        "pnl: 'abc'",
+        'shows PnL "abc" as given, like qty and price',
+        ['abc'],
+      ],
+      [
+        'position.closed',
+        { side: 'short', qty: 1, pnl: -12.5, pnlPct: NaN, entryPrice: -Infinity, exitPrice: '1e999', symbol: 'X' },
+        'pnlPct: NaN, entryPrice: -Infinity, exitPrice: "1e999"',
+        'each shown as given',
+        ['NaN', '-Infinity', '1e999', '-12.50'],
+      ],
       ['order.filled', null, 'a null payload', 'a "FILLED" notification, nothing thrown', ['FILLED']],
       ['order.filled', 'BUY 1 BTC', 'a string payload', 'the string is shown', ['BUY 1 BTC']],
-      ['session.started', { mode: 5, symbols: [null, 3], exchange: '' }, 'session.started with mode: 5, symbols: [null, 3]', 'arrives, "5" and "3" shown', ['5', '3']],
-      ['custom', { name: 5, message: cyclic(), to: 42, level: 'error' }, 'custom event: name 5, a cyclic message, to: 42', '"📣 5:" and the JSON with [Circular]; the non-string to is ignored', ['📣 5:', '[Circular]']],
+      [
+        'session.started',
+        { mode: 5, symbols: [null, 3], exchange: '' },
+        'session.started with mode: 5, symbols: [null, 3]',
+        'arrives, "5" and "3" shown',
+        ['5', '3'],
+      ],
+      [
+        'custom',
+        { name: 5, message: cyclic(), to: 42, level: 'error' },
+        'custom event: name 5, a cyclic message, to: 42',
+        '"📣 5:" and the JSON with [Circular]; the non-string to is ignored',
+        ['📣 5:', '[Circular]'],
+      ],
       ['error', stackless('no stack'), 'error event: an Error without a stack', '"Error: no stack"', ['ERROR', 'Error: no stack']],
       ['error', 'exchange said no', 'error event: a bare string', 'the string', ['ERROR', 'exchange said no']],
     ] as const
@@ -522,7 +763,14 @@ const ROWS: Row[] = [
     via: 'config',
     input: 'a supergroup chat id without its minus (1001234567890)',
     expected: 'HeraldConfigError: lost its leading "-", fix -1001234567890',
-    run: () => expect(configProblems({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '1001234567890' })).toEqual([{ variable: 'GENERAL_TELEGRAM_BOT_CHAT_ID', message: '"1001234567890" looks like a supergroup or channel id that lost its leading "-"', fix: 'use -1001234567890 (group ids are negative; supergroups and channels start with -100)' }]),
+    run: () =>
+      expect(configProblems({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '1001234567890' })).toEqual([
+        {
+          variable: 'GENERAL_TELEGRAM_BOT_CHAT_ID',
+          message: '"1001234567890" looks like a supergroup or channel id that lost its leading "-"',
+          fix: 'use -1001234567890 (group ids are negative; supergroups and channels start with -100)',
+        },
+      ]),
   },
   {
     via: 'config',
@@ -530,7 +778,11 @@ const ROWS: Row[] = [
     expected: 'not a Telegram bot token, masked, the fix says without spaces',
     run: () => {
       const [p] = configProblems({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN.replace(':AA', ': AA'), GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT });
-      expect(p).toMatchObject({ variable: 'GENERAL_TELEGRAM_BOT_TOKEN', message: expect.stringMatching(/is not a Telegram bot token/), fix: expect.stringMatching(/without quotes or spaces/) });
+      expect(p).toMatchObject({
+        variable: 'GENERAL_TELEGRAM_BOT_TOKEN',
+        message: expect.stringMatching(/is not a Telegram bot token/),
+        fix: expect.stringMatching(/without quotes or spaces/),
+      });
     },
   },
   {
@@ -545,15 +797,44 @@ const ROWS: Row[] = [
     expected: 'accepted, as the bot variables and webhook URLs accept quoted values',
     run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '"-1001234567890"' }),
   },
-  { via: 'config', input: 'values with spaces around them and a CRLF ending', expected: 'accepted (trimmed)', run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: `  ${TOKEN}\r\n`, GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890\r', GENERAL_DISCORD_WEBHOOK: `\t${discordUrl()}\r\n` }) },
-  { via: 'config', input: 'a value starting with a byte-order mark (U+FEFF)', expected: 'accepted', run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: `\ufeff${TOKEN}`, GENERAL_TELEGRAM_BOT_CHAT_ID: `\ufeff${CHAT}` }) },
-  { via: 'config', input: 'a webhook URL in literal quotes', expected: 'accepted', run: () => configAccepted({ GENERAL_DISCORD_WEBHOOK: `"${discordUrl()}"`, GENERAL_SLACK_WEBHOOK: `'${slackUrl()}'` }) },
-  { via: 'config', input: 'an empty value (GENERAL_DISCORD_WEBHOOK=)', expected: 'as if unset: no problem', run: () => configAccepted({ ...telegramEnv(), GENERAL_DISCORD_WEBHOOK: '' }) },
+  {
+    via: 'config',
+    input: 'values with spaces around them and a CRLF ending',
+    expected: 'accepted (trimmed)',
+    run: () =>
+      configAccepted({
+        GENERAL_TELEGRAM_BOT_TOKEN: `  ${TOKEN}\r\n`,
+        GENERAL_TELEGRAM_BOT_CHAT_ID: ' -1001234567890\r',
+        GENERAL_DISCORD_WEBHOOK: `\t${discordUrl()}\r\n`,
+      }),
+  },
+  {
+    via: 'config',
+    input: 'a value starting with a byte-order mark (U+FEFF)',
+    expected: 'accepted',
+    run: () => configAccepted({ GENERAL_TELEGRAM_BOT_TOKEN: `\ufeff${TOKEN}`, GENERAL_TELEGRAM_BOT_CHAT_ID: `\ufeff${CHAT}` }),
+  },
+  {
+    via: 'config',
+    input: 'a webhook URL in literal quotes',
+    expected: 'accepted',
+    run: () => configAccepted({ GENERAL_DISCORD_WEBHOOK: `"${discordUrl()}"`, GENERAL_SLACK_WEBHOOK: `'${slackUrl()}'` }),
+  },
+  {
+    via: 'config',
+    input: 'an empty value (GENERAL_DISCORD_WEBHOOK=)',
+    expected: 'as if unset: no problem',
+    run: () => configAccepted({ ...telegramEnv(), GENERAL_DISCORD_WEBHOOK: '' }),
+  },
   {
     via: 'config',
     input: 'GENERAL_DISCORD_WEBHOOK over plain http',
     expected: '"… is not https", the fix names 127.0.0.1/localhost',
-    run: () => expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `http://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]).toMatchObject({ message: '"http://discord.com/api/…" is not https', fix: expect.stringMatching(/127\.0\.0\.1\/localhost/) }),
+    run: () =>
+      expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `http://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]).toMatchObject({
+        message: '"http://discord.com/api/…" is not https',
+        fix: expect.stringMatching(/127\.0\.0\.1\/localhost/),
+      }),
   },
   {
     via: 'config',
@@ -568,36 +849,82 @@ const ROWS: Row[] = [
     via: 'config',
     input: 'GENERAL_SLACK_WEBHOOK on another host (hooks.slack.com.evil.example)',
     expected: 'not a Slack incoming webhook, host shown, how to get one',
-    run: () => expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com.evil.example/services/${SLACK_PATH}/${SLACK_SECRET}` })[0]).toMatchObject({ message: '"https://hooks.slack.com.evil.example/services/…" is not a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)', fix: expect.stringMatching(/Incoming Webhooks/) }),
+    run: () =>
+      expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com.evil.example/services/${SLACK_PATH}/${SLACK_SECRET}` })[0]).toMatchObject({
+        message: '"https://hooks.slack.com.evil.example/services/…" is not a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)',
+        fix: expect.stringMatching(/Incoming Webhooks/),
+      }),
   },
-  { via: 'config', input: 'GENERAL_DISCORD_WEBHOOK with ?thread_id=abc', expected: '"thread_id "abc" is not a Discord id"', run: () => expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}?thread_id=abc` })[0]!.message).toBe('thread_id "abc" is not a Discord id') },
-  { via: 'config', input: 'GENERAL_SLACK_WEBHOOK with ?thread_ts=yesterday', expected: '"thread_ts "yesterday" is not a message timestamp"', run: () => expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com/services/${SLACK_PATH}/${SLACK_SECRET}?thread_ts=yesterday` })[0]!.message).toBe('thread_ts "yesterday" is not a message timestamp') },
-  { via: 'config', input: 'GENERAL_DISCORD_WEBHOOK with a #fragment', expected: 'accepted (the fragment is never sent)', run: () => configAccepted({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}#copied-from-the-docs` }) },
+  {
+    via: 'config',
+    input: 'GENERAL_DISCORD_WEBHOOK with ?thread_id=abc',
+    expected: '"thread_id "abc" is not a Discord id"',
+    run: () =>
+      expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}?thread_id=abc` })[0]!.message).toBe(
+        'thread_id "abc" is not a Discord id',
+      ),
+  },
+  {
+    via: 'config',
+    input: 'GENERAL_SLACK_WEBHOOK with ?thread_ts=yesterday',
+    expected: '"thread_ts "yesterday" is not a message timestamp"',
+    run: () =>
+      expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com/services/${SLACK_PATH}/${SLACK_SECRET}?thread_ts=yesterday` })[0]!.message).toBe(
+        'thread_ts "yesterday" is not a message timestamp',
+      ),
+  },
+  {
+    via: 'config',
+    input: 'GENERAL_DISCORD_WEBHOOK with a #fragment',
+    expected: 'accepted (the fragment is never sent)',
+    run: () => configAccepted({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}#copied-from-the-docs` }),
+  },
   {
     via: 'config',
     input: 'GENERAL_DISCORD_WEBHOOK on an IDN look-alike (dіscord.com, Cyrillic і)',
     expected: 'refused, punycode host shown, called a look-alike',
-    run: () => expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://d\u0456scord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]!.message).toMatch(/^"https:\/\/xn--dscord-pvf\.com\/api\/…" is not a Discord webhook .*only looks like a real one\)$/),
+    run: () =>
+      expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://d\u0456scord.com/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]!.message).toMatch(
+        /^"https:\/\/xn--dscord-pvf\.com\/api\/…" is not a Discord webhook .*only looks like a real one\)$/,
+      ),
   },
   {
     via: 'config',
     input: 'GENERAL_DISCORD_WEBHOOK with /api/webhook/ (path typo), secret in it',
     expected: 'host and first path segment only: "https://discord.com/api/…"',
-    run: () => expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhook/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]!.message).toBe('"https://discord.com/api/…" is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token})'),
+    run: () =>
+      expect(configProblems({ GENERAL_DISCORD_WEBHOOK: `https://discord.com/api/webhook/${WEBHOOK_ID}/${WEBHOOK_SECRET}` })[0]!.message).toBe(
+        '"https://discord.com/api/…" is not a Discord webhook (https://discord.com/api/webhooks/{id}/{token})',
+      ),
   },
   {
     via: 'config',
     input: 'GENERAL_SLACK_WEBHOOK with /service/ (path typo), secret in it',
     expected: 'host and first path segment only: "https://hooks.slack.com/service/…"',
-    run: () => expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com/service/${SLACK_PATH}/${SLACK_SECRET}` })[0]!.message).toBe('"https://hooks.slack.com/service/…" is not a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)'),
+    run: () =>
+      expect(configProblems({ GENERAL_SLACK_WEBHOOK: `https://hooks.slack.com/service/${SLACK_PATH}/${SLACK_SECRET}` })[0]!.message).toBe(
+        '"https://hooks.slack.com/service/…" is not a Slack incoming webhook (https://hooks.slack.com/services/T…/B…/…)',
+      ),
   },
   {
     via: 'config',
     input: 'five mistakes at once (token, chat id, both webhooks, an unknown event switch)',
     expected: 'one HeraldConfigError listing all five',
     run: () => {
-      const problems = configProblems({ GENERAL_TELEGRAM_BOT_TOKEN: 'not-a-token', GENERAL_TELEGRAM_BOT_CHAT_ID: 'chat', GENERAL_DISCORD_WEBHOOK: 'discord', GENERAL_SLACK_WEBHOOK: 'http://hooks.slack.com/services/T/B/x', HERALD_EVENTS: 'order.exploded=on' });
-      expect(problems.map((p) => p.variable).sort()).toEqual(['GENERAL_DISCORD_WEBHOOK', 'GENERAL_SLACK_WEBHOOK', 'GENERAL_TELEGRAM_BOT_CHAT_ID', 'GENERAL_TELEGRAM_BOT_TOKEN', 'HERALD_EVENTS']);
+      const problems = configProblems({
+        GENERAL_TELEGRAM_BOT_TOKEN: 'not-a-token',
+        GENERAL_TELEGRAM_BOT_CHAT_ID: 'chat',
+        GENERAL_DISCORD_WEBHOOK: 'discord',
+        GENERAL_SLACK_WEBHOOK: 'http://hooks.slack.com/services/T/B/x',
+        HERALD_EVENTS: 'order.exploded=on',
+      });
+      expect(problems.map((p) => p.variable).sort()).toEqual([
+        'GENERAL_DISCORD_WEBHOOK',
+        'GENERAL_SLACK_WEBHOOK',
+        'GENERAL_TELEGRAM_BOT_CHAT_ID',
+        'GENERAL_TELEGRAM_BOT_TOKEN',
+        'HERALD_EVENTS',
+      ]);
     },
   },
 
@@ -612,14 +939,71 @@ const ROWS: Row[] = [
       expect(run.stderr).toContain('"https://discord.com/api/…" is not a Discord webhook');
     },
   },
-  { via: 'cli', input: 'send --timeout -1', expected: 'exit 2, says how to pass a value starting with a dash', run: async () => expect(await cli(['send', '--timeout', '-1', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringMatching(/--timeout/) }) },
-  { via: 'cli', input: 'send --timeout abc', expected: 'exit 2, "--timeout must be a positive number of seconds"', run: async () => expect(await cli(['send', '--timeout', 'abc', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout must be a positive number of seconds, not "abc"') }) },
-  { via: 'cli', input: 'send --tag strategy (no =VALUE)', expected: 'exit 2, "write KEY=VALUE"', run: async () => expect(await cli(['send', '--tag', 'strategy', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('--tag "strategy": write KEY=VALUE') }) },
-  { via: 'cli', input: 'send --tag colour=red (unknown key)', expected: 'exit 2, lists the keys', run: async () => expect(await cli(['send', '--tag', 'colour=red', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('KEY one of event, strategy, symbol, exchange, mode') }) },
-  { via: 'cli', input: "send --to '' (empty target)", expected: 'exit 2, "--to needs a webhook URL or a variable name"', run: async () => expect(await cli(['send', '--to', '', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('--to needs') }) },
-  { via: 'cli', input: 'send --to 42', expected: 'exit 1, "42" is not a target, with the forms', run: async () => expect(await cli(['send', '--to', '42', 'x'], cliEnv())).toMatchObject({ code: 1, stderr: expect.stringContaining('"42" is not a target') }) },
-  { via: 'cli', input: 'send --no-such-option', expected: 'exit 2, "Unknown option"', run: async () => expect(await cli(['send', '--no-such-option', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--no-such-option'") }) },
-  { via: 'cli', input: 'an unknown command (herald sned)', expected: 'exit 2, "unknown command"', run: async () => expect(await cli(['sned', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "sned"') }) },
+  {
+    via: 'cli',
+    input: 'send --timeout -1',
+    expected: 'exit 2, says how to pass a value starting with a dash',
+    run: async () => expect(await cli(['send', '--timeout', '-1', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringMatching(/--timeout/) }),
+  },
+  {
+    via: 'cli',
+    input: 'send --timeout abc',
+    expected: 'exit 2, "--timeout must be a positive number of seconds"',
+    run: async () =>
+      expect(await cli(['send', '--timeout', 'abc', 'x'], cliEnv())).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--timeout must be a positive number of seconds, not "abc"'),
+      }),
+  },
+  {
+    via: 'cli',
+    input: 'send --tag strategy (no =VALUE)',
+    expected: 'exit 2, "write KEY=VALUE"',
+    run: async () =>
+      expect(await cli(['send', '--tag', 'strategy', 'x'], cliEnv())).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--tag "strategy": write KEY=VALUE'),
+      }),
+  },
+  {
+    via: 'cli',
+    input: 'send --tag colour=red (unknown key)',
+    expected: 'exit 2, lists the keys',
+    run: async () =>
+      expect(await cli(['send', '--tag', 'colour=red', 'x'], cliEnv())).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('KEY one of event, strategy, symbol, exchange, mode'),
+      }),
+  },
+  {
+    via: 'cli',
+    input: "send --to '' (empty target)",
+    expected: 'exit 2, "--to needs a webhook URL or a variable name"',
+    run: async () => expect(await cli(['send', '--to', '', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('--to needs') }),
+  },
+  {
+    via: 'cli',
+    input: 'send --to 42',
+    expected: 'exit 1, "42" is not a target, with the forms',
+    run: async () =>
+      expect(await cli(['send', '--to', '42', 'x'], cliEnv())).toMatchObject({ code: 1, stderr: expect.stringContaining('"42" is not a target') }),
+  },
+  {
+    via: 'cli',
+    input: 'send --no-such-option',
+    expected: 'exit 2, "Unknown option"',
+    run: async () =>
+      expect(await cli(['send', '--no-such-option', 'x'], cliEnv())).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining("Unknown option '--no-such-option'"),
+      }),
+  },
+  {
+    via: 'cli',
+    input: 'an unknown command (herald sned)',
+    expected: 'exit 2, "unknown command"',
+    run: async () => expect(await cli(['sned', 'x'], cliEnv())).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "sned"') }),
+  },
   {
     via: 'cli',
     input: "send '   ' (a blank message argument)",

@@ -96,7 +96,12 @@ describe('bots routed by their channel mapping', () => {
     expect(warnings.map((w) => [w.code, w.destination])).toEqual([['destination-disabled', 'Slack bot xoxb-11… → #ema']]);
     expect(warnings[0]!.fix).toMatch(/\/invite/);
     // The other channel delivered all three, and the notice about #ema.
-    expect(byChannel('slack')[S.general]).toEqual(['other 0', expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel/), 'other 1', 'other 2']);
+    expect(byChannel('slack')[S.general]).toEqual([
+      'other 0',
+      expect.stringMatching(/^⚠️ Herald stopped sending to Slack bot xoxb-11… → #ema: Slack answered not_in_channel/),
+      'other 1',
+      'other 2',
+    ]);
     // #ema was asked once, not hammered.
     expect(server.events.filter((e) => e.destination === S.ema)).toHaveLength(1);
   });
@@ -121,7 +126,11 @@ describe('target forms on the wire', () => {
     channels();
     server.setTelegramForum('-1001234567890', [42]);
     // A thread to reply in: a message the bot posted before.
-    const parent = await fetch(`${server.slackApiBaseUrl}/chat.postMessage`, { method: 'POST', headers: { authorization: `Bearer ${SLACK_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'alerts', text: 'parent' }) });
+    const parent = await fetch(`${server.slackApiBaseUrl}/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SLACK_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'alerts', text: 'parent' }),
+    });
     const ts = ((await parent.json()) as { ts: string }).ts;
     const { n } = start({
       ...BOTS,
@@ -139,7 +148,10 @@ describe('target forms on the wire', () => {
       ['-1001234567890', '42', 'to a topic', false],
       ['-1001234567890', '42', 'apprise', true],
     ]);
-    expect(server.messagesFor('slack').map((m) => [m.destination, m.thread, m.text])).toEqual([[S.alerts, undefined, 'parent'], [S.alerts, ts, 'via a variable']]);
+    expect(server.messagesFor('slack').map((m) => [m.destination, m.thread, m.text])).toEqual([
+      [S.alerts, undefined, 'parent'],
+      [S.alerts, ts, 'via a variable'],
+    ]);
     expect(server.messagesFor('discord').map((m) => [m.via, m.destination, m.thread, m.text])).toEqual([
       ['webhook', '1000000000000000009', '1500000000000000001', 'via a variable'],
       ['bot', D.ema, undefined, 'a discord bot channel'],
@@ -148,10 +160,18 @@ describe('target forms on the wire', () => {
 
   it('a topic that does not exist stops that destination with the fix', async () => {
     server.setTelegramForum('-1001234567890', [42]);
-    const { n, warnings } = start({ GENERAL_TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', GENERAL_TELEGRAM_BOT_TOPIC_ID: '7' });
+    const { n, warnings } = start({
+      GENERAL_TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
+      GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+      GENERAL_TELEGRAM_BOT_TOPIC_ID: '7',
+    });
     n.log('lost?');
     await n.flush();
-    expect(warnings[0]).toMatchObject({ code: 'destination-disabled', message: expect.stringContaining('message thread not found'), fix: expect.stringContaining('GENERAL_TELEGRAM_BOT_TOPIC_ID') });
+    expect(warnings[0]).toMatchObject({
+      code: 'destination-disabled',
+      message: expect.stringContaining('message thread not found'),
+      fix: expect.stringContaining('GENERAL_TELEGRAM_BOT_TOPIC_ID'),
+    });
   });
 });
 
@@ -160,7 +180,10 @@ describe('Discord nonce: a resend cannot post twice', () => {
     channels();
     const http = createHttpClient();
     try {
-      const channel = createChannel({ driver: 'discord-bot', origin: 'test', token: DISCORD_TOKEN, baseUrl: server.discordApiBaseUrl, channelId: D.general } as never, { http });
+      const channel = createChannel(
+        { driver: 'discord-bot', origin: 'test', token: DISCORD_TOKEN, baseUrl: server.discordApiBaseUrl, channelId: D.general } as never,
+        { http },
+      );
       const part = { text: 'only once', level: 'info' as const, silent: false, key: 'run1abc.1.0' };
       const signal = new AbortController().signal;
       expect((await channel.send(part, signal)).kind).toBe('ok');
@@ -197,8 +220,18 @@ describe('rich messages pass the platforms’ own limits', () => {
     expect(reports).toEqual([]);
     expect(server.events.filter((e) => e.kind === 'error')).toEqual([]);
     const everything = (platform: 'telegram' | 'discord' | 'slack', via: 'bot' | 'webhook') =>
-      server.messagesFor(platform).filter((m) => m.via === via).map((m) => `${m.text}\n${JSON.stringify(m.body)}`).join('\n');
-    for (const [platform, via] of [['telegram', 'bot'], ['discord', 'webhook'], ['discord', 'bot'], ['slack', 'webhook'], ['slack', 'bot']] as const) {
+      server
+        .messagesFor(platform)
+        .filter((m) => m.via === via)
+        .map((m) => `${m.text}\n${JSON.stringify(m.body)}`)
+        .join('\n');
+    for (const [platform, via] of [
+      ['telegram', 'bot'],
+      ['discord', 'webhook'],
+      ['discord', 'bot'],
+      ['slack', 'webhook'],
+      ['slack', 'bot'],
+    ] as const) {
       const all = everything(platform, via);
       expect(all, `${platform} ${via}`).toContain('T'.repeat(300));
       expect(all, `${platform} ${via}`).toContain('v'.repeat(2500));

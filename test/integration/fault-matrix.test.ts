@@ -76,8 +76,20 @@ interface Dest {
 const TG: Dest = { key: 'telegram', label: /^Telegram bot /, platform: 'telegram', via: 'bot' };
 const DC: Dest = { key: 'discord', label: /^Discord webhook /, platform: 'discord', via: 'webhook' };
 const SL: Dest = { key: 'slack', label: /^Slack webhook /, platform: 'slack', via: 'webhook' };
-const SB_GENERAL: Dest = { key: 'slack-bot #general', label: new RegExp(`^Slack bot .* → ${SLACK_GENERAL}$`), platform: 'slack', via: 'bot', server: SLACK_GENERAL };
-const SB_ALERTS: Dest = { key: 'slack-bot #alerts', label: new RegExp(`^Slack bot .* → ${SLACK_ALERTS}$`), platform: 'slack', via: 'bot', server: SLACK_ALERTS };
+const SB_GENERAL: Dest = {
+  key: 'slack-bot #general',
+  label: new RegExp(`^Slack bot .* → ${SLACK_GENERAL}$`),
+  platform: 'slack',
+  via: 'bot',
+  server: SLACK_GENERAL,
+};
+const SB_ALERTS: Dest = {
+  key: 'slack-bot #alerts',
+  label: new RegExp(`^Slack bot .* → ${SLACK_ALERTS}$`),
+  platform: 'slack',
+  via: 'bot',
+  server: SLACK_ALERTS,
+};
 const GENERAL = [TG, DC, SL];
 
 /** Per destination: what was expected there, what arrived (with copies), what was reported failed. */
@@ -140,12 +152,23 @@ const generalEnv = (s: FakePlatformServer, over: Env = {}): Env => ({
 });
 
 /** Telegram's 429 with `parameters.retry_after` (seconds). */
-const telegram429 = (s: number): Fault => ({ status: 429, body: { ok: false, error_code: 429, description: `Too Many Requests: retry after ${s}`, parameters: { retry_after: s } } });
+const telegram429 = (s: number): Fault => ({
+  status: 429,
+  body: { ok: false, error_code: 429, description: `Too Many Requests: retry after ${s}`, parameters: { retry_after: s } },
+});
 
 let server: FakePlatformServer;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-const table: { fault: string; sent: number | string; delivered: number | string; failed: number | string; duplicates: number | string; lost: number | string; gap: string }[] = [];
+const table: {
+  fault: string;
+  sent: number | string;
+  delivered: number | string;
+  failed: number | string;
+  duplicates: number | string;
+  lost: number | string;
+  gap: string;
+}[] = [];
 
 beforeAll(async () => {
   server = await FakePlatformServer.start();
@@ -167,7 +190,9 @@ async function runRow(row: Row): Promise<RowResult> {
   const cleanup = row.setup?.(server);
   const count = row.count ?? 40;
   const keys = row.destinations.map((d) => d.key);
-  const per = new Map<string, PerDest>(row.destinations.map((d) => [d.key, { expected: new Set<number>(), copies: new Map<number, number>(), failed: new Map<number, FailedEvent>() }]));
+  const per = new Map<string, PerDest>(
+    row.destinations.map((d) => [d.key, { expected: new Set<number>(), copies: new Map<number, number>(), failed: new Map<number, FailedEvent>() }]),
+  );
   const retrying: RetryingEvent[] = [];
   const warnings: WarningEvent[] = [];
   const failedEvents: FailedEvent[] = [];
@@ -215,7 +240,7 @@ async function runRow(row: Row): Promise<RowResult> {
     gapMs = Math.max(gapMs, now - last);
     last = now;
     // A burst on the first tick, then one a tick: both shapes a strategy produces.
-    for (let k = next === 1 ? row.firstBurst ?? 10 : 1; k > 0 && next <= count; k--, next++) send(next);
+    for (let k = next === 1 ? (row.firstBurst ?? 10) : 1; k > 0 && next <= count; k--, next++) send(next);
     if (next > count) loggedAll();
   }, TICK_MS);
 
@@ -266,7 +291,10 @@ async function runRow(row: Row): Promise<RowResult> {
 function allDelivered(r: RowResult, ...keys: string[]): void {
   for (const key of keys) {
     const p = r.per.get(key)!;
-    expect([...p.expected].filter((id) => !p.copies.has(id)), `${key}: not delivered`).toEqual([]);
+    expect(
+      [...p.expected].filter((id) => !p.copies.has(id)),
+      `${key}: not delivered`,
+    ).toEqual([]);
   }
 }
 
@@ -276,7 +304,10 @@ function allDelivered(r: RowResult, ...keys: string[]): void {
  */
 function allFailed(r: RowResult, key: string, shape: Partial<Record<keyof FailedEvent, unknown>>, fix?: RegExp): void {
   const p = r.per.get(key)!;
-  expect([...p.expected].filter((id) => !p.failed.has(id)), `${key}: not reported failed`).toEqual([]);
+  expect(
+    [...p.expected].filter((id) => !p.failed.has(id)),
+    `${key}: not reported failed`,
+  ).toEqual([]);
   expect(p.copies.size, `${key}: arrived anyway`).toBe(0);
   const reports = [...new Set(p.failed.values())];
   for (const e of reports) expect(e).toMatchObject(shape);
@@ -284,7 +315,12 @@ function allFailed(r: RowResult, key: string, shape: Partial<Record<keyof Failed
 }
 
 /** Injects into `s` after every answer to each destination, so each destination draws its own seeded sequence of faults. */
-function randomFaults(s: FakePlatformServer, targets: readonly { platform: Platform; destination: string; via?: Via }[], seed: number, draw: (rand: () => number) => Fault | undefined): () => void {
+function randomFaults(
+  s: FakePlatformServer,
+  targets: readonly { platform: Platform; destination: string; via?: Via }[],
+  seed: number,
+  draw: (rand: () => number) => Fault | undefined,
+): () => void {
   const rands = new Map(targets.map((t, i) => [`${t.platform} ${t.destination}`, prng(seed + i * 7919)]));
   const arm = (t: { platform: Platform; destination: string; via?: Via }): void => {
     const fault = draw(rands.get(`${t.platform} ${t.destination}`)!);
@@ -312,7 +348,12 @@ function failingLocalhostDns(failures: number): { restore: () => void; lookups: 
     calls++;
     if (calls <= failures) {
       const code = calls <= failures / 2 ? 'EAI_AGAIN' : 'ENOTFOUND';
-      const err = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, errno: code === 'EAI_AGAIN' ? -3001 : -3008, syscall: 'getaddrinfo', hostname });
+      const err = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+        code,
+        errno: code === 'EAI_AGAIN' ? -3001 : -3008,
+        syscall: 'getaddrinfo',
+        hostname,
+      });
       process.nextTick(cb, err);
       return;
     }
@@ -331,14 +372,30 @@ const ROWS: readonly Row[] = [
     setup(s) {
       s.inject({ platform: 'telegram', destination: CHAT }, telegram429(2));
       s.inject({ platform: 'telegram', destination: CHAT }, telegram429(1));
-      s.inject({ platform: 'discord', destination: WEBHOOK_ID }, { status: 429, body: { message: 'You are being rate limited.', retry_after: 0.5, global: false }, headers: { 'retry-after': '1' } }, 2);
-      s.inject({ platform: 'discord', destination: WEBHOOK_ID }, { status: 429, body: { message: 'You are being rate limited.', retry_after: 0.5, global: true }, headers: { 'retry-after': '1', 'x-ratelimit-global': 'true' } });
+      s.inject(
+        { platform: 'discord', destination: WEBHOOK_ID },
+        { status: 429, body: { message: 'You are being rate limited.', retry_after: 0.5, global: false }, headers: { 'retry-after': '1' } },
+        2,
+      );
+      s.inject(
+        { platform: 'discord', destination: WEBHOOK_ID },
+        {
+          status: 429,
+          body: { message: 'You are being rate limited.', retry_after: 0.5, global: true },
+          headers: { 'retry-after': '1', 'x-ratelimit-global': 'true' },
+        },
+      );
       s.inject({ platform: 'slack', destination: SLACK_HOOK }, { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } }, 2);
     },
     check(r, s) {
       allDelivered(r, 'telegram', 'discord', 'slack');
       // Each wait is exactly what the platform asked for…
-      expect(r.retrying.filter((e) => e.rateLimited).map((e) => e.delayMs).sort((a, b) => a - b)).toEqual([500, 500, 500, 1000, 1000, 1000, 2000]);
+      expect(
+        r.retrying
+          .filter((e) => e.rateLimited)
+          .map((e) => e.delayMs)
+          .sort((a, b) => a - b),
+      ).toEqual([500, 500, 500, 1000, 1000, 1000, 2000]);
       // …and no resend came early enough to earn a 429 of its own.
       expect(s.rateLimited()).toBe(7);
     },
@@ -362,16 +419,25 @@ const ROWS: readonly Row[] = [
     destinations: GENERAL,
     env: (s) => generalEnv(s),
     setup: (s) =>
-      randomFaults(s, [{ platform: 'telegram', destination: CHAT }, { platform: 'discord', destination: WEBHOOK_ID }, { platform: 'slack', destination: SLACK_HOOK }], 0x5e5, (rand) => {
-        if (rand() >= 0.5) return undefined;
-        const answers: Fault[] = [
-          { status: 500, body: { ok: false, error_code: 500, description: 'Internal Server Error' } },
-          { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' },
-          { status: 503, body: 'upstream connect error or disconnect/reset before headers' },
-          { status: 504 },
-        ];
-        return answers[Math.floor(rand() * answers.length)];
-      }),
+      randomFaults(
+        s,
+        [
+          { platform: 'telegram', destination: CHAT },
+          { platform: 'discord', destination: WEBHOOK_ID },
+          { platform: 'slack', destination: SLACK_HOOK },
+        ],
+        0x5e5,
+        (rand) => {
+          if (rand() >= 0.5) return undefined;
+          const answers: Fault[] = [
+            { status: 500, body: { ok: false, error_code: 500, description: 'Internal Server Error' } },
+            { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' },
+            { status: 503, body: 'upstream connect error or disconnect/reset before headers' },
+            { status: 504 },
+          ];
+          return answers[Math.floor(rand() * answers.length)];
+        },
+      ),
     check(r) {
       allDelivered(r, 'telegram', 'discord', 'slack');
       expect(r.retrying.filter((e) => !e.rateLimited).length).toBeGreaterThan(0);
@@ -382,7 +448,12 @@ const ROWS: readonly Row[] = [
     destinations: GENERAL,
     env: (s) => generalEnv(s),
     setup(s) {
-      for (const [platform, destination] of [['telegram', CHAT], ['discord', WEBHOOK_ID], ['slack', SLACK_HOOK]] as const) s.inject({ platform, destination }, 'reset', 3);
+      for (const [platform, destination] of [
+        ['telegram', CHAT],
+        ['discord', WEBHOOK_ID],
+        ['slack', SLACK_HOOK],
+      ] as const)
+        s.inject({ platform, destination }, 'reset', 3);
     },
     check(r) {
       allDelivered(r, 'telegram', 'discord', 'slack');
@@ -432,7 +503,11 @@ const ROWS: readonly Row[] = [
     destinations: GENERAL,
     env: (s) => {
       const base = s.url.replace('127.0.0.1', 'localhost');
-      return generalEnv(s, { TELEGRAM_API_BASE_URL: base, GENERAL_DISCORD_WEBHOOK: `${base}/api/webhooks/${WEBHOOK_ID}/sandbox-webhook-token`, GENERAL_SLACK_WEBHOOK: `${base}/services/${SLACK_HOOK}/XXXXXXXX` });
+      return generalEnv(s, {
+        TELEGRAM_API_BASE_URL: base,
+        GENERAL_DISCORD_WEBHOOK: `${base}/api/webhooks/${WEBHOOK_ID}/sandbox-webhook-token`,
+        GENERAL_SLACK_WEBHOOK: `${base}/services/${SLACK_HOOK}/XXXXXXXX`,
+      });
     },
     setup: () => failingLocalhostDns(8).restore,
     check(r) {
@@ -452,7 +527,11 @@ const ROWS: readonly Row[] = [
       allFailed(r, 'telegram', { cause: 'disabled', reason: expect.stringMatching(/blocked by the user/) }, /unblock the bot/);
       expect(r.warnings.filter((w) => w.code === 'destination-disabled')).toHaveLength(1);
       // The other destinations were told.
-      for (const key of ['discord', 'slack']) expect(r.messages.get(key)!.some((m) => /stopped sending to Telegram/.test(m.text)), key).toBe(true);
+      for (const key of ['discord', 'slack'])
+        expect(
+          r.messages.get(key)!.some((m) => /stopped sending to Telegram/.test(m.text)),
+          key,
+        ).toBe(true);
     },
   },
   {
@@ -482,10 +561,17 @@ const ROWS: readonly Row[] = [
     fault: "400 can't parse entities (Telegram refuses the HTML once)",
     destinations: GENERAL,
     env: (s) => generalEnv(s),
-    setup: (s) => s.inject({ platform: 'telegram', destination: CHAT }, { status: 400, body: { ok: false, error_code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0" } }),
+    setup: (s) =>
+      s.inject(
+        { platform: 'telegram', destination: CHAT },
+        { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0' } },
+      ),
     check(r) {
       allDelivered(r, 'telegram', 'discord', 'slack');
-      expect(r.messages.get('telegram')!.some((m) => m.parseMode === undefined), 'resent as plain text').toBe(true);
+      expect(
+        r.messages.get('telegram')!.some((m) => m.parseMode === undefined),
+        'resent as plain text',
+      ).toBe(true);
     },
   },
   {
@@ -493,15 +579,27 @@ const ROWS: readonly Row[] = [
     destinations: [SL, SB_GENERAL, SB_ALERTS],
     // A small first batch: the one the proxy page answered is retried at Telegram's pace.
     firstBurst: 3,
-    env: (s) => ({ GENERAL_SLACK_WEBHOOK: s.slackWebhookUrl(), SLACK_API_BASE_URL: s.slackApiBaseUrl, SLACK_BOT_TOKEN: SLACK_BOT, SLACK_DEFAULT_CHANNEL: SLACK_GENERAL, SLACK_CHANNEL_MAPPING: `ema-cross=${SLACK_ALERTS}` }),
-    route: (id) => (id % 2 ? { options: { tags: { strategy: 'ema-cross' } }, to: ['slack', 'slack-bot #alerts'] } : { options: { tags: { strategy: 'rsi' } }, to: ['slack', 'slack-bot #general'] }),
+    env: (s) => ({
+      GENERAL_SLACK_WEBHOOK: s.slackWebhookUrl(),
+      SLACK_API_BASE_URL: s.slackApiBaseUrl,
+      SLACK_BOT_TOKEN: SLACK_BOT,
+      SLACK_DEFAULT_CHANNEL: SLACK_GENERAL,
+      SLACK_CHANNEL_MAPPING: `ema-cross=${SLACK_ALERTS}`,
+    }),
+    route: (id) =>
+      id % 2
+        ? { options: { tags: { strategy: 'ema-cross' } }, to: ['slack', 'slack-bot #alerts'] }
+        : { options: { tags: { strategy: 'rsi' } }, to: ['slack', 'slack-bot #general'] },
     setup(s) {
       s.addSlackChannel({ id: SLACK_GENERAL, name: 'general' });
       // Not a member, and no chat:write.public: Slack answers ok:false not_in_channel.
       s.addSlackChannel({ id: SLACK_ALERTS, name: 'alerts', isMember: false });
       s.setSlackScopes(SLACK_BOT, ['chat:write']);
       s.inject({ platform: 'slack', via: 'bot', destination: SLACK_GENERAL }, { status: 200, body: { ok: false, error: 'internal_error' } }, 2);
-      s.inject({ platform: 'slack', via: 'bot', destination: SLACK_GENERAL }, { status: 200, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } });
+      s.inject(
+        { platform: 'slack', via: 'bot', destination: SLACK_GENERAL },
+        { status: 200, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } },
+      );
       s.inject({ platform: 'slack', via: 'webhook', destination: SLACK_HOOK }, { status: 500, body: 'rollup_error' });
       s.inject({ platform: 'slack', via: 'webhook', destination: SLACK_HOOK }, { status: 400, body: 'invalid_payload' });
     },
@@ -509,7 +607,8 @@ const ROWS: readonly Row[] = [
       allDelivered(r, 'slack-bot #general');
       allFailed(r, 'slack-bot #alerts', { cause: 'disabled', reason: expect.stringMatching(/not_in_channel/) }, /\/invite/);
       // The webhook: a refused coalesced batch is resent one by one, so at most one notification fails, and says why.
-      for (const e of new Set(r.per.get('slack')!.failed.values())) expect(e).toMatchObject({ cause: 'rejected', reason: expect.stringMatching(/invalid_payload/) });
+      for (const e of new Set(r.per.get('slack')!.failed.values()))
+        expect(e).toMatchObject({ cause: 'rejected', reason: expect.stringMatching(/invalid_payload/) });
       expect(r.per.get('slack')!.failed.size).toBeLessThanOrEqual(1);
       expect(r.retrying.some((e) => e.rateLimited && e.reason === 'Slack ratelimited' && e.delayMs === 1000)).toBe(true);
     },
@@ -520,13 +619,33 @@ const ROWS: readonly Row[] = [
     env: (s) => generalEnv(s),
     delivery: { backoff: { baseMs: 10, factor: 2, maxMs: 600, jitter: 0 }, giveUpAfterMs: 9000 },
     setup(s) {
-      const outage: Fault[] = [{ status: 503, body: { ok: false, error_code: 503, description: 'Service Unavailable' } }, 'reset', { status: 502, body: '<html>502</html>' }, { status: 503 }, 'reset', { status: 504 }, { status: 500, body: 'internal_error' }];
-      for (const [platform, destination] of [['telegram', CHAT], ['discord', WEBHOOK_ID], ['slack', SLACK_HOOK]] as const) for (const f of outage) s.inject({ platform, destination }, f);
+      const outage: Fault[] = [
+        { status: 503, body: { ok: false, error_code: 503, description: 'Service Unavailable' } },
+        'reset',
+        { status: 502, body: '<html>502</html>' },
+        { status: 503 },
+        'reset',
+        { status: 504 },
+        { status: 500, body: 'internal_error' },
+      ];
+      for (const [platform, destination] of [
+        ['telegram', CHAT],
+        ['discord', WEBHOOK_ID],
+        ['slack', SLACK_HOOK],
+      ] as const)
+        for (const f of outage) s.inject({ platform, destination }, f);
     },
     check(r, s) {
       allDelivered(r, 'telegram', 'discord', 'slack');
-      for (const [platform, destination] of [['telegram', CHAT], ['discord', WEBHOOK_ID], ['slack', SLACK_HOOK]] as const) {
-        expect(s.events.filter((e) => e.platform === platform && e.destination === destination && e.kind === 'error'), platform).toHaveLength(7);
+      for (const [platform, destination] of [
+        ['telegram', CHAT],
+        ['discord', WEBHOOK_ID],
+        ['slack', SLACK_HOOK],
+      ] as const) {
+        expect(
+          s.events.filter((e) => e.platform === platform && e.destination === destination && e.kind === 'error'),
+          platform,
+        ).toHaveLength(7);
       }
     },
   },
@@ -541,7 +660,15 @@ const KILL_COUNT = 200;
  * again on the same outbox. Sent = delivered + reported failed across both runs; a repeat may
  * only come from the batch that was in flight. (outbox-crash.test.ts does the same with 500.)
  */
-async function killWithOutboxRow(): Promise<{ sent: number; delivered: number; failed: number; duplicates: number; lost: number; gapMs: number; inFlight: number }> {
+async function killWithOutboxRow(): Promise<{
+  sent: number;
+  delivered: number;
+  failed: number;
+  duplicates: number;
+  lost: number;
+  gapMs: number;
+  inFlight: number;
+}> {
   server.reset();
   const dir = mkdtempSync(join(tmpdir(), 'herald-fault-kill-'));
   try {
@@ -567,7 +694,15 @@ async function killWithOutboxRow(): Promise<{ sent: number; delivered: number; f
       inFlight += [...lastBefore.get(p)!.matchAll(/fill #(\d+) /g)].length;
     }
     const sent = KILL_COUNT * platforms.length;
-    return { sent, delivered, failed, duplicates, lost: sent - delivered - failed, gapMs: Math.max(longestGap(killed.stdout), longestGap(resumed.stdout)), inFlight };
+    return {
+      sent,
+      delivered,
+      failed,
+      duplicates,
+      lost: sent - delivered - failed,
+      gapMs: Math.max(longestGap(killed.stdout), longestGap(resumed.stdout)),
+      inFlight,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -575,24 +710,44 @@ async function killWithOutboxRow(): Promise<{ sent: number; delivered: number; f
 
 describe('fault matrix: nothing lost silently, nothing twice, the trading loop never waits', () => {
   for (const row of ROWS) {
-    it(row.fault, async () => {
-      unhandled.length = 0;
-      const r = await runRow(row);
-      table.push({ fault: row.fault, sent: r.sent, delivered: r.delivered, failed: r.failed, duplicates: r.duplicates, lost: r.lost, gap: `${Math.round(r.gapMs)} ms` });
-      expect(r.lost, 'lost: neither delivered nor reported failed').toBe(0);
-      expect(r.duplicates, 'duplicates').toBe(0);
-      expect(r.both, 'arrived and also reported failed').toBe(0);
-      expect(r.misrouted, 'arrived where it was not sent').toBe(0);
-      expect(r.sent).toBe(r.delivered + r.failed);
-      expect(unhandled, 'unhandled rejections').toEqual([]);
-      expect(r.gapMs, 'the trading loop was held up').toBeLessThan(GAP_BOUND_MS);
-      row.check(r, server);
-    }, 40_000);
+    it(
+      row.fault,
+      async () => {
+        unhandled.length = 0;
+        const r = await runRow(row);
+        table.push({
+          fault: row.fault,
+          sent: r.sent,
+          delivered: r.delivered,
+          failed: r.failed,
+          duplicates: r.duplicates,
+          lost: r.lost,
+          gap: `${Math.round(r.gapMs)} ms`,
+        });
+        expect(r.lost, 'lost: neither delivered nor reported failed').toBe(0);
+        expect(r.duplicates, 'duplicates').toBe(0);
+        expect(r.both, 'arrived and also reported failed').toBe(0);
+        expect(r.misrouted, 'arrived where it was not sent').toBe(0);
+        expect(r.sent).toBe(r.delivered + r.failed);
+        expect(unhandled, 'unhandled rejections').toEqual([]);
+        expect(r.gapMs, 'the trading loop was held up').toBeLessThan(GAP_BOUND_MS);
+        row.check(r, server);
+      },
+      40_000,
+    );
   }
 
   it('SIGKILL with the outbox (a child killed mid-burst, started again on the same outbox)', async () => {
     const r = await killWithOutboxRow();
-    table.push({ fault: 'SIGKILL with the outbox mid-burst, then a restart', sent: r.sent, delivered: r.delivered, failed: r.failed, duplicates: r.duplicates, lost: r.lost, gap: `${Math.round(r.gapMs)} ms` });
+    table.push({
+      fault: 'SIGKILL with the outbox mid-burst, then a restart',
+      sent: r.sent,
+      delivered: r.delivered,
+      failed: r.failed,
+      duplicates: r.duplicates,
+      lost: r.lost,
+      gap: `${Math.round(r.gapMs)} ms`,
+    });
     expect(r.lost, 'lost: neither delivered nor reported failed').toBe(0);
     expect(r.failed).toBe(0);
     expect(r.sent).toBe(r.delivered);

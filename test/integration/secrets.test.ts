@@ -114,7 +114,6 @@ function findLeaks(source: string, text: string): Leak[] {
   return leaks.filter((l, i) => leaks.findIndex((m) => m.secret === l.secret) === i);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The collector.
 
@@ -128,12 +127,13 @@ const collect = (source: string, text: unknown): void => {
 async function capturingStdio<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const out = process.stdout.write;
   const err = process.stderr.write;
-  const grab = (stream: string) => ((chunk: unknown, ...rest: unknown[]): boolean => {
-    collect(`${label}: ${stream}`, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
+  const grab = (stream: string) =>
+    ((chunk: unknown, ...rest: unknown[]): boolean => {
+      collect(`${label}: ${stream}`, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write;
   process.stdout.write = grab('stdout');
   process.stderr.write = grab('stderr');
   try {
@@ -291,7 +291,9 @@ describe('no secret in anything Herald writes', () => {
   it('the detector finds a planted piece of any secret, and ignores masked forms', () => {
     expect(findLeaks('t', `x ${S.tgGeneral.slice(14, 22)} y`).map((l) => l.secret)).toEqual(['tgGeneral']);
     expect(findLeaks('t', `x ${S.slackHook.slice(5, 13)} y`).map((l) => l.secret)).toEqual(['slackHook']);
-    expect(findLeaks('t', 'Telegram bot 555666777:AA… · Slack bot xoxb-11… · Discord bot MT… · webhook 111222333444555666/t_… · T0SECRET/B0GENERAL/6c…')).toEqual([]);
+    expect(
+      findLeaks('t', 'Telegram bot 555666777:AA… · Slack bot xoxb-11… · Discord bot MT… · webhook 111222333444555666/t_… · T0SECRET/B0GENERAL/6c…'),
+    ).toEqual([]);
   });
 
   it('a whole run: every destination kind, bad and revoked tokens, deleted webhooks, proxies, redirects, unusable targets, the plugin and the CLI', async () => {
@@ -334,7 +336,16 @@ describe('no secret in anything Herald writes', () => {
       host.events.emit('session.started', { mode: 'paper', exchange: 'binance', symbols: ['BTC-USDT'], strategy: 'ema-cross' });
       host.events.emit('strategy.created', strategy);
       host.events.emit('order.submitted', { id: '1', exchange: 'binance', symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.5, price: 64000 });
-      host.events.emit('order.filled', { id: '1', exchange: 'binance', symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.5, avgPrice: 64210.5, url: 'https://exchange.example/o/1' });
+      host.events.emit('order.filled', {
+        id: '1',
+        exchange: 'binance',
+        symbol: 'BTC-USDT',
+        side: 'buy',
+        type: 'limit',
+        qty: 0.5,
+        avgPrice: 64210.5,
+        url: 'https://exchange.example/o/1',
+      });
       host.events.emit('error', new Error('exchange said no'));
       host.events.emit('custom', { name: 'rebalance', message: 'done', to: 'OPS_WEBHOOK' });
       strategy.log?.('from the strategy', 'REPORTS');
@@ -418,14 +429,21 @@ describe('no secret in anything Herald writes', () => {
     server.inject({ platform: 'slack', via: 'bot' }, { status: 407, body: echoPage(`Authorization: Bearer ${S.slackBot}`) }, Infinity);
     server.inject({ platform: 'discord', via: 'bot' }, { status: 418, body: { message: `Authorization: Bot ${S.discordBot}` } }, Infinity);
     await scenario('echoing proxy', async () => {
-      const n = notifierFor('echoing proxy', fullEnv({ ERROR_TELEGRAM_BOT_TOKEN: '', ERROR_TELEGRAM_BOT_CHAT_ID: '', ERROR_DISCORD_WEBHOOK: '', ERROR_SLACK_WEBHOOK: '' }));
+      const n = notifierFor(
+        'echoing proxy',
+        fullEnv({ ERROR_TELEGRAM_BOT_TOKEN: '', ERROR_TELEGRAM_BOT_CHAT_ID: '', ERROR_DISCORD_WEBHOOK: '', ERROR_SLACK_WEBHOOK: '' }),
+      );
       n.log('through a proxy');
       await finish('echoing proxy', n);
     });
     collectPosted('echoing proxy');
     channels();
     for (const platform of ['telegram', 'discord', 'slack'] as const) {
-      server.inject({ platform }, { status: 302, body: 'moved', headers: { location: `http://127.0.0.2:9/bot${S.tgGeneral}/${S.discordHook}/${S.slackBot}` } }, Infinity);
+      server.inject(
+        { platform },
+        { status: 302, body: 'moved', headers: { location: `http://127.0.0.2:9/bot${S.tgGeneral}/${S.discordHook}/${S.slackBot}` } },
+        Infinity,
+      );
     }
     await scenario('redirects', async () => {
       const n = notifierFor('redirects', fullEnv());
@@ -455,7 +473,10 @@ describe('no secret in anything Herald writes', () => {
       for (const platform of ['telegram', 'discord', 'slack'] as const) server.inject({ platform }, 'hang', Infinity);
       const n = notifierFor('kept at exit', keptEnv, {}, 'kept');
       n.log('never answered');
-      n.log('to targets', `OPS_WEBHOOK REPORTS ${server.discordWebhookUrl(DISCORD_TARGET_HOOK_ID, S.discordHookTarget)} discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget} slack://${S.slackBot}/#alerts`);
+      n.log(
+        'to targets',
+        `OPS_WEBHOOK REPORTS ${server.discordWebhookUrl(DISCORD_TARGET_HOOK_ID, S.discordHookTarget)} discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget} slack://${S.slackBot}/#alerts`,
+      );
       collect('kept at exit: close report', await n.close(300));
     });
     const kept = await filesUnder(join(root, 'outbox'));
@@ -511,11 +532,24 @@ describe('no secret in anything Herald writes', () => {
     channels();
     await cli('send', ['send', '--error', 'from the shell'], cliEnv());
     await cli('send --to', ['send', '--to', `OPS_WEBHOOK tgram://${S.tgTarget}/-1001111111111 slack://${S.slackBot}/#alerts`, 'to targets'], cliEnv());
-    await cli('send --json --to', ['send', '--json', '--to', `discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget} ${server.discordWebhookUrl(DISCORD_TARGET_HOOK_ID, S.discordHookTarget)}`, 'to targets'], cliEnv());
+    await cli(
+      'send --json --to',
+      [
+        'send',
+        '--json',
+        '--to',
+        `discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget} ${server.discordWebhookUrl(DISCORD_TARGET_HOOK_ID, S.discordHookTarget)}`,
+        'to targets',
+      ],
+      cliEnv(),
+    );
     collectPosted('herald send');
     for (const [label, to] of [
       ['webhooks', `${server.discordWebhookUrl(DISCORD_TARGET_HOOK_ID, S.discordHookTarget)} ${server.slackWebhookUrl(SLACK_TARGET_HOOK)}`],
-      ['apprise', `tgram://${S.tgTarget}/-1001111111111 discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://${S.slackBot}/#alerts slack://T0SECRET/B0TARGET/${S.slackHookTarget}`],
+      [
+        'apprise',
+        `tgram://${S.tgTarget}/-1001111111111 discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://${S.slackBot}/#alerts slack://T0SECRET/B0TARGET/${S.slackHookTarget}`,
+      ],
       ['variables', 'OPS_WEBHOOK REPORTS OPAQUE_VARIABLE UNSET_TARGET'],
       ['unusable', `https://example.com/hooks/${S.unknownHost} http://discord.com/api/webhooks/${DISCORD_HOOK_ID}/${S.httpHook} tgram://${S.tgTarget}`],
       ['typos', `https://hooks.slack.com/service/T0SECRET/B0GENERAL/${S.typoSlack} https://discord.com/api/webhook/${DISCORD_HOOK_ID}/${S.typoDiscord}`],
@@ -552,7 +586,10 @@ describe('no secret in anything Herald writes', () => {
     // 8. Every file written under this run's directory (CLI working directories, HOME, outboxes).
     const files = await filesUnder(root);
     for (const f of files) collect(`file ${f.slice(root.length)}`, await readFile(f, 'utf8'));
-    collect('outbox: which exist', outboxPaths.filter((p) => files.some((f) => f.startsWith(p))));
+    collect(
+      'outbox: which exist',
+      outboxPaths.filter((p) => files.some((f) => f.startsWith(p))),
+    );
 
     // The collection is not empty where it matters: the run did what it says.
     const sources = collected.map((c) => c.source);
@@ -568,7 +605,10 @@ describe('no secret in anything Herald writes', () => {
     expect(sources.some((s) => s.startsWith('herald doctor: stdout'))).toBe(true);
     expect(sources.some((s) => /posted to slack bot/.test(s))).toBe(true);
 
-    expect(files.some((f) => f.includes(`${join(root, 'outbox')}/kept`)), 'the outbox file of the kept scenario').toBe(true);
+    expect(
+      files.some((f) => f.includes(`${join(root, 'outbox')}/kept`)),
+      'the outbox file of the kept scenario',
+    ).toBe(true);
     expect(sources.some((s) => s.startsWith('replayed: posted to'))).toBe(true);
 
     const leaks = collected.flatMap((c) => findLeaks(c.source, c.text));
@@ -582,7 +622,9 @@ describe('leaks found and fixed, one input each', () => {
   const leaksIn = (text: string): string[] => findLeaks('t', text).map((l) => `${l.secret} "${l.piece}"`);
   const configError = (env: Env): string => {
     try {
-      createNotifier({ env, drainOnExit: false }).close(0).catch(() => {});
+      createNotifier({ env, drainOnExit: false })
+        .close(0)
+        .catch(() => {});
       return '';
     } catch (err) {
       return `${(err as Error).message}\n${JSON.stringify((err as { problems?: unknown }).problems)}`;
@@ -590,7 +632,11 @@ describe('leaks found and fixed, one input each', () => {
   };
 
   it('a TELEGRAM_API_BASE_URL with a password and a secret path: the error shows scheme and host only', () => {
-    const text = configError({ GENERAL_TELEGRAM_BOT_TOKEN: S.tgGeneral, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890', TELEGRAM_API_BASE_URL: `http://herald:${S.proxyPassword}@proxy.example:8080/${S.unknownHost}` });
+    const text = configError({
+      GENERAL_TELEGRAM_BOT_TOKEN: S.tgGeneral,
+      GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890',
+      TELEGRAM_API_BASE_URL: `http://herald:${S.proxyPassword}@proxy.example:8080/${S.unknownHost}`,
+    });
     expect(text).toContain('TELEGRAM_API_BASE_URL');
     expect(text).toContain('"http://***@proxy.example:8080/…" is not https');
     expect(leaksIn(text)).toEqual([]);
@@ -607,7 +653,11 @@ describe('leaks found and fixed, one input each', () => {
     server.reset();
     server.inject({ platform: 'telegram' }, { status: 405, body: echoPage(`/bot${S.tgGeneral}/sendMessage`) }, Infinity);
     const reasons: string[] = [];
-    const n = createNotifier({ env: { TELEGRAM_API_BASE_URL: server.telegramBaseUrl, GENERAL_TELEGRAM_BOT_TOKEN: S.tgGeneral, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890' }, drainOnExit: false, report: (l) => void reasons.push(l) });
+    const n = createNotifier({
+      env: { TELEGRAM_API_BASE_URL: server.telegramBaseUrl, GENERAL_TELEGRAM_BOT_TOKEN: S.tgGeneral, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890' },
+      drainOnExit: false,
+      report: (l) => void reasons.push(l),
+    });
     n.on('failed', (e) => void reasons.push(e.reason));
     n.log('x');
     await n.close(2000);
@@ -619,7 +669,10 @@ describe('leaks found and fixed, one input each', () => {
   it('herald send --dry-run --json --to discord://<id>/<token>: "to" shows the targets redacted', async () => {
     const cwd = join(root, 'cli', 'known-send-json');
     await mkdir(cwd, { recursive: true });
-    const p = startCli(['send', '--dry-run', '--json', '--to', `discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget}`, 'x'], { cwd, env: {} });
+    const p = startCli(
+      ['send', '--dry-run', '--json', '--to', `discord://${DISCORD_TARGET_HOOK_ID}/${S.discordHookTarget} slack://T0SECRET/B0TARGET/${S.slackHookTarget}`, 'x'],
+      { cwd, env: {} },
+    );
     await p.done.catch(() => {});
     expect(p.stdout()).toContain('"to"');
     expect(leaksIn(p.stdout())).toEqual([]);

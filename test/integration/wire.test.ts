@@ -36,11 +36,17 @@ function start(target: FakePlatformServer = server) {
     drainOnExit: false,
     delivery: { backoff: { baseMs: 50, factor: 2, maxMs: 200, jitter: 0 } },
   });
-  for (const name of ['delivered', 'retrying', 'failed', 'warning'] as (keyof NotifierEvents)[]) notifier.on(name, (payload: any) => void events.push({ name, payload }));
+  for (const name of ['delivered', 'retrying', 'failed', 'warning'] as (keyof NotifierEvents)[])
+    notifier.on(name, (payload: any) => void events.push({ name, payload }));
   return { n: notifier, events, reports };
 }
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 describe('on the wire', () => {
   it('reuses keep-alive connections for many requests', async () => {
@@ -60,8 +66,14 @@ describe('on the wire', () => {
 
   it('retries after a 429 on each platform, in its own form, and delivers', async () => {
     const { n, events } = start();
-    server.inject({ platform: 'telegram', method: 'sendMessage' }, { status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } } });
-    server.inject({ platform: 'discord' }, { status: 429, body: { message: 'You are being rate limited.', retry_after: 0.3, global: false }, headers: { 'retry-after': '1' } });
+    server.inject(
+      { platform: 'telegram', method: 'sendMessage' },
+      { status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } } },
+    );
+    server.inject(
+      { platform: 'discord' },
+      { status: 429, body: { message: 'You are being rate limited.', retry_after: 0.3, global: false }, headers: { 'retry-after': '1' } },
+    );
     server.inject({ platform: 'slack' }, { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
     n.log('after the limit');
     await n.flush();

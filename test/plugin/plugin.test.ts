@@ -18,7 +18,19 @@ import {
   type HeraldPluginOptions,
   type HeraldStrategy,
 } from '../../src/index.js';
-import { captured, DISCORD_ERROR_URL, DISCORD_URL, ERROR_TOKEN, fullEnv, mswServer, sent, SLACK_URL, testNotifier, TOKEN, useMsw } from '../fixtures/platforms.js';
+import {
+  captured,
+  DISCORD_ERROR_URL,
+  DISCORD_URL,
+  ERROR_TOKEN,
+  fullEnv,
+  mswServer,
+  sent,
+  SLACK_URL,
+  testNotifier,
+  TOKEN,
+  useMsw,
+} from '../fixtures/platforms.js';
 
 useMsw();
 
@@ -56,7 +68,13 @@ afterEach(async () => {
 function setup(events: Emitter, env: Env, options: Omit<HeraldPluginOptions, 'env'> = {}) {
   const reports: string[] = [];
   const consoleOut: string[] = [];
-  const plugin = heraldPlugin({ env: { HERALD_FORMAT: 'plain', ...env }, report: (l) => void reports.push(l), console: (l) => void consoleOut.push(l), drainOnExit: false, ...options });
+  const plugin = heraldPlugin({
+    env: { HERALD_FORMAT: 'plain', ...env },
+    report: (l) => void reports.push(l),
+    console: (l) => void consoleOut.push(l),
+    drainOnExit: false,
+    ...options,
+  });
   const handle = plugin.install({ events });
   handles.push(handle);
   return { plugin, handle, notifier: handle.notifier, events, reports, consoleOut };
@@ -81,21 +99,49 @@ const ctx = { exchange: 'binance', symbol: 'BTC-USDT', strategy: 'ema-cross', mo
 
 /** A realistic payload for every event kind and what it must read like. */
 const CASES: Record<EventKind, { payload: unknown; text: string | RegExp; error?: boolean }> = {
-  'session.started': { payload: { mode: 'paper', exchange: 'binance', symbols: ['BTC-USDT', 'ETH-USDT'], strategy: 'ema-cross' }, text: '🟢 SESSION STARTED · paper · BTC-USDT, ETH-USDT · binance · ema-cross' },
-  'order.submitted': { payload: { ...ctx, id: 'o-1', side: 'buy', type: 'limit', qty: 0.5, price: 64000 }, text: '📝 SUBMITTED BUY 0.5 BTC-USDT LIMIT @ 64,000.00 · binance · ema-cross' },
-  'order.filled': { payload: { ...ctx, id: 'o-2', side: 'buy', type: 'market', qty: 0.5, filledQty: 0.5, avgPrice: 64210.5 }, text: '✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross' },
-  'order.cancelled': { payload: { ...ctx, id: 'o-3', side: 'sell', type: 'limit', qty: 1, price: 70000, filledQty: 0.25 }, text: '✖️ CANCELLED SELL 1 BTC-USDT LIMIT @ 70,000.00 · binance · ema-cross (0.25 filled before)' },
-  'position.opened': { payload: { ...ctx, side: 'long', qty: 0.5, entryPrice: 64210.5 }, text: '📈 OPENED LONG 0.5 BTC-USDT · entry 64,210.50 · binance · ema-cross' },
-  'position.increased': { payload: { ...ctx, side: 'long', qty: 0.75, entryPrice: 64100 }, text: '➕ INCREASED LONG to 0.75 BTC-USDT · entry 64,100.00 · binance · ema-cross' },
-  'position.reduced': { payload: { ...ctx, side: 'long', qty: 0.25, entryPrice: 64100 }, text: '➖ REDUCED LONG to 0.25 BTC-USDT · entry 64,100.00 · binance · ema-cross' },
+  'session.started': {
+    payload: { mode: 'paper', exchange: 'binance', symbols: ['BTC-USDT', 'ETH-USDT'], strategy: 'ema-cross' },
+    text: '🟢 SESSION STARTED · paper · BTC-USDT, ETH-USDT · binance · ema-cross',
+  },
+  'order.submitted': {
+    payload: { ...ctx, id: 'o-1', side: 'buy', type: 'limit', qty: 0.5, price: 64000 },
+    text: '📝 SUBMITTED BUY 0.5 BTC-USDT LIMIT @ 64,000.00 · binance · ema-cross',
+  },
+  'order.filled': {
+    payload: { ...ctx, id: 'o-2', side: 'buy', type: 'market', qty: 0.5, filledQty: 0.5, avgPrice: 64210.5 },
+    text: '✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross',
+  },
+  'order.cancelled': {
+    payload: { ...ctx, id: 'o-3', side: 'sell', type: 'limit', qty: 1, price: 70000, filledQty: 0.25 },
+    text: '✖️ CANCELLED SELL 1 BTC-USDT LIMIT @ 70,000.00 · binance · ema-cross (0.25 filled before)',
+  },
+  'position.opened': {
+    payload: { ...ctx, side: 'long', qty: 0.5, entryPrice: 64210.5 },
+    text: '📈 OPENED LONG 0.5 BTC-USDT · entry 64,210.50 · binance · ema-cross',
+  },
+  'position.increased': {
+    payload: { ...ctx, side: 'long', qty: 0.75, entryPrice: 64100 },
+    text: '➕ INCREASED LONG to 0.75 BTC-USDT · entry 64,100.00 · binance · ema-cross',
+  },
+  'position.reduced': {
+    payload: { ...ctx, side: 'long', qty: 0.25, entryPrice: 64100 },
+    text: '➖ REDUCED LONG to 0.25 BTC-USDT · entry 64,100.00 · binance · ema-cross',
+  },
   'position.closed': {
     payload: { ...ctx, side: 'long', qty: 0.25, entryPrice: 64100, exitPrice: 65000, pnl: 225, pnlPct: 1.404 },
     text: '💰 CLOSED LONG 0.25 BTC-USDT @ 65,000.00 · PnL +225.00 (+1.40%) · entry 64,100.00 · binance · ema-cross',
   },
   'exchange.reconnected': { payload: { exchange: 'binance', downtimeMs: 12345 }, text: '🔌 RECONNECTED to binance after 12.3 s offline' },
-  error: { payload: { error: new Error('insufficient balance'), strategy: 'ema-cross', symbol: 'BTC-USDT' }, text: /^🚨 ERROR · ema-cross · BTC-USDT\nError: insufficient balance\n {2}at /, error: true },
+  error: {
+    payload: { error: new Error('insufficient balance'), strategy: 'ema-cross', symbol: 'BTC-USDT' },
+    text: /^🚨 ERROR · ema-cross · BTC-USDT\nError: insufficient balance\n {2}at /,
+    error: true,
+  },
   custom: { payload: { name: 'rebalance', message: 'moved 10% to cash' }, text: '📣 rebalance: moved 10% to cash' },
-  'session.terminated': { payload: { mode: 'paper', exchange: 'binance', reason: 'replay finished' }, text: '🔴 SESSION ENDED · paper · binance · replay finished' },
+  'session.terminated': {
+    payload: { mode: 'paper', exchange: 'binance', reason: 'replay finished' },
+    text: '🔴 SESSION ENDED · paper · binance · replay finished',
+  },
 };
 
 describe.each(EMITTERS)('with %s', (_name, makeEmitter) => {
@@ -141,15 +187,19 @@ describe.each(EMITTERS)('with %s', (_name, makeEmitter) => {
   });
 
   it('a template that throws becomes an error notification, and the host emit does not throw', async () => {
-    const { events, consoleOut, handle } = setup(makeEmitter(), {}, {
-      events: {
-        'order.filled': {
-          template: () => {
-            throw new Error('template exploded');
+    const { events, consoleOut, handle } = setup(
+      makeEmitter(),
+      {},
+      {
+        events: {
+          'order.filled': {
+            template: () => {
+              throw new Error('template exploded');
+            },
           },
         },
       },
-    });
+    );
     expect(() => events.emit('order.filled', CASES['order.filled'].payload)).not.toThrow();
     await handle.flush();
     expect(fromConsole(consoleOut)).toEqual([{ error: true, silent: false, text: '⚠️ Herald could not format a order.filled event: template exploded' }]);
@@ -171,7 +221,11 @@ describe.each(EMITTERS)('with %s', (_name, makeEmitter) => {
     expect(captured).toHaveLength(0); // returned at once
     await handle.flush();
     expect(discordLines(DISCORD_ID).slice(0, 1)).toEqual(['crossed up']);
-    expect(sent('discord', DISCORD_ID).map((c) => c.body.content).join('\n')).toContain('"fast": 12.5');
+    expect(
+      sent('discord', DISCORD_ID)
+        .map((c) => c.body.content)
+        .join('\n'),
+    ).toContain('"fast": 12.5');
     expect(discordLines(OTHER_DISCORD_ID)).toEqual(['to the other channel']);
     expect(notifier.stats().destinations.reduce((n, d) => n + d.delivered, 0)).toBe(3);
   });
@@ -217,17 +271,21 @@ describe('event settings', () => {
 
   it('a string template fills {symbol} and {avgPrice}; a function template gets the payload', async () => {
     const seen: unknown[] = [];
-    const { events, consoleOut, handle } = setup(ee3(), {}, {
-      events: {
-        'order.filled': { template: 'Filled {qty} {symbol} at {avgPrice} for {strategy}' },
-        'position.closed': {
-          template: (p) => {
-            seen.push(p);
-            return `closed ${String(p.symbol)} with ${String(p.pnl)}`;
+    const { events, consoleOut, handle } = setup(
+      ee3(),
+      {},
+      {
+        events: {
+          'order.filled': { template: 'Filled {qty} {symbol} at {avgPrice} for {strategy}' },
+          'position.closed': {
+            template: (p) => {
+              seen.push(p);
+              return `closed ${String(p.symbol)} with ${String(p.pnl)}`;
+            },
           },
         },
       },
-    });
+    );
     const closed = CASES['position.closed'].payload;
     events.emit('order.filled', { ...ctx, side: 'buy', qty: '0.50', avgPrice: '64210.5' });
     events.emit('position.closed', closed);
@@ -264,7 +322,9 @@ describe('error events', () => {
     events.emit('error', { error: new Error('insufficient balance'), strategy: 'ema-cross', symbol: 'BTC-USDT' });
     await handle.flush();
     for (const id of [DISCORD_ID, DISCORD_ERROR_ID]) {
-      const text = sent('discord', id).map((c) => String(c.body.content)).join('\n');
+      const text = sent('discord', id)
+        .map((c) => String(c.body.content))
+        .join('\n');
       expect(text, id).toMatch(/^🚨 ERROR · ema-cross · BTC-USDT\nError: insufficient balance\n/);
     }
     expect(sent('telegram', ERROR_TOKEN)).toHaveLength(1);
@@ -410,10 +470,17 @@ describe('session end and lifecycle', () => {
       expect(block).not.toMatch(/\[object Object\]|undefined|NaN/);
       // `[herald] <icon> …` (or a storm summary of one), continuation lines under the text.
       const prefix = /^\[herald(?::error)?\] /.exec(block)?.[0] ?? '[herald] ';
-      const shape = new RegExp(`^\\[herald(?::error)?\\] (?:🔁 ×[23] in the last 60 s: )?(?:🟢|🔴|✅|✖️|📈|➕|➖|🏁|🔌|🚨|📣) [A-Za-z0-9][^\\n]*\\n(?: {${prefix.length}}\\S[^\\n]*\\n)*$`, 'u');
+      const shape = new RegExp(
+        `^\\[herald(?::error)?\\] (?:🔁 ×[23] in the last 60 s: )?(?:🟢|🔴|✅|✖️|📈|➕|➖|🏁|🔌|🚨|📣) [A-Za-z0-9][^\\n]*\\n(?: {${prefix.length}}\\S[^\\n]*\\n)*$`,
+        'u',
+      );
       expect(block).toMatch(shape);
     }
-    expect(consoleOut.filter((b) => b.startsWith('[herald:error] '))).toEqual(['[herald:error] 🚨 ERROR\n               unknown error\n', '[herald:error] 🚨 ERROR\n               42\n', '[herald:error] 🔁 ×2 in the last 60 s: 🚨 ERROR\n               unknown error\n']);
+    expect(consoleOut.filter((b) => b.startsWith('[herald:error] '))).toEqual([
+      '[herald:error] 🚨 ERROR\n               unknown error\n',
+      '[herald:error] 🚨 ERROR\n               42\n',
+      '[herald:error] 🔁 ×2 in the last 60 s: 🚨 ERROR\n               unknown error\n',
+    ]);
   });
 
   it('a frozen strategy object does not make the host emit throw', () => {

@@ -53,7 +53,13 @@ describe('rich messages by default for lifecycle events', () => {
     });
     expect(closed.title).toBe('🔻 CLOSED SHORT 1 BTC-USDT');
     expect(closed.color).toBe(0xe74c3c);
-    expect(closed.fields.map((f: { name: string; value: string }) => `${f.name}=${f.value}`)).toEqual(['PnL=`-1,000.00`', 'PnL %=`-1.67%`', 'Entry=`60,000.00`', 'Exit=`61,000.00`', 'Qty=`1`']);
+    expect(closed.fields.map((f: { name: string; value: string }) => `${f.name}=${f.value}`)).toEqual([
+      'PnL=`-1,000.00`',
+      'PnL %=`-1.67%`',
+      'Entry=`60,000.00`',
+      'Exit=`61,000.00`',
+      'Qty=`1`',
+    ]);
     const [error] = bodies[1]!.embeds;
     expect(error.title).toBe('🚨 ERROR · ema-cross');
     expect(error.color).toBe(0xe74c3c);
@@ -67,8 +73,23 @@ describe('rich messages by default for lifecycle events', () => {
     const [body] = sent('slack').map((c) => c.body);
     expect(body!.text).toBe('✅ FILLED BUY 0.5 BTC&lt;USDT&gt;&amp; @ 64,210.50 · binance · ema-cross · paper');
     expect(body!.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '✅ FILLED BUY 0.5 BTC<USDT>&', emoji: true } });
-    expect(body!.blocks[1]).toEqual({ type: 'section', fields: [{ type: 'mrkdwn', text: '*Qty*\n`0.5`', verbatim: true }, { type: 'mrkdwn', text: '*Avg price*\n`64,210.50`', verbatim: true }] });
-    expect(body!.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: expect.stringMatching(/^binance · ema-cross · paper · <!date\^1796133727\^\{date_short_pretty\} \{time_secs\}\|2026-12-01 14:02:07 UTC>$/), verbatim: true }] });
+    expect(body!.blocks[1]).toEqual({
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: '*Qty*\n`0.5`', verbatim: true },
+        { type: 'mrkdwn', text: '*Avg price*\n`64,210.50`', verbatim: true },
+      ],
+    });
+    expect(body!.blocks[2]).toEqual({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: expect.stringMatching(/^binance · ema-cross · paper · <!date\^1796133727\^\{date_short_pretty\} \{time_secs\}\|2026-12-01 14:02:07 UTC>$/),
+          verbatim: true,
+        },
+      ],
+    });
   });
 
   it('Telegram: a bold headline, numbers in monospace, everything escaped, the headline linked to the event’s URL', async () => {
@@ -100,7 +121,10 @@ describe('rich messages by default for lifecycle events', () => {
 
 describe('choosing plain or rich', () => {
   it('HERALD_FORMAT=plain sends text everywhere; an event’s own format wins over it', async () => {
-    const { events, handle } = setup({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL, HERALD_FORMAT: 'plain' }, { events: { 'position.closed': { format: 'rich' }, custom: { format: 'rich' } } });
+    const { events, handle } = setup(
+      { GENERAL_DISCORD_WEBHOOK: DISCORD_URL, HERALD_FORMAT: 'plain' },
+      { events: { 'position.closed': { format: 'rich' }, custom: { format: 'rich' } } },
+    );
     events.emit('order.filled', FILL);
     events.emit('position.closed', LOSS);
     events.emit('custom', { name: 'deploy', message: 'v2 live' });
@@ -114,7 +138,12 @@ describe('choosing plain or rich', () => {
   });
 
   it('a custom template is sent as written; with format rich it becomes the card’s headline', async () => {
-    const { events, handle } = setup({ GENERAL_DISCORD_WEBHOOK: DISCORD_URL }, { events: { 'order.filled': { template: 'Filled {qty} {symbol}' }, 'position.closed': { template: (p) => `closed ${String(p.symbol)}`, format: 'rich' } } });
+    const { events, handle } = setup(
+      { GENERAL_DISCORD_WEBHOOK: DISCORD_URL },
+      {
+        events: { 'order.filled': { template: 'Filled {qty} {symbol}' }, 'position.closed': { template: (p) => `closed ${String(p.symbol)}`, format: 'rich' } },
+      },
+    );
     events.emit('order.filled', FILL);
     await handle.flush();
     events.emit('position.closed', LOSS);
@@ -191,7 +220,11 @@ describe('tags', () => {
 
 describe('a plugin run routed by a bot’s channel mapping', () => {
   it('sends each event to the channel its mapping names, errors to the error channel, the rest to the default', async () => {
-    const { events, handle } = setup({ SLACK_BOT_TOKEN, SLACK_DEFAULT_CHANNEL: 'general', SLACK_CHANNEL_MAPPING: 'error=alerts,event:position.closed=pnl,ema-cross=ema' });
+    const { events, handle } = setup({
+      SLACK_BOT_TOKEN,
+      SLACK_DEFAULT_CHANNEL: 'general',
+      SLACK_CHANNEL_MAPPING: 'error=alerts,event:position.closed=pnl,ema-cross=ema',
+    });
     const strategy: { name: string; log?: (m: unknown) => void } = { name: 'ema-cross' };
     events.emit('session.started', { mode: 'paper', exchange: 'binance', symbols: ['BTC-USDT'] });
     events.emit('strategy.created', strategy);
@@ -215,7 +248,12 @@ describe('a plugin run routed by a bot’s channel mapping', () => {
 describe('HERALD_EVENTS', () => {
   it('switches events on, off and to silent; plugin options win', async () => {
     const { events, handle } = setup(
-      { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '42', HERALD_FORMAT: 'plain', HERALD_EVENTS: 'order.submitted=on,order.filled=silent,position.opened=off,order.cancelled=off' },
+      {
+        GENERAL_TELEGRAM_BOT_TOKEN: TOKEN,
+        GENERAL_TELEGRAM_BOT_CHAT_ID: '42',
+        HERALD_FORMAT: 'plain',
+        HERALD_EVENTS: 'order.submitted=on,order.filled=silent,position.opened=off,order.cancelled=off',
+      },
       { events: { 'order.cancelled': true } },
     );
     events.emit('order.submitted', { ...FILL, type: 'limit', price: 64000 });
@@ -238,7 +276,12 @@ describe('HERALD_EVENTS', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(HeraldConfigError);
-    expect((err as HeraldConfigError).problems.map((p) => p.variable)).toEqual(['GENERAL_TELEGRAM_BOT_TOKEN', 'GENERAL_TELEGRAM_BOT_CHAT_ID', 'HERALD_EVENTS', 'HERALD_EVENTS']);
+    expect((err as HeraldConfigError).problems.map((p) => p.variable)).toEqual([
+      'GENERAL_TELEGRAM_BOT_TOKEN',
+      'GENERAL_TELEGRAM_BOT_CHAT_ID',
+      'HERALD_EVENTS',
+      'HERALD_EVENTS',
+    ]);
     expect((err as HeraldConfigError).problems[2]!.fix).toContain('session.started, session.terminated, order.submitted');
   });
 });

@@ -35,11 +35,15 @@ describe('EVENT_KINDS and DEFAULT_TEMPLATES', () => {
 
 describe('orders', () => {
   it('order.filled: the design card example', () => {
-    expect(render('order.filled', { ...ctx, side: 'buy', type: 'market', qty: 0.5, avgPrice: 64210.5 })).toBe('✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross');
+    expect(render('order.filled', { ...ctx, side: 'buy', type: 'market', qty: 0.5, avgPrice: 64210.5 })).toBe(
+      '✅ FILLED BUY 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross',
+    );
   });
 
   it('order.filled: exchange strings, price when there is no avgPrice, filledQty == qty is a full fill', () => {
-    expect(render('order.filled', { ...ctx, side: 'sell', type: 'limit', qty: '0.50000000', filledQty: '0.5', price: '64210.5' })).toBe('✅ FILLED SELL 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross');
+    expect(render('order.filled', { ...ctx, side: 'sell', type: 'limit', qty: '0.50000000', filledQty: '0.5', price: '64210.5' })).toBe(
+      '✅ FILLED SELL 0.5 BTC-USDT @ 64,210.50 · binance · ema-cross',
+    );
   });
 
   it('order.filled: a partial fill says how much filled and how much remains', () => {
@@ -54,25 +58,37 @@ describe('orders', () => {
   });
 
   it('order.submitted: limit orders show their type and price; market orders do not', () => {
-    expect(render('order.submitted', { ...ctx, side: 'sell', type: 'limit', qty: 0.25, price: 65000 })).toBe('📝 SUBMITTED SELL 0.25 BTC-USDT LIMIT @ 65,000.00 · binance · ema-cross');
+    expect(render('order.submitted', { ...ctx, side: 'sell', type: 'limit', qty: 0.25, price: 65000 })).toBe(
+      '📝 SUBMITTED SELL 0.25 BTC-USDT LIMIT @ 65,000.00 · binance · ema-cross',
+    );
     expect(render('order.submitted', { ...ctx, side: 'buy', type: 'market', qty: 0.25 })).toBe('📝 SUBMITTED BUY 0.25 BTC-USDT · binance · ema-cross');
   });
 
   it('order.cancelled: mentions a partial fill before the cancel', () => {
-    expect(render('order.cancelled', { ...ctx, side: 'sell', type: 'limit', qty: 1, price: 70000, filledQty: 0.25 })).toBe('✖️ CANCELLED SELL 1 BTC-USDT LIMIT @ 70,000.00 · binance · ema-cross (0.25 filled before)');
+    expect(render('order.cancelled', { ...ctx, side: 'sell', type: 'limit', qty: 1, price: 70000, filledQty: 0.25 })).toBe(
+      '✖️ CANCELLED SELL 1 BTC-USDT LIMIT @ 70,000.00 · binance · ema-cross (0.25 filled before)',
+    );
     expect(render('order.cancelled', { ...ctx, side: 'sell', type: 'limit', qty: 1, price: 70000, filledQty: 0 })).not.toContain('filled before');
   });
 });
 
 describe('positions', () => {
   it('position.opened long and short', () => {
-    expect(render('position.opened', { ...ctx, side: 'long', qty: 0.5, entryPrice: 62410.5 })).toBe('📈 OPENED LONG 0.5 BTC-USDT · entry 62,410.50 · binance · ema-cross');
-    expect(render('position.opened', { ...ctx, side: 'short', qty: 0.5, entryPrice: 62410.5 })).toBe('📉 OPENED SHORT 0.5 BTC-USDT · entry 62,410.50 · binance · ema-cross');
+    expect(render('position.opened', { ...ctx, side: 'long', qty: 0.5, entryPrice: 62410.5 })).toBe(
+      '📈 OPENED LONG 0.5 BTC-USDT · entry 62,410.50 · binance · ema-cross',
+    );
+    expect(render('position.opened', { ...ctx, side: 'short', qty: 0.5, entryPrice: 62410.5 })).toBe(
+      '📉 OPENED SHORT 0.5 BTC-USDT · entry 62,410.50 · binance · ema-cross',
+    );
   });
 
   it('position.increased and position.reduced give the new size', () => {
-    expect(render('position.increased', { ...ctx, side: 'long', qty: 1, entryPrice: 63000 })).toBe('➕ INCREASED LONG to 1 BTC-USDT · entry 63,000.00 · binance · ema-cross');
-    expect(render('position.reduced', { ...ctx, side: 'long', qty: 0.25, entryPrice: 63000 })).toBe('➖ REDUCED LONG to 0.25 BTC-USDT · entry 63,000.00 · binance · ema-cross');
+    expect(render('position.increased', { ...ctx, side: 'long', qty: 1, entryPrice: 63000 })).toBe(
+      '➕ INCREASED LONG to 1 BTC-USDT · entry 63,000.00 · binance · ema-cross',
+    );
+    expect(render('position.reduced', { ...ctx, side: 'long', qty: 0.25, entryPrice: 63000 })).toBe(
+      '➖ REDUCED LONG to 0.25 BTC-USDT · entry 63,000.00 · binance · ema-cross',
+    );
   });
 
   it('position.closed shows exit, PnL and PnL %', () => {
@@ -85,7 +101,9 @@ describe('positions', () => {
   });
 
   it('position.closed without PnL still reads well', () => {
-    expect(render('position.closed', { ...ctx, side: 'long', qty: 2, entryPrice: 3000 })).toBe('🏁 CLOSED LONG 2 BTC-USDT · entry 3,000.00 · binance · ema-cross');
+    expect(render('position.closed', { ...ctx, side: 'long', qty: 2, entryPrice: 3000 })).toBe(
+      '🏁 CLOSED LONG 2 BTC-USDT · entry 3,000.00 · binance · ema-cross',
+    );
   });
 });
 
@@ -122,7 +140,9 @@ describe('session, exchange, error, custom', () => {
   });
 
   it('custom: name and message, data as JSON, name alone', () => {
-    expect(render('custom', { name: 'rebalance', message: 'moved 10% to cash', data: { cash: 0.1 } })).toBe('📣 rebalance: moved 10% to cash\n{\n  "cash": 0.1\n}');
+    expect(render('custom', { name: 'rebalance', message: 'moved 10% to cash', data: { cash: 0.1 } })).toBe(
+      '📣 rebalance: moved 10% to cash\n{\n  "cash": 0.1\n}',
+    );
     expect(render('custom', { name: 'heartbeat' })).toBe('📣 heartbeat');
     expect(render('custom', { message: 'no name' })).toBe('📣 no name');
   });
@@ -131,7 +151,9 @@ describe('session, exchange, error, custom', () => {
 describe('applyTemplate', () => {
   it('fills placeholders, formatting each by its name', () => {
     const p = { symbol: 'BTC-USDT', avgPrice: '64210.5', qty: '0.50', pnl: -5, pnlPct: 1.5, downtimeMs: 185000 };
-    expect(applyTemplate('{symbol} @ {avgPrice} x {qty} pnl {pnl} ({pnlPct}) down {downtimeMs}', p)).toBe('BTC-USDT @ 64,210.50 x 0.5 pnl -5.00 (+1.50%) down 3 min 5 s');
+    expect(applyTemplate('{symbol} @ {avgPrice} x {qty} pnl {pnl} ({pnlPct}) down {downtimeMs}', p)).toBe(
+      'BTC-USDT @ 64,210.50 x 0.5 pnl -5.00 (+1.50%) down 3 min 5 s',
+    );
   });
 
   it('reads nested fields, renders Errors and objects readably, and leaves missing ones empty', () => {
@@ -157,4 +179,3 @@ describe('custom data that JSON cannot take', () => {
     expect(text).toContain('[Circular]');
   });
 });
-

@@ -142,10 +142,14 @@ describe('Discord bot API: messages', () => {
     expect(tooLong).toMatchObject({ status: 400, body: { code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } } });
     expect(await send(GENERAL, { content: '  ' })).toMatchObject({ status: 400, body: { message: 'Cannot send an empty message', code: 50006 } });
     const title = await send(GENERAL, { embeds: [{ title: 't'.repeat(257) }] });
-    expect(title.body.errors).toEqual({ embeds: { '0': { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 256 or fewer in length.' }] } } } });
+    expect(title.body.errors).toEqual({
+      embeds: { '0': { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 256 or fewer in length.' }] } } },
+    });
     now += 5000;
     const fields = await send(GENERAL, { embeds: [{ fields: Array.from({ length: 26 }, () => ({ name: 'n', value: 'v' })) }] });
-    expect(fields.body.errors).toEqual({ embeds: { '0': { fields: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } } });
+    expect(fields.body.errors).toEqual({
+      embeds: { '0': { fields: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } },
+    });
     const total = await send(GENERAL, { embeds: Array.from({ length: 2 }, () => ({ description: 'd'.repeat(3001) })) });
     expect(total.body.errors.embeds._errors[0].code).toBe('MAX_EMBED_SIZE_EXCEEDED');
     const eleven = await send(GENERAL, { embeds: Array.from({ length: 11 }, () => ({ title: 't' })) });
@@ -155,7 +159,11 @@ describe('Discord bot API: messages', () => {
     now += 5000;
     const exclusive = await send(GENERAL, { content: 'x', allowed_mentions: { parse: ['users'], users: ['1'] } });
     expect(exclusive.body.errors.allowed_mentions._errors[0].code).toBe('MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE');
-    const bad = await fetch(`${fake.discordApiBaseUrl}/v10/channels/${GENERAL}/messages`, { method: 'POST', headers: { authorization: `Bot ${TOKEN}`, 'content-type': 'application/json' }, body: '{nope' });
+    const bad = await fetch(`${fake.discordApiBaseUrl}/v10/channels/${GENERAL}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(await bad.json()).toEqual({ message: 'The request body contains invalid JSON.', code: 50109 });
     expect(fake.messages).toEqual([]);
     // At the limits it is accepted: an embed-only message with 25 fields at their maximum sizes fits in 6000.
@@ -298,7 +306,9 @@ describe('Discord: faults, reset, redaction, webhook threads', () => {
     fake.inject({ platform: 'discord', via: 'webhook' }, 'reset');
     expect((await send(GENERAL, { content: 'fine' })).status).toBe(200);
     expect((await send(ALERTS, { content: 'x' })).status).toBe(502);
-    await expect(fetch(fake.discordWebhookUrl(), { method: 'POST', body: '{"content":"x"}', headers: { 'content-type': 'application/json' } })).rejects.toThrow();
+    await expect(
+      fetch(fake.discordWebhookUrl(), { method: 'POST', body: '{"content":"x"}', headers: { 'content-type': 'application/json' } }),
+    ).rejects.toThrow();
     expect(fake.events.map((e) => [e.kind, e.status, e.destination, e.via])).toEqual([
       ['message', 200, GENERAL, 'bot'],
       ['error', 502, ALERTS, 'bot'],
@@ -329,7 +339,11 @@ describe('Discord: faults, reset, redaction, webhook threads', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { channel_id: string }).channel_id).toBe('1500000000000000001');
     expect(fake.messages[0]).toMatchObject({ via: 'webhook', destination: '111', thread: '1500000000000000001' });
-    const bad = await fetch(`${fake.discordWebhookUrl('111', 'tok')}?thread_id=abc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"x"}' });
+    const bad = await fetch(`${fake.discordWebhookUrl('111', 'tok')}?thread_id=abc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"content":"x"}',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: number }).code).toBe(50035);
     expect(fake.messages).toHaveLength(1);

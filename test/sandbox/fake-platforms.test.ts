@@ -44,7 +44,7 @@ async function until(pred: () => boolean, what: string, capMs = 5000): Promise<v
 }
 
 /** `value` after `ms`, to race a promise that must settle well before. */
-const after = <T,>(ms: number, value: T): Promise<T> => new Promise((r) => setTimeout(() => r(value), ms).unref());
+const after = <T>(ms: number, value: T): Promise<T> => new Promise((r) => setTimeout(() => r(value), ms).unref());
 
 const postJson = (url: string, body: unknown): Promise<Response> =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -102,7 +102,7 @@ describe('Telegram', () => {
     ['<b>x</i>', 'Unmatched end tag'],
     ['<div>x</div>', 'Unsupported start tag "div"'],
     ['<span>x</span>', 'must have class "tg-spoiler"'],
-  ])('rejects bad HTML %j with can\'t parse entities', async (text, fragment) => {
+  ])("rejects bad HTML %j with can't parse entities", async (text, fragment) => {
     const { status, body } = await tg('sendMessage', { chat_id: 1, text, parse_mode: 'HTML' });
     expect(status).toBe(400);
     expect(body.description).toMatch(/^Bad Request: can't parse entities: /);
@@ -127,7 +127,11 @@ describe('Telegram', () => {
   });
 
   it('rejects empty text, including markup that leaves nothing', async () => {
-    for (const [text, parse_mode] of [['', undefined], ['   ', undefined], ['<b></b>', 'HTML']] as const) {
+    for (const [text, parse_mode] of [
+      ['', undefined],
+      ['   ', undefined],
+      ['<b></b>', 'HTML'],
+    ] as const) {
       const { status, body } = await tg('sendMessage', { chat_id: 1, text, parse_mode });
       expect(status).toBe(400);
       expect(body.description).toBe('Bad Request: message text is empty');
@@ -230,7 +234,10 @@ describe('Telegram', () => {
     // A chat that is not a forum has no topics; form bodies send the id as a string.
     expect(await tg('sendMessage', { chat_id: '42', text: 'x', message_thread_id: 5 })).toEqual(notFound);
     expect(await tg('sendMessage', { chat_id: '-1001234567890', text: 'x', message_thread_id: 'five' })).toEqual(notFound);
-    const form = await fetch(`${fake.telegramBaseUrl}/bot${TOKEN}/sendMessage`, { method: 'POST', body: new URLSearchParams({ chat_id: '-1001234567890', text: 'form', message_thread_id: '5' }) });
+    const form = await fetch(`${fake.telegramBaseUrl}/bot${TOKEN}/sendMessage`, {
+      method: 'POST',
+      body: new URLSearchParams({ chat_id: '-1001234567890', text: 'form', message_thread_id: '5' }),
+    });
     expect(form.status).toBe(200);
     expect(fake.messages.map((m) => [m.text, m.thread])).toEqual([
       ['in topic 5', '5'],
@@ -274,9 +281,7 @@ describe('Telegram', () => {
     fake.setWebhookActive(true);
     const conflict = await tg('getUpdates');
     expect(conflict.status).toBe(409);
-    expect(conflict.body.description).toBe(
-      "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-    );
+    expect(conflict.body.description).toBe("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     expect((await tg('getWebhookInfo')).body.result.url).toBe('https://example.invalid/hook');
     expect((await tg('deleteWebhook')).body).toEqual({ ok: true, result: true });
     expect((await tg('getUpdates')).body).toEqual({ ok: true, result: [] });
@@ -373,11 +378,16 @@ describe('Slack', () => {
     expect([tooMany.status, await tooMany.text()]).toEqual([400, 'invalid_blocks']);
     const longHeader = await postJson(fake.slackWebhookUrl('T2/B2/s'), { text: 'x', blocks: [header('h'.repeat(151))] });
     expect([longHeader.status, await longHeader.text()]).toEqual([400, 'invalid_blocks']);
-    const tooLong = await postJson(fake.slackWebhookUrl('T3/B3/s'), { text: 'x', blocks: Array.from({ length: 5 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 't'.repeat(2500) } })) });
+    const tooLong = await postJson(fake.slackWebhookUrl('T3/B3/s'), {
+      text: 'x',
+      blocks: Array.from({ length: 5 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 't'.repeat(2500) } })),
+    });
     expect([tooLong.status, await tooLong.text()]).toEqual([400, 'msg_blocks_too_long']);
     const ok = await postJson(fake.slackWebhookUrl('T4/B4/s'), { text: 'fallback', blocks: [header('h'.repeat(150))], thread_ts: '1700000000.000100' });
     expect([ok.status, await ok.text()]).toEqual([200, 'ok']);
-    expect(fake.messagesFor('slack')).toEqual([expect.objectContaining({ destination: 'T4/B4', via: 'webhook', thread: '1700000000.000100', text: 'fallback' })]);
+    expect(fake.messagesFor('slack')).toEqual([
+      expect.objectContaining({ destination: 'T4/B4', via: 'webhook', thread: '1700000000.000100', text: 'fallback' }),
+    ]);
     const badTs = await postJson(fake.slackWebhookUrl('T5/B5/s'), { text: 'x', thread_ts: 'yesterday' });
     expect([badTs.status, await badTs.text()]).toEqual([400, 'invalid_payload']);
   });
@@ -420,7 +430,10 @@ describe('faults and server behaviour', () => {
   it("'hang' never answers, and close() still finishes", async () => {
     fake.inject({ platform: 'slack' }, 'hang');
     const pending = postJson(fake.slackWebhookUrl(), { text: 'x' });
-    const outcome = pending.then(() => 'answered', () => 'failed');
+    const outcome = pending.then(
+      () => 'answered',
+      () => 'failed',
+    );
     await until(() => fake.events.length === 1, 'the hang event');
     expect(fake.requests).toBe(1);
     expect(fake.events).toEqual([expect.objectContaining({ kind: 'error', status: 0, detail: 'injected fault: hang' })]);
@@ -430,7 +443,10 @@ describe('faults and server behaviour', () => {
   });
 
   it('close() also ends a pending long poll', async () => {
-    const poll = tg('getUpdates', { timeout: 30 }).then(() => 'answered', () => 'failed');
+    const poll = tg('getUpdates', { timeout: 30 }).then(
+      () => 'answered',
+      () => 'failed',
+    );
     await until(() => fake.requests === 1, 'the getUpdates request');
     expect(await Promise.race([fake.close().then(() => 'closed'), after(2000, 'timeout')])).toBe('closed');
     // close() destroys the socket before the ended poll's empty answer can be written.

@@ -139,7 +139,9 @@ describe('Slack Web API: auth', () => {
   it('answers unknown methods with unknown_method (HTTP 404) and leaves Discord routes alone', async () => {
     const res = await api('chat.postEphemeralPigeon');
     expect([res.status, res.body.error]).toEqual([404, 'unknown_method']);
-    expect((await fetch(fake.discordWebhookUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"still discord"}' })).status).toBe(204);
+    expect(
+      (await fetch(fake.discordWebhookUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"still discord"}' })).status,
+    ).toBe(204);
     expect(fake.messagesFor('discord').map((m) => m.text)).toEqual(['still discord']);
   });
 });
@@ -162,7 +164,14 @@ describe('Slack Web API: chat.postMessage', () => {
     expect(byHash.body).toMatchObject({ ok: true, channel: 'C0ALERTS01' });
     expect(fake.messagesFor('slack', 'C0GENERAL1').map((m) => m.text)).toEqual(['one', 'two']);
     expect(fake.messagesFor('slack', 'C0ALERTS01')).toEqual([
-      expect.objectContaining({ platform: 'slack', via: 'bot', destination: 'C0ALERTS01', text: 'three', silent: false, body: { channel: '#ALERTS', text: 'three' } }),
+      expect.objectContaining({
+        platform: 'slack',
+        via: 'bot',
+        destination: 'C0ALERTS01',
+        text: 'three',
+        silent: false,
+        body: { channel: '#ALERTS', text: 'three' },
+      }),
     ]);
     expect(fake.events.map((e) => [e.kind, e.destination, e.via])).toEqual([
       ['message', 'C0GENERAL1', 'bot'],
@@ -256,7 +265,11 @@ describe('Slack Web API: chat.postMessage', () => {
     const tooLong = await post({ channel: 'general', text: 'x', blocks: Array.from({ length: 5 }, () => section('t'.repeat(2500))) });
     expect(tooLong).toMatchObject(refused('msg_blocks_too_long'));
     now += 1000;
-    const fits = await post({ channel: 'general', text: 'x', blocks: [...Array.from({ length: 4 }, () => section('t'.repeat(2500))), section('t'.repeat(2000))] });
+    const fits = await post({
+      channel: 'general',
+      text: 'x',
+      blocks: [...Array.from({ length: 4 }, () => section('t'.repeat(2500))), section('t'.repeat(2000))],
+    });
     expect(fits.body.ok).toBe(true);
   });
 

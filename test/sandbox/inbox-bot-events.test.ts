@@ -37,7 +37,10 @@ describe('inbox events for bot messages', () => {
     const s = await sandboxFor();
     const embed = { title: 'FILLED', color: 0x2ecc71, fields: [{ name: 'Qty', value: '0.5', inline: true }] };
     await discord(s, `/channels/${s.env.DISCORD_DEFAULT_CHANNEL}/messages`, { content: '', embeds: [embed] });
-    const blocks = [{ type: 'header', text: { type: 'plain_text', text: 'ERROR' } }, { type: 'section', text: { type: 'mrkdwn', text: '<!channel> *down*' } }];
+    const blocks = [
+      { type: 'header', text: { type: 'plain_text', text: 'ERROR' } },
+      { type: 'section', text: { type: 'mrkdwn', text: '<!channel> *down*' } },
+    ];
     const parent = await slack(s, 'chat.postMessage', { channel: 'alerts', text: 'fallback', blocks });
     await slack(s, 'chat.postMessage', { channel: 'alerts', text: '*literal*', mrkdwn: false, thread_ts: parent.body.ts });
     s.fake.setTelegramForum(SANDBOX_IDS.errorChatId, [9]);
@@ -46,11 +49,23 @@ describe('inbox events for bot messages', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ chat_id: SANDBOX_IDS.errorChatId, text: 'in a topic', message_thread_id: 9 }),
     });
-    await fetch(s.env.GENERAL_DISCORD_WEBHOOK, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: 'hook', embeds: [embed] }) });
+    await fetch(s.env.GENERAL_DISCORD_WEBHOOK, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'hook', embeds: [embed] }),
+    });
 
     const [dc, sl, reply, tg, hook] = s.inbox.events;
     expect(dc).toMatchObject({ kind: 'message', platform: 'discord', via: 'bot', label: 'Discord bot #general', text: '', embeds: [embed] });
-    expect(sl).toMatchObject({ platform: 'slack', via: 'bot', destination: SANDBOX_IDS.slackChannels.alerts.id, label: 'Slack bot #alerts', text: 'fallback', blocks, pings: ['@channel'] });
+    expect(sl).toMatchObject({
+      platform: 'slack',
+      via: 'bot',
+      destination: SANDBOX_IDS.slackChannels.alerts.id,
+      label: 'Slack bot #alerts',
+      text: 'fallback',
+      blocks,
+      pings: ['@channel'],
+    });
     expect(reply).toMatchObject({ platform: 'slack', text: '*literal*', plainText: true, thread: parent.body.ts });
     expect(reply).not.toHaveProperty('blocks');
     expect(tg).toMatchObject({ platform: 'telegram', via: 'bot', thread: '9', label: 'ERROR bot chat' });

@@ -69,14 +69,25 @@ async function replay(baseUrl: string): Promise<InboxEvent[]> {
   return text
     .split('\n\n')
     .filter((block) => block.startsWith('id: '))
-    .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as InboxEvent);
+    .map(
+      (block) =>
+        JSON.parse(
+          block
+            .split('\n')
+            .find((l) => l.startsWith('data: '))!
+            .slice(6),
+        ) as InboxEvent,
+    );
 }
 
 describe('herald sandbox', () => {
   it('--json prints the URL and variables as one JSON line, serves until aborted, then closes and exits 0', async () => {
     const { ctx, controller, stdout, stderr } = context(['--port', '0', '--open=false', '--json']);
     const running = sandboxCommand.run(ctx);
-    await until(() => stdout.text.includes('\n'), () => stdout.text + stderr.text);
+    await until(
+      () => stdout.text.includes('\n'),
+      () => stdout.text + stderr.text,
+    );
     const doc = JSON.parse(stdout.text) as { url: string; inbox: string; port: number; env: Record<string, string> };
     expect(doc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(doc.port).toBeGreaterThan(0);
@@ -94,14 +105,24 @@ describe('herald sandbox', () => {
   it('prints the .env lines and the inbox URL, and a line per message as it arrives', async () => {
     const { ctx, controller, stdout } = context(['--port', '0', '--no-open']);
     const running = sandboxCommand.run(ctx);
-    await until(() => stdout.text.includes('Ctrl-C to stop'), () => stdout.text);
+    await until(
+      () => stdout.text.includes('Ctrl-C to stop'),
+      () => stdout.text,
+    );
     const url = /Inbox {2}(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout.text)![1]!;
     for (const name of SANDBOX_VARIABLES) expect(stdout.text).toMatch(new RegExp(`^${name}=\\S+$`, 'm'));
     expect(stdout.text).toContain(`TELEGRAM_API_BASE_URL=${url}\n`);
     expect(stdout.text).not.toMatch(/\u001b\[/); // not a terminal: no colour
     const env = Object.fromEntries([...stdout.text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
-    await fetch(env.GENERAL_DISCORD_WEBHOOK!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: 'hello **there**' }) });
-    await until(() => stdout.text.includes('hello there'), () => stdout.text);
+    await fetch(env.GENERAL_DISCORD_WEBHOOK!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'hello **there**' }),
+    });
+    await until(
+      () => stdout.text.includes('hello there'),
+      () => stdout.text,
+    );
     expect(stdout.text).toMatch(/discord +→ GENERAL_DISCORD_WEBHOOK {2}hello there/);
     controller.abort();
     expect(await running).toBe(0);
@@ -111,7 +132,11 @@ describe('herald sandbox', () => {
   it('--demo shows one sample of every lifecycle message in each platform column', async () => {
     const { ctx, controller, stdout, stderr } = context(['--port', '0', '--open=false', '--demo']);
     const running = sandboxCommand.run(ctx);
-    await until(() => stdout.text.includes('Demo '), () => stdout.text + stderr.text, 40_000);
+    await until(
+      () => stdout.text.includes('Demo '),
+      () => stdout.text + stderr.text,
+      40_000,
+    );
     // 12 event kinds to 3 GENERAL webhooks/chats and 2 bots, the error to 3 ERROR ones, the alert to its webhook.
     expect(stdout.text).toMatch(/Demo done: 13 notifications, 64 deliveries/);
     const url = /Inbox {2}(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout.text)![1]!;
@@ -129,18 +154,34 @@ describe('herald sandbox', () => {
       expect(general, platform).toHaveLength(EVENT_KINDS.length);
       for (const kind of EVENT_KINDS) {
         // Custom events are plain text; the rest are cards headed by their title.
-        const first = kind === 'custom' ? DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split(' · ')[0]!.split('\n')[0]! : DEFAULT_CARDS[kind](DEMO_SAMPLES[kind]).title;
-        expect(general.filter((e) => shown(e).includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || shown(e).includes(first)), `${platform} ${kind}`).toHaveLength(1);
+        const first =
+          kind === 'custom' ? DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split(' · ')[0]!.split('\n')[0]! : DEFAULT_CARDS[kind](DEMO_SAMPLES[kind]).title;
+        expect(
+          general.filter((e) => shown(e).includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || shown(e).includes(first)),
+          `${platform} ${kind}`,
+        ).toHaveLength(1);
       }
-      expect(general.filter((e) => e.silent), platform).toHaveLength(platform === 'slack' ? 0 : 1);
-      expect(events.filter((e) => e.platform === platform && e.label?.startsWith('ERROR')), platform).toHaveLength(1);
+      expect(
+        general.filter((e) => e.silent),
+        platform,
+      ).toHaveLength(platform === 'slack' ? 0 : 1);
+      expect(
+        events.filter((e) => e.platform === platform && e.label?.startsWith('ERROR')),
+        platform,
+      ).toHaveLength(1);
     }
     // Each bot got every event once: the error in its #alerts, the rest of ema-cross's session in #ema.
     for (const platform of ['discord', 'slack'] as const) {
       const bot = events.filter((e) => e.kind === 'message' && e.platform === platform && e.via === 'bot');
       expect(bot, platform).toHaveLength(EVENT_KINDS.length);
-      expect(bot.filter((e) => e.label?.endsWith('#alerts')).map((e) => shown(e)), platform).toEqual([expect.stringContaining('ERROR · ema-cross · BTC-USDT')]);
-      expect(bot.filter((e) => e.label?.endsWith('#ema')), platform).toHaveLength(EVENT_KINDS.length - 1);
+      expect(
+        bot.filter((e) => e.label?.endsWith('#alerts')).map((e) => shown(e)),
+        platform,
+      ).toEqual([expect.stringContaining('ERROR · ema-cross · BTC-USDT')]);
+      expect(
+        bot.filter((e) => e.label?.endsWith('#ema')),
+        platform,
+      ).toHaveLength(EVENT_KINDS.length - 1);
     }
     expect(events.filter((e) => e.label === 'EXAMPLE_ALERTS_WEBHOOK')).toHaveLength(1);
   }, 60_000);
@@ -202,7 +243,10 @@ describe('npm start with HERALD_SANDBOX=1', () => {
         return out;
       };
       const { slackChannels: slack, discordChannels: discord } = SANDBOX_IDS;
-      expect(perDestination(() => 1), report).toEqual({
+      expect(
+        perDestination(() => 1),
+        report,
+      ).toEqual({
         [`telegram ${SANDBOX_IDS.generalChatId}`]: 3, // 4096 visible characters a message
         [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 6, // 10 embeds a message
         'slack T0SANDBOX/B0GENERAL': 5, // 50 blocks a message
@@ -235,10 +279,16 @@ describe('npm start with HERALD_SANDBOX=1', () => {
         [`discord ${discord.alerts.id}`]: 0,
         [`slack ${slack.alerts.id}`]: 0,
       });
-      expect(fake.events.filter((e) => e.kind !== 'message'), report).toEqual([]); // no 429, no error
+      expect(
+        fake.events.filter((e) => e.kind !== 'message'),
+        report,
+      ).toEqual([]); // no 429, no error
       const errors = [...fake.messagesFor('telegram', SANDBOX_IDS.errorChatId), ...fake.messagesFor('discord', SANDBOX_IDS.errorDiscord.id)];
       expect(errors.map((m) => `${m.text}\n${JSON.stringify(m.body)}`).join('\n'), report).toContain(DEMO_FAILURE_MESSAGE);
-      expect(r.stdout.split('\n').filter((l) => l && !l.startsWith('[example]')), report).toEqual([]); // nothing on the console
+      expect(
+        r.stdout.split('\n').filter((l) => l && !l.startsWith('[example]')),
+        report,
+      ).toEqual([]); // nothing on the console
     } finally {
       await sandbox.close();
     }

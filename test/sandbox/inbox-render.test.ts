@@ -29,19 +29,23 @@ describe('Telegram HTML (parse_mode HTML)', () => {
     expect(html('telegram', '<b>b</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>n</ins> <s>x</s> <del>d</del> <strike>k</strike>', 'HTML')).toBe(
       '<b>b</b> <b>s</b> <i>i</i> <i>e</i> <u>u</u> <u>n</u> <s>x</s> <s>d</s> <s>k</s>',
     );
-    expect(html('telegram', '<code>1 &lt; 2 &amp;&amp; 3 &gt; 2</code> &quot;q&quot; &#65;&#x42;', 'HTML')).toBe('<code>1 &lt; 2 &amp;&amp; 3 &gt; 2</code> &quot;q&quot; AB');
+    expect(html('telegram', '<code>1 &lt; 2 &amp;&amp; 3 &gt; 2</code> &quot;q&quot; &#65;&#x42;', 'HTML')).toBe(
+      '<code>1 &lt; 2 &amp;&amp; 3 &gt; 2</code> &quot;q&quot; AB',
+    );
     expect(html('telegram', '<pre><code class="language-ts">const a = 1;</code></pre>', 'HTML')).toBe('<pre><code>const a = 1;</code></pre>');
     expect(html('telegram', '<blockquote>q</blockquote><blockquote expandable>e</blockquote>', 'HTML')).toBe(
       '<blockquote>q</blockquote><blockquote class="expandable">e</blockquote>',
     );
-    expect(html('telegram', '<tg-spoiler>a</tg-spoiler> <span class="tg-spoiler">b</span>', 'HTML')).toBe('<span class="spoiler">a</span> <span class="spoiler">b</span>');
+    expect(html('telegram', '<tg-spoiler>a</tg-spoiler> <span class="tg-spoiler">b</span>', 'HTML')).toBe(
+      '<span class="spoiler">a</span> <span class="spoiler">b</span>',
+    );
     expect(html('telegram', '<a href="https://example.com/?a=1&amp;b=2">link</a> <a href="tg://user?id=1">u</a>', 'HTML')).toBe(
       '<a href="https://example.com/?a=1&amp;b=2">link</a> <a href="tg://user?id=1">u</a>',
     );
     expect(html('telegram', '<b>bold <i>both</i></b>', 'HTML')).toBe('<b>bold <i>both</i></b>');
   });
 
-  it("shows what Herald escaped exactly as the user wrote it: no markup from user text", () => {
+  it('shows what Herald escaped exactly as the user wrote it: no markup from user text', () => {
     const user = '<b>bold?</b> & 5 < 6 *x* "q"';
     const sent = escapeTelegramHtml(user);
     expect(renderers.render('telegram', sent, 'HTML')).toEqual([user]);
@@ -166,7 +170,9 @@ describe('Discord embeds', () => {
   });
 
   it('keeps the title, field names and footer as plain text, and links titles only to http(s)', () => {
-    expect(embedHtml([{ title: '**not bold** <b>x</b>', url: 'javascript:alert(1)', footer: { text: '*plain*' }, fields: [{ name: '__n__', value: 'v' }] }])).toBe(
+    expect(
+      embedHtml([{ title: '**not bold** <b>x</b>', url: 'javascript:alert(1)', footer: { text: '*plain*' }, fields: [{ name: '__n__', value: 'v' }] }]),
+    ).toBe(
       '<div class="embed"><div class="embed-title">**not bold** &lt;b&gt;x&lt;/b&gt;</div>' +
         '<div class="embed-fields"><div class="embed-field"><div class="field-name">__n__</div><div class="field-value">v</div></div></div>' +
         '<div class="embed-footer">*plain*</div></div>',
@@ -204,13 +210,33 @@ describe('Slack Block Kit', () => {
       blocksHtml([
         { type: 'header', text: { type: 'plain_text', text: '✅ FILLED *BUY*' } },
         { type: 'section', text: { type: 'mrkdwn', text: '*Qty* 0.5 <https://x.test|order>' } },
-        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Price*\n64,210.50' }, { type: 'plain_text', text: '*not bold*' }] },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: '_binance_' }, { type: 'image', image_url: 'https://x.test/i.png', alt_text: 'logo' }, { type: 'plain_text', text: 'paper' }] },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: '*Price*\n64,210.50' },
+            { type: 'plain_text', text: '*not bold*' },
+          ],
+        },
+        {
+          type: 'context',
+          elements: [
+            { type: 'mrkdwn', text: '_binance_' },
+            { type: 'image', image_url: 'https://x.test/i.png', alt_text: 'logo' },
+            { type: 'plain_text', text: 'paper' },
+          ],
+        },
         { type: 'divider' },
         {
           type: 'rich_text',
           elements: [
-            { type: 'rich_text_section', elements: [{ type: 'text', text: 'rich ', style: { bold: true } }, { type: 'link', url: 'https://r.test', text: 'link' }, { type: 'broadcast', range: 'here' }] },
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: 'rich ', style: { bold: true } },
+                { type: 'link', url: 'https://r.test', text: 'link' },
+                { type: 'broadcast', range: 'here' },
+              ],
+            },
             { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'a < b' }] },
           ],
         },
@@ -236,7 +262,13 @@ describe('Slack Block Kit', () => {
   it('counts pings in mrkdwn blocks and rich_text broadcasts, not in plain_text', () => {
     const body = (blocks: unknown) => ({ blocks });
     expect(renderers.pings('slack', 'fallback', body([{ type: 'section', text: { type: 'mrkdwn', text: '<!channel> look' } }]))).toEqual(['@channel']);
-    expect(renderers.pings('slack', '', body([{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'broadcast', range: 'everyone' }] }] }]))).toEqual(['@everyone']);
+    expect(
+      renderers.pings(
+        'slack',
+        '',
+        body([{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'broadcast', range: 'everyone' }] }] }]),
+      ),
+    ).toEqual(['@everyone']);
     expect(renderers.pings('slack', '', body([{ type: 'header', text: { type: 'plain_text', text: '<!channel>' } }]))).toEqual([]);
     expect(renderers.pings('slack', escapeSlack('<!here>'), body([{ type: 'section', text: { type: 'mrkdwn', text: escapeSlack('<!here>') } }]))).toEqual([]);
   });
@@ -281,13 +313,46 @@ describe('XSS: nothing a message contains becomes markup or a script link', () =
   it('cards: embeds and blocks built from hostile input hold only whitelisted tags, safe links and checked colours', () => {
     const ALLOWED_CARDS = new Set([...ALLOWED, 'div']);
     const hostile = attacks.flatMap((a) => [
-      { title: a, url: a, description: a, color: a, author: { name: a, url: a }, footer: { text: a }, timestamp: a, fields: [{ name: a, value: a, inline: a }] },
+      {
+        title: a,
+        url: a,
+        description: a,
+        color: a,
+        author: { name: a, url: a },
+        footer: { text: a },
+        timestamp: a,
+        fields: [{ name: a, value: a, inline: a }],
+      },
     ]);
     const blocks = attacks.flatMap((a) => [
       { type: 'header', text: { type: 'plain_text', text: a } },
-      { type: 'section', text: { type: 'mrkdwn', text: a }, fields: [{ type: 'mrkdwn', text: a }, { type: 'plain_text', text: a }] },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: a }, { type: 'image', image_url: a, alt_text: a }] },
-      { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'link', url: a, text: a }, { type: 'text', text: a, style: { code: true } }] }] },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: a },
+        fields: [
+          { type: 'mrkdwn', text: a },
+          { type: 'plain_text', text: a },
+        ],
+      },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: a },
+          { type: 'image', image_url: a, alt_text: a },
+        ],
+      },
+      {
+        type: 'rich_text',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              { type: 'link', url: a, text: a },
+              { type: 'text', text: a, style: { code: true } },
+            ],
+          },
+        ],
+      },
       { type: a },
     ]);
     for (const nodes of [renderers.embeds(hostile), renderers.blocks(blocks)]) {
@@ -305,7 +370,19 @@ describe('XSS: nothing a message contains becomes markup or a script link', () =
     expect(renderers.safeHref('https://x.test/a')).toBe('https://x.test/a');
     expect(renderers.safeHref('tg://user?id=1')).toBe('tg://user?id=1');
     expect(renderers.safeHref('mailto:a@b.test')).toBe('mailto:a@b.test');
-    for (const bad of ['javascript:alert(1)', ' javascript:x', 'java\nscript:x', 'JAVASCRIPT:x', 'data:text/html,x', '//evil.test', '/relative', 'vbscript:x', '\u0000javascript:x', 42, undefined]) {
+    for (const bad of [
+      'javascript:alert(1)',
+      ' javascript:x',
+      'java\nscript:x',
+      'JAVASCRIPT:x',
+      'data:text/html,x',
+      '//evil.test',
+      '/relative',
+      'vbscript:x',
+      '\u0000javascript:x',
+      42,
+      undefined,
+    ]) {
       expect(renderers.safeHref(bad), String(bad)).toBeNull();
     }
   });

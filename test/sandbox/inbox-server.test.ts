@@ -216,8 +216,20 @@ describe('inbox events (SSE)', () => {
     await sse.waitFor(() => sse.messages().length === 4);
     const [, discord, limited, error] = sse.messages();
     expect(discord).toMatchObject({ kind: 'message', platform: 'discord', label: 'GENERAL_DISCORD_WEBHOOK', silent: true, pings: ['@everyone'] });
-    expect(limited).toMatchObject({ kind: 'rate-limited', platform: 'slack', status: 429, label: 'GENERAL_SLACK_WEBHOOK', detail: 'injected fault: rate_limited' });
-    expect(error).toMatchObject({ kind: 'error', platform: 'telegram', status: 403, label: 'ERROR bot chat', detail: 'Forbidden: bot was blocked by the user' });
+    expect(limited).toMatchObject({
+      kind: 'rate-limited',
+      platform: 'slack',
+      status: 429,
+      label: 'GENERAL_SLACK_WEBHOOK',
+      detail: 'injected fault: rate_limited',
+    });
+    expect(error).toMatchObject({
+      kind: 'error',
+      platform: 'telegram',
+      status: 403,
+      label: 'ERROR bot chat',
+      detail: 'Forbidden: bot was blocked by the user',
+    });
     expect(sse.frames.filter((f) => f.event === 'message').map((f) => f.id)).toEqual([1, 2, 3, 4].map((n) => `${hello.session}.${n}`));
   });
 
@@ -277,7 +289,10 @@ describe('demo', () => {
     const all = (platform: 'telegram' | 'discord' | 'slack', dest?: string) =>
       s.fake
         .messagesFor(platform, dest)
-        .flatMap((m) => [m.text, ...((m.body as { embeds?: { title?: string; description?: string }[] }).embeds ?? []).flatMap((e) => [e.title ?? '', e.description ?? ''])])
+        .flatMap((m) => [
+          m.text,
+          ...((m.body as { embeds?: { title?: string; description?: string }[] }).embeds ?? []).flatMap((e) => [e.title ?? '', e.description ?? '']),
+        ])
         .join('\n');
     const generalTelegram = all('telegram', SANDBOX_IDS.generalChatId);
     const generalDiscord = all('discord', SANDBOX_IDS.generalDiscord.id);
@@ -296,7 +311,12 @@ describe('demo', () => {
     expect(all('slack', 'T0SANDBOX/B0ERRORS')).toContain('ERROR · ema-cross · BTC-USDT');
     expect(all('discord', SANDBOX_IDS.alertsDiscord.id)).toBe(DEMO_ALERT);
     // Silent where the platform has it: Telegram, the Discord webhook and the Discord bot (Slack has no silent flag).
-    expect(s.fake.messages.filter((m) => m.silent && m.text.includes('daily-summary')).map((m) => `${m.platform} ${m.via}`).sort()).toEqual(['discord bot', 'discord webhook', 'telegram bot']);
+    expect(
+      s.fake.messages
+        .filter((m) => m.silent && m.text.includes('daily-summary'))
+        .map((m) => `${m.platform} ${m.via}`)
+        .sort(),
+    ).toEqual(['discord bot', 'discord webhook', 'telegram bot']);
     // The bots: the error goes where error=alerts says; everything else is ema-cross's (the session
     // said so, which tags even the reconnect), so it goes to #ema and the default channel gets nothing.
     expect(all('slack', SANDBOX_IDS.slackChannels.alerts.id)).toContain('ERROR · ema-cross · BTC-USDT');

@@ -40,8 +40,7 @@ const post = (url: string, body: unknown): Promise<Response> =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** The Telegram Bot API of the sandbox, called directly (not through Herald). */
-const telegram = (method: string, body: unknown): Promise<Response> =>
-  post(`${sandbox.url}/bot${SANDBOX_IDS.generalBotToken}/${method}`, body);
+const telegram = (method: string, body: unknown): Promise<Response> => post(`${sandbox.url}/bot${SANDBOX_IDS.generalBotToken}/${method}`, body);
 
 const message = (column: string, text: string) => page.locator(`#col-${column} .msg`).filter({ hasText: text });
 
@@ -72,13 +71,14 @@ async function newPage(): Promise<Page> {
 }
 
 /** What the counters of the page show, in {@link COUNTERS} order. */
-const countsOn = async (p: Page): Promise<number[]> =>
-  (await Promise.all(COUNTERS.map((k) => p.locator(`[data-count="${k}"]`).innerText()))).map(Number);
+const countsOn = async (p: Page): Promise<number[]> => (await Promise.all(COUNTERS.map((k) => p.locator(`[data-count="${k}"]`).innerText()))).map(Number);
 
 /** The same counts from the server's record: accepted messages per platform, and 429s/errors. */
 function serverCounts(): number[] {
   const events = sandbox.fake.events;
-  return COUNTERS.map((k) => (k === 'problems' ? events.filter((e) => e.kind !== 'message').length : events.filter((e) => e.kind === 'message' && e.platform === k).length));
+  return COUNTERS.map((k) =>
+    k === 'problems' ? events.filter((e) => e.kind !== 'message').length : events.filter((e) => e.kind === 'message' && e.platform === k).length,
+  );
 }
 
 beforeAll(async () => {
@@ -182,7 +182,14 @@ describe.skipIf(!RUN)('inbox page (headless Chromium)', () => {
     expect(await spoiler.getAttribute('class')).toContain('revealed');
 
     // Raw posts that would be script in an unsafe page.
-    expect((await post(sandbox.env.GENERAL_DISCORD_WEBHOOK, { content: '<img src=x onerror="window.xssFlag=1"> <script>window.xssFlag=2</script> @everyone', flags: 4096 })).status).toBe(204);
+    expect(
+      (
+        await post(sandbox.env.GENERAL_DISCORD_WEBHOOK, {
+          content: '<img src=x onerror="window.xssFlag=1"> <script>window.xssFlag=2</script> @everyone',
+          flags: 4096,
+        })
+      ).status,
+    ).toBe(204);
     expect((await post(sandbox.env.GENERAL_SLACK_WEBHOOK, { text: '<img src=x onerror=window.xssFlag=3> <!here> please' })).status).toBe(200);
     const dc = message('discord', 'onerror');
     const sl = message('slack', 'please');
@@ -199,7 +206,10 @@ describe.skipIf(!RUN)('inbox page (headless Chromium)', () => {
   });
 
   it('lists 429s and errors in the side panel as they happen', async () => {
-    sandbox.fake.inject({ platform: 'discord' }, { status: 429, body: { message: 'You are being rate limited.', retry_after: 1.5, global: false }, headers: { 'retry-after': '2' } });
+    sandbox.fake.inject(
+      { platform: 'discord' },
+      { status: 429, body: { message: 'You are being rate limited.', retry_after: 1.5, global: false }, headers: { 'retry-after': '2' } },
+    );
     expect((await post(sandbox.env.GENERAL_DISCORD_WEBHOOK, { content: 'refused' })).status).toBe(429);
     sandbox.fake.unknownChat('424242');
     expect((await telegram('sendMessage', { chat_id: '424242', text: 'nobody' })).status).toBe(400);
@@ -248,7 +258,14 @@ describe.skipIf(!RUN)('inbox page (headless Chromium)', () => {
         text: 'fallback for notifications',
         blocks: [
           { type: 'header', text: { type: 'plain_text', text: '🚨 ERROR · ema-cross' } },
-          { type: 'section', text: { type: 'mrkdwn', text: 'Order *rejected* by binance' }, fields: [{ type: 'mrkdwn', text: '*Symbol*\nBTC-USDT' }, { type: 'mrkdwn', text: '*Mode*\npaper' }] },
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: 'Order *rejected* by binance' },
+            fields: [
+              { type: 'mrkdwn', text: '*Symbol*\nBTC-USDT' },
+              { type: 'mrkdwn', text: '*Mode*\npaper' },
+            ],
+          },
           { type: 'divider' },
           { type: 'context', elements: [{ type: 'mrkdwn', text: 'binance · ema-cross' }] },
         ],
@@ -286,7 +303,9 @@ describe.skipIf(!RUN)('inbox page (headless Chromium)', () => {
     expect(await sl.locator('.body').count()).toBe(0);
     const header = sl.locator('.sl-header');
     expect(await header.innerText()).toBe('🚨 ERROR · ema-cross');
-    expect(Number.parseFloat(await computed(header, 'fontSize'))).toBeGreaterThan(Number.parseFloat(await computed(sl.locator('.sl-text').first(), 'fontSize')));
+    expect(Number.parseFloat(await computed(header, 'fontSize'))).toBeGreaterThan(
+      Number.parseFloat(await computed(sl.locator('.sl-text').first(), 'fontSize')),
+    );
     expect(Number(await computed(header, 'fontWeight'))).toBeGreaterThanOrEqual(700);
     expect(await sl.locator('.sl-text b').innerText()).toBe('rejected');
     expect(await sl.locator('.sl-field').allInnerTexts()).toEqual(['Symbol\nBTC-USDT', 'Mode\npaper']);

@@ -98,7 +98,14 @@ describe('8b. herald sandbox survives any message', () => {
     const text = `${'<b>'.repeat(30_000)}deep${'</b>'.repeat(30_000)}`;
     const at = Date.now();
     const lineText = eventLine(
-      { kind: 'message', platform: 'telegram', destination: SANDBOX_IDS.generalChatId, status: 200, at, message: { seq: 1, platform: 'telegram', destination: SANDBOX_IDS.generalChatId, text, parseMode: 'HTML', silent: false, body: {}, at } },
+      {
+        kind: 'message',
+        platform: 'telegram',
+        destination: SANDBOX_IDS.generalChatId,
+        status: 200,
+        at,
+        message: { seq: 1, platform: 'telegram', destination: SANDBOX_IDS.generalChatId, text, parseMode: 'HTML', silent: false, body: {}, at },
+      },
       sandboxLabels(),
       (s) => s,
       (s) => s,
@@ -110,7 +117,14 @@ describe('8b. herald sandbox survives any message', () => {
     const at = Date.now();
     const body = { embeds: [{ title: '✅ FILLED BUY 0.5 BTC-USDT' }, { description: 'a log line' }] };
     const lineText = eventLine(
-      { kind: 'message', platform: 'discord', destination: SANDBOX_IDS.generalDiscord.id, status: 204, at, message: { seq: 1, platform: 'discord', destination: SANDBOX_IDS.generalDiscord.id, text: '', silent: false, body, at } },
+      {
+        kind: 'message',
+        platform: 'discord',
+        destination: SANDBOX_IDS.generalDiscord.id,
+        status: 204,
+        at,
+        message: { seq: 1, platform: 'discord', destination: SANDBOX_IDS.generalDiscord.id, text: '', silent: false, body, at },
+      },
       sandboxLabels(),
       (s) => s,
       (s) => s,
@@ -125,16 +139,29 @@ describe('8b. herald sandbox survives any message', () => {
       text += d;
     });
     const controller = new AbortController();
-    const running = sandboxCommand.run({ argv: ['--port', '0', '--open=false'], stdout: out, stderr: new PassThrough(), stdin: new PassThrough(), env: { NO_COLOR: '1' }, cwd: process.cwd(), signal: controller.signal });
+    const running = sandboxCommand.run({
+      argv: ['--port', '0', '--open=false'],
+      stdout: out,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      env: { NO_COLOR: '1' },
+      cwd: process.cwd(),
+      signal: controller.signal,
+    });
     try {
       await until(() => /Messages as they arrive/.test(text));
       const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)![1]!;
       const token = sandboxEnv(url).GENERAL_TELEGRAM_BOT_TOKEN;
-      const send = (body: object): Promise<Response> => fetch(`${url}/bot${token}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect((await send({ chat_id: SANDBOX_IDS.generalChatId, parse_mode: 'HTML', text: `${'<b>'.repeat(30_000)}nested${'</b>'.repeat(30_000)}` })).status).toBe(200);
+      const send = (body: object): Promise<Response> =>
+        fetch(`${url}/bot${token}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(
+        (await send({ chat_id: SANDBOX_IDS.generalChatId, parse_mode: 'HTML', text: `${'<b>'.repeat(30_000)}nested${'</b>'.repeat(30_000)}` })).status,
+      ).toBe(200);
       // A long adversarial Slack line does not stall it either.
       const slack = sandboxEnv(url).GENERAL_SLACK_WEBHOOK;
-      expect((await fetch(slack, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: line('*a ') }) })).status).toBe(200);
+      expect(
+        (await fetch(slack, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: line('*a ') }) })).status,
+      ).toBe(200);
       expect((await send({ chat_id: SANDBOX_IDS.generalChatId, text: 'still here' })).status).toBe(200);
       await until(() => /still here/.test(text));
       expect(text).toMatch(/nested/);
@@ -159,7 +186,11 @@ describe('9. maxHistory bounds messages and events', () => {
   });
 
   const post = (base: string, chatId: string, text: string): Promise<Response> =>
-    fetch(`${base}/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: chatId, text }) });
+    fetch(`${base}/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: chatId, text }),
+    });
 
   it('keeps the latest maxHistory of each, dropping the oldest', async () => {
     fake = await FakePlatformServer.start({ maxHistory: 3 });

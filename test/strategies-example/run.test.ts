@@ -38,8 +38,19 @@ async function replay(candles: Candle[], strategies: Strategy[], options: PaperH
   const host = new PaperHost({ summary: false, disconnectAt: false, ...options });
   const events: Recorded[] = [];
   const names = [
-    'strategy.created', 'session.started', 'session.terminated', 'order.submitted', 'order.filled', 'order.cancelled',
-    'position.opened', 'position.increased', 'position.reduced', 'position.closed', 'exchange.reconnected', 'error', 'custom',
+    'strategy.created',
+    'session.started',
+    'session.terminated',
+    'order.submitted',
+    'order.filled',
+    'order.cancelled',
+    'position.opened',
+    'position.increased',
+    'position.reduced',
+    'position.closed',
+    'exchange.reconnected',
+    'error',
+    'custom',
   ];
   for (const name of names) host.events.on(name, (payload: unknown) => events.push({ name, payload }));
   for (const s of strategies) host.addStrategy(s);
@@ -82,7 +93,16 @@ describe('PaperHost', () => {
       new Script('m', { 0: (ctx) => ctx.buy(2, { type: 'market' }) }),
     ]);
     const [submitted] = only(events, 'order.submitted');
-    expect(submitted).toMatchObject({ id: expect.any(String), exchange: 'testex', symbol: 'BTC-USDT', side: 'buy', type: 'market', qty: 2, strategy: 'm', mode: 'paper' });
+    expect(submitted).toMatchObject({
+      id: expect.any(String),
+      exchange: 'testex',
+      symbol: 'BTC-USDT',
+      side: 'buy',
+      type: 'market',
+      qty: 2,
+      strategy: 'm',
+      mode: 'paper',
+    });
     expect(only(events, 'order.filled')).toEqual([
       expect.objectContaining({ id: submitted.id, qty: 2, filledQty: 2, avgPrice: 102, time: Date.UTC(2024, 0, 1) + HOUR }),
     ]);
@@ -107,10 +127,9 @@ describe('PaperHost', () => {
   });
 
   it('fills half a limit order when a candle only touches its price, the rest when a later one crosses it', async () => {
-    const events = await replay(
-      bars([100, 101, 99, 100], [100, 110, 99, 108], [108, 110, 105, 109], [109, 112, 108, 111]),
-      [new Script('p', { 0: (ctx) => ctx.buy(1, { type: 'market' }), 1: (ctx) => ctx.sell(1, { type: 'limit', price: 110 }) })],
-    );
+    const events = await replay(bars([100, 101, 99, 100], [100, 110, 99, 108], [108, 110, 105, 109], [109, 112, 108, 111]), [
+      new Script('p', { 0: (ctx) => ctx.buy(1, { type: 'market' }), 1: (ctx) => ctx.sell(1, { type: 'limit', price: 110 }) }),
+    ]);
     // Candle 1 touches 110 but the order is placed during it; candle 2 touches (half); candle 3 crosses (rest).
     const sells = only(events, 'order.filled').filter((f) => f.side === 'sell');
     expect(sells).toHaveLength(2);
@@ -127,7 +146,9 @@ describe('PaperHost', () => {
       orderTtlCandles: 3,
     });
     const cancelled = only(events, 'order.cancelled');
-    expect(cancelled).toEqual([expect.objectContaining({ type: 'limit', price: 50, filledQty: 0, reason: 'expired after 3 candles', time: Date.UTC(2024, 0, 1) + 3 * HOUR })]);
+    expect(cancelled).toEqual([
+      expect.objectContaining({ type: 'limit', price: 50, filledQty: 0, reason: 'expired after 3 candles', time: Date.UTC(2024, 0, 1) + 3 * HOUR }),
+    ]);
     expect(only(events, 'order.filled')).toEqual([]);
   });
 
@@ -196,9 +217,7 @@ describe('PaperHost', () => {
   });
 
   it('rejects malformed orders by throwing into the strategy (reported as its error)', async () => {
-    const events = await replay(bars([1, 1, 1, 1], [1, 1, 1, 1]), [
-      new Script('bad', { 0: (ctx) => ctx.buy(1, { type: 'limit' }), 1: (ctx) => ctx.sell(-1) }),
-    ]);
+    const events = await replay(bars([1, 1, 1, 1], [1, 1, 1, 1]), [new Script('bad', { 0: (ctx) => ctx.buy(1, { type: 'limit' }), 1: (ctx) => ctx.sell(-1) })]);
     expect(only(events, 'error').map((e) => e.error.message)).toEqual([
       'a limit order needs a positive price, got undefined',
       'order quantity must be a positive number, got -1',
@@ -231,7 +250,9 @@ describe('candle CSV', () => {
     const head = 'time,open,high,low,close,volume\n';
     expect(() => parseCandles(head + '2024-01-01T00:00:00Z,1,2,x,1.5,1', 'f.csv')).toThrow('f.csv:2: low is not a number: "x"');
     expect(() => parseCandles(head + '2024-01-01T00:00:00Z,1,0.9,0.5,1.5,1', 'f.csv')).toThrow(/f\.csv:2: inconsistent bar/);
-    expect(() => parseCandles(head + '2024-01-01T01:00:00Z,1,2,0.5,1.5,1\n2024-01-01T00:00:00Z,1,2,0.5,1.5,1', 'f.csv')).toThrow(/f\.csv:3: time .* is not after/);
+    expect(() => parseCandles(head + '2024-01-01T01:00:00Z,1,2,0.5,1.5,1\n2024-01-01T00:00:00Z,1,2,0.5,1.5,1', 'f.csv')).toThrow(
+      /f\.csv:3: time .* is not after/,
+    );
     expect(() => parseCandles(head + 'nope,1,2,0.5,1.5,1', 'f.csv')).toThrow('f.csv:2: unreadable time "nope"');
     expect(() => parseCandles('time,open,high,close\n', 'f.csv')).toThrow(/lacks a "low" column/);
   });
@@ -292,7 +313,10 @@ describe('npm start (strategies-example/run.ts) with Herald installed', () => {
     expect(code, report).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0], report).toMatch(/^\[example\] Herald example: replaying 300 BTC-USDT candles through ema-cross \(paper\)$/);
-    expect(lines.filter((l) => l.startsWith('[example] Done:')), report).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.startsWith('[example] Done:')),
+      report,
+    ).toHaveLength(1);
     // Only Herald's own output counts from here: the example's summary lines also say "fills".
     const heraldLines = lines.filter((l) => !l.startsWith('[example]'));
     const herald = heraldLines.join('\n');
@@ -305,10 +329,14 @@ describe('npm start (strategies-example/run.ts) with Herald installed', () => {
     for (const l of filled) expect(l).toMatch(new RegExp(`^\\[herald\\] ✅ FILLED (?:BUY|SELL) 0\\.1 BTC-USDT @ ${PRICE}${TAIL}`, 'u'));
     const partial = heraldLines.filter((l) => l.startsWith('[herald] 🟡 PARTIAL FILL '));
     expect(partial, report).toHaveLength(2);
-    for (const l of partial) expect(l).toMatch(new RegExp(`^\\[herald\\] 🟡 PARTIAL FILL SELL 0\\.05 of 0\\.1 BTC-USDT @ ${PRICE} \\(0\\.05 remaining\\)${TAIL}`, 'u'));
+    for (const l of partial)
+      expect(l).toMatch(new RegExp(`^\\[herald\\] 🟡 PARTIAL FILL SELL 0\\.05 of 0\\.1 BTC-USDT @ ${PRICE} \\(0\\.05 remaining\\)${TAIL}`, 'u'));
     const closed = heraldLines.filter((l) => / CLOSED /.test(l));
     expect(closed, report).toHaveLength(6);
-    for (const l of closed) expect(l).toMatch(new RegExp(`^\\[herald\\] (?:💰|🔻) CLOSED LONG 0\\.1 BTC-USDT @ ${PRICE} · PnL [+-]${PRICE} \\([+-]\\d+\\.\\d{2}%\\) · entry ${PRICE}${TAIL}`, 'u'));
+    for (const l of closed)
+      expect(l).toMatch(
+        new RegExp(`^\\[herald\\] (?:💰|🔻) CLOSED LONG 0\\.1 BTC-USDT @ ${PRICE} · PnL [+-]${PRICE} \\([+-]\\d+\\.\\d{2}%\\) · entry ${PRICE}${TAIL}`, 'u'),
+      );
     for (const l of closed) expect(l.startsWith('[herald] 💰 '), `icon matches the sign of the PnL: ${l}`).toBe(l.includes(' · PnL +'));
     expect(closed.map((l) => l.slice('[herald] '.length, '[herald] '.length + 2))).toEqual(['💰', '🔻', '💰', '💰', '🔻', '💰']);
     expect(herald, report).toContain(DEMO_FAILURE_MESSAGE);

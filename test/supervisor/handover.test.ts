@@ -74,7 +74,12 @@ describe('libraryOutbox', () => {
     const access = libraryOutbox({ env: env(), report: () => {} });
     await expect(access.countUndelivered(path)).resolves.toBe(2);
     await expect(access.deliver(path, 5000)).resolves.toEqual({ remaining: 0 });
-    expect(server.messagesFor('discord', hookId).map((m) => m.text).join('\n')).toMatch(/one[\s\S]*two/);
+    expect(
+      server
+        .messagesFor('discord', hookId)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/one[\s\S]*two/);
     await expect(access.countUndelivered(path)).resolves.toBe(0);
   });
 

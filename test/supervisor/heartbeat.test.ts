@@ -111,10 +111,13 @@ async function fakeSupervisor(path: string): Promise<{ server: Server; sockets: 
     s.on('error', () => {});
   });
   await new Promise<void>((r) => server.listen(path, () => r()));
-  cleanup.push(() => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  }));
+  cleanup.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  );
   return { server, sockets, connections: () => connections, lines };
 }
 
@@ -188,7 +191,10 @@ describe('startHeartbeat (the child side)', () => {
     const child = fileURLToPath(new URL('../fixtures/run-heartbeat-child.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
     const started = Date.now();
-    const proc = spawn(process.execPath, ['--import', tsx, child], { env: { ...process.env, HERALD_SUPERVISOR_SOCKET: path, HERALD_HEARTBEAT_MS: '20' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', tsx, child], {
+      env: { ...process.env, HERALD_SUPERVISOR_SOCKET: path, HERALD_HEARTBEAT_MS: '20' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
     let out = '';
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

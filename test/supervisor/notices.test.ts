@@ -75,13 +75,21 @@ describe('notices', () => {
   it('the final notice; no outbox line without an outbox; unknown counts said so', () => {
     const base = { name: 'grid', exit: { code: null, signal: 'SIGKILL' as const }, uptimeMs: 65_000, stderr: [] };
     const final = crashNotice({ ...base, next: { kind: 'give-up', restarts: 2, max: 2, windowMs: WINDOW } });
-    expect(final).toBe('🛑 grid killed by SIGKILL — out of memory?; not restarting: 2 restarts within 10 min (--max-restarts 2)\nuptime 1 min 5 s\nstderr: (nothing)');
+    expect(final).toBe(
+      '🛑 grid killed by SIGKILL — out of memory?; not restarting: 2 restarts within 10 min (--max-restarts 2)\nuptime 1 min 5 s\nstderr: (nothing)',
+    );
     const unknown = crashNotice({ ...base, next: { kind: 'exit', reason: '--restart never' }, undelivered: undefined, outbox: 'x' });
     expect(unknown).toContain('\nundelivered notifications: unknown (the outbox could not be read)\n');
   });
 
   it('a clean exit under --restart always that reached the limit', () => {
-    const text = crashNotice({ name: 'job', exit: { code: 0, signal: null }, uptimeMs: 10, next: { kind: 'give-up', restarts: 1, max: 1, windowMs: WINDOW }, stderr: [] });
+    const text = crashNotice({
+      name: 'job',
+      exit: { code: 0, signal: null },
+      uptimeMs: 10,
+      next: { kind: 'give-up', restarts: 1, max: 1, windowMs: WINDOW },
+      stderr: [],
+    });
     expect(text.split('\n')[0]).toBe('🛑 job exited with code 0; not restarting: 1 restart within 10 min (--max-restarts 1)');
   });
 

@@ -73,7 +73,9 @@ describe('Supervisor', () => {
     const s = new Supervisor(h.base({ args: ['-e', 'console.error("token s3cr3t-value"); process.exit(4)'] }));
     expect(await s.run()).toBe(4);
     expect(h.calls).toEqual(['count /tmp/bot.outbox', 'notice', 'flush', 'deliver /tmp/bot.outbox 1234']);
-    expect(h.sent[0]).toMatch(/^💥 bot crashed: exit code 4\n.*not restarting \(--restart never\)\nundelivered notifications: 2, delivering them now from \.herald\/bot\.outbox\nlast stderr lines:\ntoken s3…$/);
+    expect(h.sent[0]).toMatch(
+      /^💥 bot crashed: exit code 4\n.*not restarting \(--restart never\)\nundelivered notifications: 2, delivering them now from \.herald\/bot\.outbox\nlast stderr lines:\ntoken s3…$/,
+    );
     expect(h.logs).toContain('delivering 2 notifications bot left in .herald/bot.outbox');
   });
 
@@ -105,7 +107,11 @@ describe('Supervisor', () => {
     const code = await new Supervisor(h.base({ args: ['-e', 'console.log("run"); process.exit(2)'], policy })).run();
     expect(code).toBe(2);
     expect(h.out()).toBe('run\nrun\nrun\n');
-    expect(h.sent.map((t) => t.split('\n')[0])).toEqual(['💥 bot crashed: exit code 2', '💥 bot crashed: exit code 2', '🛑 bot crashed: exit code 2; not restarting: 2 restarts within 10 min (--max-restarts 2)']);
+    expect(h.sent.map((t) => t.split('\n')[0])).toEqual([
+      '💥 bot crashed: exit code 2',
+      '💥 bot crashed: exit code 2',
+      '🛑 bot crashed: exit code 2; not restarting: 2 restarts within 10 min (--max-restarts 2)',
+    ]);
     expect(h.sent[1]).toMatch(/restarting in 10 ms \(restart 2 of at most 2 within 10 min\)/);
   });
 
@@ -122,7 +128,12 @@ describe('Supervisor', () => {
 
   it('SIGTERM is passed on; the exit it causes is no crash', async () => {
     const h = harness();
-    const s = new Supervisor(h.base({ args: ['-e', 'process.on("SIGTERM", () => { console.log("got it"); process.exit(0) }); setInterval(() => {}, 1000); console.log("ready")'], policy: new RestartPolicy({ mode: 'always', maxRestarts: 5 }) }));
+    const s = new Supervisor(
+      h.base({
+        args: ['-e', 'process.on("SIGTERM", () => { console.log("got it"); process.exit(0) }); setInterval(() => {}, 1000); console.log("ready")'],
+        policy: new RestartPolicy({ mode: 'always', maxRestarts: 5 }),
+      }),
+    );
     const running = s.run();
     await until(() => h.out().includes('ready'));
     s.signal('SIGTERM');
@@ -153,7 +164,9 @@ describe('Supervisor', () => {
 
   it('a stop signal during the backoff cancels the restart', async () => {
     const h = harness();
-    const s = new Supervisor(h.base({ args: ['-e', 'process.exit(6)'], policy: new RestartPolicy({ mode: 'on-failure', maxRestarts: 5, firstDelayMs: 60_000 }) }));
+    const s = new Supervisor(
+      h.base({ args: ['-e', 'process.exit(6)'], policy: new RestartPolicy({ mode: 'on-failure', maxRestarts: 5, firstDelayMs: 60_000 }) }),
+    );
     const running = s.run();
     await until(() => h.sent.length === 1);
     const t = Date.now();

@@ -116,7 +116,9 @@ async function run(ctx: CommandContext): Promise<number> {
 
   try {
     ui.info(PENDING_UPDATES_NOTE);
-    ui.say(`Bot @${username}. Listening for up to ${Math.round(timeoutMs / 100) / 10} s: send any message to @${username} (https://t.me/${username}), or add it to a group. Ctrl-C stops.`);
+    ui.say(
+      `Bot @${username}. Listening for up to ${Math.round(timeoutMs / 100) / 10} s: send any message to @${username} (https://t.me/${username}), or add it to a group. Ctrl-C stops.`,
+    );
     ui.spin(`waiting for a chat to write to @${username}…`);
     const chats = new Map<string, SeenChat>();
     let deadline = Date.now() + timeoutMs;
@@ -140,7 +142,9 @@ async function run(ctx: CommandContext): Promise<number> {
           chats.set(chat.id, chat);
           if (!known) {
             ui.stopSpinner();
-            ui.say(`  ${chats.size}. ${ui.color.bold(chat.id.padEnd(15))}  ${describeChat(chat)}${chat.removed ? ui.color.yellow('  (the bot was removed from it)') : ''}`);
+            ui.say(
+              `  ${chats.size}. ${ui.color.bold(chat.id.padEnd(15))}  ${describeChat(chat)}${chat.removed ? ui.color.yellow('  (the bot was removed from it)') : ''}`,
+            );
           }
         }
         if (chats.size > 0) deadline = Math.min(deadline, Date.now() + graceMs);
@@ -151,10 +155,15 @@ async function run(ctx: CommandContext): Promise<number> {
     if (end.kind === 'interrupted') return fail(ui, doc, { message: 'interrupted; nothing was written' }, true);
     if (end.kind === 'failed') return fail(ui, doc, end.problem, false);
     if (chats.size === 0) {
-      return fail(ui, doc, {
-        message: `no chat wrote to @${username} within ${Math.round(timeoutMs / 100) / 10} s`,
-        fix: `send any message to @${username} (https://t.me/${username}) or add it to your group, then run \`herald chat-id\` again (with a longer --timeout if needed)`,
-      }, false);
+      return fail(
+        ui,
+        doc,
+        {
+          message: `no chat wrote to @${username} within ${Math.round(timeoutMs / 100) / 10} s`,
+          fix: `send any message to @${username} (https://t.me/${username}) or add it to your group, then run \`herald chat-id\` again (with a longer --timeout if needed)`,
+        },
+        false,
+      );
     }
 
     const listed = doc.chats;
@@ -166,7 +175,11 @@ async function run(ctx: CommandContext): Promise<number> {
     const chosen = pick !== undefined ? listed[pick - 1]! : mostRecent;
     doc.chosen = chosen;
     if (listed.length > 1) {
-      ui.say(pick !== undefined ? `Chose #${pick}: ${chosen.id} (${describeChat(chosen)}).` : `${plural(listed.length, 'chat')} found; the most recent is ${chosen.id} (${describeChat(chosen)}). Use --pick N for another.`);
+      ui.say(
+        pick !== undefined
+          ? `Chose #${pick}: ${chosen.id} (${describeChat(chosen)}).`
+          : `${plural(listed.length, 'chat')} found; the most recent is ${chosen.id} (${describeChat(chosen)}). Use --pick N for another.`,
+      );
     }
 
     return await finishChat('chat-id', ui, doc, { chatId: chosen.id, write: values.write, variable, bot: connected, loaded, signal: ctx.signal });

@@ -10,7 +10,16 @@ import { EXIT_OK, EXIT_PROBLEM } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage } from '../args.js';
 import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
-import { describeChat, explainTelegramFailure, explainUnreachable, TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramChat, type TelegramResult } from '../telegram-api.js';
+import {
+  describeChat,
+  explainTelegramFailure,
+  explainUnreachable,
+  TelegramApi,
+  TelegramUnreachableError,
+  type TelegramBot,
+  type TelegramChat,
+  type TelegramResult,
+} from '../telegram-api.js';
 import type { ChannelSpec } from '../../channels/driver.js';
 import type { Env } from '../../config/env.js';
 import { createHttpClient, type HttpClient } from '../../channels/http.js';
@@ -119,7 +128,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const config = readConfig(env);
 
   const roles = (['GENERAL', 'ERROR'] as const).filter((r) => env[`${r}_TELEGRAM_BOT_TOKEN`]?.trim() || env[`${r}_TELEGRAM_BOT_CHAT_ID`]?.trim());
-  const webhookSpecs = [...config.general.map((s) => ['GENERAL', s] as const), ...config.error.map((s) => ['ERROR', s] as const)].filter(([, s]) => s.driver !== 'telegram');
+  const webhookSpecs = [...config.general.map((s) => ['GENERAL', s] as const), ...config.error.map((s) => ['ERROR', s] as const)].filter(
+    ([, s]) => s.driver !== 'telegram',
+  );
 
   ui.say(ui.color.bold('herald doctor'));
   ui.say(`env file: ${loaded.shownFile} ${loaded.found ? '(found)' : ui.color.yellow('(not found)')}`);
@@ -127,7 +138,8 @@ async function run(ctx: CommandContext): Promise<number> {
 
   if (config.problems.length === 0 && roles.length === 0 && webhookSpecs.length === 0 && config.bots.length === 0) {
     const message = `nothing is configured: ${loaded.found ? `${loaded.shownFile} sets` : `there is no ${loaded.shownFile}, and the environment has`} no GENERAL_* or ERROR_* destination`;
-    const fix = 'create a bot with @BotFather (/newbot), then run `herald chat-id --token <TOKEN> --write` (it writes .env for you), or copy .env.example to .env and fill in what you use (README → Configuration); then run `herald doctor` again';
+    const fix =
+      'create a bot with @BotFather (/newbot), then run `herald chat-id --token <TOKEN> --write` (it writes .env for you), or copy .env.example to .env and fill in what you use (README → Configuration); then run `herald doctor` again';
     ui.emitJson({ ok: false, envFile: { path: loaded.shownFile, found: loaded.found }, problems: [], destinations: [], error: { message, fix } });
     ui.say('');
     ui.problem('', { message: `Nothing to check: ${message}.`, fix });
@@ -140,14 +152,24 @@ async function run(ctx: CommandContext): Promise<number> {
     ui.spin('asking the platforms…');
     const bots = new Map<string, Promise<TelegramResult<TelegramBot>>>();
     const [fixed, ofBots] = await Promise.all([
-      Promise.all([...roles.map((role) => checkTelegram(role, env, http, bots, ctx.signal)), ...webhookSpecs.map(([role, spec]) => checkWebhook(role, spec, http, ctx.signal))]),
+      Promise.all([
+        ...roles.map((role) => checkTelegram(role, env, http, bots, ctx.signal)),
+        ...webhookSpecs.map(([role, spec]) => checkWebhook(role, spec, http, ctx.signal)),
+      ]),
       Promise.all(checkBots(config.bots, http, ctx.signal)),
     ]);
     checks = [...fixed, ...ofBots.flat()];
   } catch (err) {
     if (err instanceof Interrupted || err instanceof BotCheckInterrupted || ctx.signal.aborted) {
       ui.stopSpinner();
-      ui.emitJson({ ok: false, envFile: { path: loaded.shownFile, found: loaded.found }, problems: config.problems, destinations: [], error: { message: 'interrupted before every destination was checked' }, interrupted: true });
+      ui.emitJson({
+        ok: false,
+        envFile: { path: loaded.shownFile, found: loaded.found },
+        problems: config.problems,
+        destinations: [],
+        error: { message: 'interrupted before every destination was checked' },
+        interrupted: true,
+      });
       ui.warn('herald doctor: interrupted');
       return EXIT_INTERRUPTED;
     }
@@ -180,13 +202,31 @@ function printHuman(ui: Ui, problems: readonly ConfigProblem[], checks: readonly
   }
   const bad = problems.length + checks.filter((x) => x.status === 'problem').length;
   ui.say('');
-  if (bad === 0) ui.say(c.green(`All good: ${plural(checks.length, 'check')} passed${checks.some((x) => !x.checked) ? ' (some by shape only, as said above)' : ''}. \`herald test\` sends a test message to each destination.`));
+  if (bad === 0)
+    ui.say(
+      c.green(
+        `All good: ${plural(checks.length, 'check')} passed${checks.some((x) => !x.checked) ? ' (some by shape only, as said above)' : ''}. \`herald test\` sends a test message to each destination.`,
+      ),
+    );
   else ui.say(c.red(`${plural(bad, 'problem')} found${loaded.found ? ` (env file ${loaded.shownFile})` : ''}.`));
 }
 
 /** The same key order for every destination in the JSON document, whatever path built it. */
 function ordered(x: Check): Check {
-  const keys: Array<keyof Check> = ['role', 'platform', 'variables', 'status', 'checked', 'summary', 'fix', 'bot', 'chat', 'suggestedChatId', 'webhook', 'channel'];
+  const keys: Array<keyof Check> = [
+    'role',
+    'platform',
+    'variables',
+    'status',
+    'checked',
+    'summary',
+    'fix',
+    'bot',
+    'chat',
+    'suggestedChatId',
+    'webhook',
+    'channel',
+  ];
   return Object.fromEntries(keys.filter((k) => x[k] !== undefined).map((k) => [k, x[k]])) as unknown as Check;
 }
 
@@ -239,7 +279,14 @@ async function checkTelegram(
   const username = me.result.username ?? me.result.first_name ?? me.result.id;
   const bot = `@${username}`;
   if (!chatId) {
-    return { ...base, status: 'problem', checked: true, bot, summary: `bot ${bot} answers, but ${chatVar} is missing`, fix: `run \`herald chat-id --write\` and send the bot a message (or \`herald link --write\`)` };
+    return {
+      ...base,
+      status: 'problem',
+      checked: true,
+      bot,
+      summary: `bot ${bot} answers, but ${chatVar} is missing`,
+      fix: `run \`herald chat-id --write\` and send the bot a message (or \`herald link --write\`)`,
+    };
   }
   const chat = await guard(signal, () => api.getChat(chatId, signal));
   if (chat instanceof TelegramUnreachableError) return { ...base, status: 'problem', checked: true, bot, ...problemFields(explainUnreachable(chat)) };
@@ -248,7 +295,15 @@ async function checkTelegram(
     return { ...base, status: 'ok', checked: true, bot, chat: info, summary: `bot ${bot} → chat ${info.id} (${describeChat(info)})` };
   }
   if (chat.migrateTo) {
-    return { ...base, status: 'problem', checked: true, bot, suggestedChatId: chat.migrateTo, summary: `bot ${bot} → chat ${chatId}: the group was upgraded to a supergroup with id ${chat.migrateTo}`, fix: `set ${chatVar}=${chat.migrateTo}` };
+    return {
+      ...base,
+      status: 'problem',
+      checked: true,
+      bot,
+      suggestedChatId: chat.migrateTo,
+      summary: `bot ${bot} → chat ${chatId}: the group was upgraded to a supergroup with id ${chat.migrateTo}`,
+      fix: `set ${chatVar}=${chat.migrateTo}`,
+    };
   }
   if (/chat not found/i.test(chat.description)) {
     for (const candidate of variants(chatId)) {
@@ -256,7 +311,11 @@ async function checkTelegram(
       if (found instanceof TelegramUnreachableError || !found.ok) continue;
       const info = chatInfo(found.result, candidate);
       return {
-        ...base, status: 'problem', checked: true, bot, suggestedChatId: candidate,
+        ...base,
+        status: 'problem',
+        checked: true,
+        bot,
+        suggestedChatId: candidate,
         summary: `bot ${bot} → chat ${chatId} not found, but ${candidate} is (${describeChat(info)})`,
         fix: `set ${chatVar}=${candidate} (group ids are negative; supergroups and channels start with -100)`,
       };
@@ -267,7 +326,9 @@ async function checkTelegram(
     return { ...base, status: 'problem', checked: true, bot, summary: `bot ${bot} → chat ${chatId}: chat not found`, fix };
   }
   if (/kicked|not a member|blocked/i.test(chat.description)) {
-    const fix = /blocked/i.test(chat.description) ? 'unblock the bot in Telegram and send it /start' : `add ${bot} to the chat again (as an admin for a channel)`;
+    const fix = /blocked/i.test(chat.description)
+      ? 'unblock the bot in Telegram and send it /start'
+      : `add ${bot} to the chat again (as an admin for a channel)`;
     return { ...base, status: 'problem', checked: true, bot, summary: `bot ${bot} → chat ${chatId}: ${chat.description}`, fix };
   }
   const other = explainTelegramFailure(chat, tokenVar, 'doctor');
@@ -299,7 +360,11 @@ async function checkWebhook(role: 'GENERAL' | 'ERROR', spec: ChannelSpec, http: 
   if (spec.driver === 'slack') {
     const s = spec as SlackSpec;
     return {
-      role, platform: 'slack', variables: [spec.origin], status: 'ok', checked: false,
+      role,
+      platform: 'slack',
+      variables: [spec.origin],
+      status: 'ok',
+      checked: false,
       summary: `webhook ${s.name}/${s.secret.slice(0, 2)}…: URL shape ok (not checked: Slack has no read-only check; \`herald test\` posts a test message)`,
     };
   }
@@ -311,7 +376,12 @@ async function checkWebhook(role: 'GENERAL' | 'ERROR', spec: ChannelSpec, http: 
     res = await http.request(d.url, { method: 'GET', signal });
   } catch (err) {
     if (signal.aborted) throw new Interrupted();
-    return { ...base, status: 'problem', summary: `could not reach ${host}: ${(err as Error).message}`, fix: 'check the internet connection, proxy and firewall, then run `herald doctor` again' };
+    return {
+      ...base,
+      status: 'problem',
+      summary: `could not reach ${host}: ${(err as Error).message}`,
+      fix: 'check the internet connection, proxy and firewall, then run `herald doctor` again',
+    };
   }
   let body: { name?: unknown; channel_id?: unknown; message?: unknown; code?: unknown } = {};
   try {
@@ -323,13 +393,33 @@ async function checkWebhook(role: 'GENERAL' | 'ERROR', spec: ChannelSpec, http: 
   if (res.status === 200) {
     const name = typeof body.name === 'string' ? body.name : undefined;
     const channelId = body.channel_id !== undefined && body.channel_id !== null ? String(body.channel_id) : undefined;
-    return { ...base, status: 'ok', webhook: { ...(name ? { name } : {}), ...(channelId ? { channelId } : {}) }, summary: `${label}${name ? ` ${JSON.stringify(name)}` : ''} → channel ${channelId ?? '?'}` };
+    return {
+      ...base,
+      status: 'ok',
+      webhook: { ...(name ? { name } : {}), ...(channelId ? { channelId } : {}) },
+      summary: `${label}${name ? ` ${JSON.stringify(name)}` : ''} → channel ${channelId ?? '?'}`,
+    };
   }
   if (res.status === 404) {
-    return { ...base, status: 'problem', summary: `${label}: deleted (404${typeof body.message === 'string' ? ` ${body.message}` : ''})`, fix: `create a new webhook (channel → Edit Channel → Integrations → Webhooks → New Webhook), copy its URL into ${spec.origin}` };
+    return {
+      ...base,
+      status: 'problem',
+      summary: `${label}: deleted (404${typeof body.message === 'string' ? ` ${body.message}` : ''})`,
+      fix: `create a new webhook (channel → Edit Channel → Integrations → Webhooks → New Webhook), copy its URL into ${spec.origin}`,
+    };
   }
   if (res.status === 401 || res.status === 403) {
-    return { ...base, status: 'problem', summary: `${label}: the webhook token is not valid (${res.status})`, fix: `copy the webhook URL again (Integrations → Webhooks → Copy Webhook URL) into ${spec.origin}` };
+    return {
+      ...base,
+      status: 'problem',
+      summary: `${label}: the webhook token is not valid (${res.status})`,
+      fix: `copy the webhook URL again (Integrations → Webhooks → Copy Webhook URL) into ${spec.origin}`,
+    };
   }
-  return { ...base, status: 'problem', summary: `${label}: Discord answered ${res.status}${typeof body.message === 'string' ? ` ${body.message}` : ''}`, fix: res.status >= 500 || res.status === 429 ? 'try again in a minute' : `check ${spec.origin}` };
+  return {
+    ...base,
+    status: 'problem',
+    summary: `${label}: Discord answered ${res.status}${typeof body.message === 'string' ? ` ${body.message}` : ''}`,
+    fix: res.status >= 500 || res.status === 429 ? 'try again in a minute' : `check ${spec.origin}`,
+  };
 }

@@ -10,7 +10,16 @@ import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi } from '../output.js';
 import { chatFailure, finishChat, openBot } from '../chat-result.js';
-import { chatOfUpdate, describeChat, PENDING_UPDATES_NOTE, explainTelegramFailure, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../telegram-api.js';
+import {
+  chatOfUpdate,
+  describeChat,
+  PENDING_UPDATES_NOTE,
+  explainTelegramFailure,
+  pollUpdates,
+  TelegramUnreachableError,
+  type SeenChat,
+  type TelegramUpdate,
+} from '../telegram-api.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('link');
@@ -113,7 +122,13 @@ async function run(ctx: CommandContext): Promise<number> {
   const { loaded, connected } = opened;
   const { api, bot, tokenSource } = connected;
   try {
-    if (!bot.username) return fail(ui, doc, { message: 'the bot has no @username, so it has no t.me link', fix: 'give it one with @BotFather (/mybots → Edit Bot), or use `herald chat-id`' }, false);
+    if (!bot.username)
+      return fail(
+        ui,
+        doc,
+        { message: 'the bot has no @username, so it has no t.me link', fix: 'give it one with @BotFather (/mybots → Edit Bot), or use `herald chat-id`' },
+        false,
+      );
     doc.bot = { id: bot.id, username: bot.username };
     // 16 URL-safe characters (96 random bits): unguessable, and within Telegram's 64-character start parameter.
     const startToken = randomBytes(12).toString('base64url');
@@ -134,7 +149,8 @@ async function run(ctx: CommandContext): Promise<number> {
       deleteWebhook: values['delete-webhook'] === true,
       tokenSource,
       command: 'link',
-      onWebhookDeleted: (host) => ui.info(`Deleted the bot's webhook (it pointed to ${host}) so getUpdates works; set it again when your bot runs with webhooks.`),
+      onWebhookDeleted: (host) =>
+        ui.info(`Deleted the bot's webhook (it pointed to ${host}) so getUpdates works; set it again when your bot runs with webhooks.`),
       onUpdates: (updates) => {
         const hit = updates.find((u) => isStart(u, startToken));
         found = hit ? chatOfUpdate(hit) : undefined;
@@ -145,10 +161,15 @@ async function run(ctx: CommandContext): Promise<number> {
     if (end.kind === 'interrupted') return fail(ui, doc, { message: 'interrupted; nothing was written' }, true);
     if (end.kind === 'failed') return fail(ui, doc, end.problem, false);
     if (!found) {
-      return fail(ui, doc, {
-        message: `nobody pressed Start on the link within ${Math.round(timeoutMs / 100) / 10} s`,
-        fix: 'run `herald link` again and open the new link (each run makes a new one) in the Telegram app where the chat is; --timeout gives more time',
-      }, false);
+      return fail(
+        ui,
+        doc,
+        {
+          message: `nobody pressed Start on the link within ${Math.round(timeoutMs / 100) / 10} s`,
+          fix: 'run `herald link` again and open the new link (each run makes a new one) in the Telegram app where the chat is; --timeout gives more time',
+        },
+        false,
+      );
     }
     const { via: _via, updateId: _updateId, removed: _removed, ...chat } = found;
     doc.chat = chat;

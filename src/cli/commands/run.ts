@@ -112,7 +112,8 @@ export function splitCommand(argv: readonly string[]): { own: string[]; command:
 function parseName(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const name = raw.trim();
-  if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new UsageError(`--name must be 1 to 100 printable characters, not "${redact(raw)}"`);
+  if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name))
+    throw new UsageError(`--name must be 1 to 100 printable characters, not "${redact(raw)}"`);
   return name;
 }
 
@@ -131,7 +132,8 @@ function parseMaxRestarts(raw: string | undefined): number {
 function parseHeartbeat(raw: string | undefined): number {
   if (raw === undefined) return 120;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--heartbeat must be a number of seconds (0 turns hang detection off), not "${redact(raw)}"`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`--heartbeat must be a number of seconds (0 turns hang detection off), not "${redact(raw)}"`);
   if (n > MAX_SECONDS) throw new UsageError(`--heartbeat must be at most ${MAX_SECONDS} seconds (one day), not "${redact(raw)}"`);
   return n;
 }
@@ -215,7 +217,9 @@ async function run(ctx: CommandContext): Promise<number> {
   registerSecrets(ui, [...config.general, ...config.error, ...config.bots.flatMap((b) => [b.defaultChannel, ...b.mapping.map((m) => m.spec)])]);
   const nowhere = !config.general.length && !config.error.length && !config.bots.length;
   if (nowhere) {
-    ui.warn('herald run: no destination is configured: crash and hang notices print here (set GENERAL_* or ERROR_* variables in .env; `herald doctor` checks them)');
+    ui.warn(
+      'herald run: no destination is configured: crash and hang notices print here (set GENERAL_* or ERROR_* variables in .env; `herald doctor` checks them)',
+    );
   }
 
   const plan = planOutbox(env, ctx.cwd, name);

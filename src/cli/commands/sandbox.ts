@@ -103,7 +103,10 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** How to open a URL in the desktop's browser, if this machine has a way. */
-export function findOpener(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): { command: string; args: (url: string) => string[] } | undefined {
+export function findOpener(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): { command: string; args: (url: string) => string[] } | undefined {
   if (platform === 'darwin') return { command: 'open', args: (url) => [url] };
   if (platform === 'win32') return { command: 'cmd', args: (url) => ['/c', 'start', '""', url] };
   if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return undefined; // no desktop session (ssh, container)
@@ -159,7 +162,9 @@ export function eventLine(e: ServerEvent, labels: ReturnType<typeof sandboxLabel
   // An embeds-only Discord message has no text: show its embeds' titles instead.
   const embeds = (m.body as { embeds?: unknown } | undefined)?.embeds;
   if (rendered.trim() === '' && Array.isArray(embeds)) {
-    const titles = embeds.map((x) => (x && typeof x === 'object' ? (x as { title?: unknown; description?: unknown }) : {})).map((x) => String(x.title ?? x.description ?? ''));
+    const titles = embeds
+      .map((x) => (x && typeof x === 'object' ? (x as { title?: unknown; description?: unknown }) : {}))
+      .map((x) => String(x.title ?? x.description ?? ''));
     rendered = `[${embeds.length} embed${embeds.length === 1 ? '' : 's'}] ${titles.filter(Boolean).join(' | ')}`;
   }
   const text = oneLine(rendered);
@@ -230,7 +235,11 @@ async function run(ctx: CommandContext): Promise<number> {
       out();
       out(sandboxEnvLines(sandbox.env));
       out();
-      out(dim(`Then \`herald doctor\` or \`herald test all\`, or run your bot. ${SANDBOX_VARIABLES.length} variables; GENERAL chat ${SANDBOX_IDS.generalChatId}, ERROR chat ${SANDBOX_IDS.errorChatId}.`));
+      out(
+        dim(
+          `Then \`herald doctor\` or \`herald test all\`, or run your bot. ${SANDBOX_VARIABLES.length} variables; GENERAL chat ${SANDBOX_IDS.generalChatId}, ERROR chat ${SANDBOX_IDS.errorChatId}.`,
+        ),
+      );
       out(dim('Ctrl-C to stop. Messages as they arrive:'));
       sandbox.fake.on('event', (e) => out(eventLine(e, labels, outColor.dim, outColor.yellow)));
     }
@@ -243,12 +252,18 @@ async function run(ctx: CommandContext): Promise<number> {
         { platform: 'slack', destination: SANDBOX_IDS.generalSlack.split('/').slice(0, 2).join('/') },
         { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } },
       );
-      note(noteColor.dim('Demo: sending one sample of every notification through Herald, one at a time (about 10 s; one Slack 429 is injected on purpose: Herald waits and resends)…'));
+      note(
+        noteColor.dim(
+          'Demo: sending one sample of every notification through Herald, one at a time (about 10 s; one Slack 429 is injected on purpose: Herald waits and resends)…',
+        ),
+      );
       demo = runDemo(sandbox.env, { signal: ctx.signal, report: (line) => void ctx.stderr.write(line) })
         .then((r) => {
           if (ctx.signal.aborted) return;
           const verdict = r.complete && r.failed === 0 ? noteColor.green('done') : noteColor.yellow('incomplete');
-          note(`Demo ${verdict}: ${r.notifications} notifications, ${r.delivered} deliveries${r.failed ? `, ${r.failed} failed` : ''}. See them in ${sandbox.inboxUrl}`);
+          note(
+            `Demo ${verdict}: ${r.notifications} notifications, ${r.delivered} deliveries${r.failed ? `, ${r.failed} failed` : ''}. See them in ${sandbox.inboxUrl}`,
+          );
         })
         .catch((err: unknown) => note(`herald sandbox: the demo failed: ${redact((err as Error)?.message ?? String(err))}`));
     }

@@ -100,7 +100,13 @@ async function run(ctx: CommandContext): Promise<number> {
     if (ctx.stdin.isTTY) throw new UsageError('no message: give it as an argument (herald send "text") or pipe it in (some-job | herald send)');
     const read = await readStdin(ctx.stdin, ctx.signal);
     if (read === undefined) {
-      ui.emitJson({ ok: false, ...base, results: [], error: { message: 'interrupted while reading the message from stdin; nothing was sent' }, interrupted: true });
+      ui.emitJson({
+        ok: false,
+        ...base,
+        results: [],
+        error: { message: 'interrupted while reading the message from stdin; nothing was sent' },
+        interrupted: true,
+      });
       ui.warn('herald send: interrupted; nothing sent');
       return EXIT_INTERRUPTED;
     }
@@ -143,13 +149,19 @@ async function run(ctx: CommandContext): Promise<number> {
       ui.problem('herald send: ', { message, ...(fix ? { fix } : {}) });
       return EXIT_PROBLEM;
     }
-    hosts = new Map(r.specs.map((spec) => {
-      const d = describeSpec(spec);
-      return [d.label, d.host] as const;
-    }));
+    hosts = new Map(
+      r.specs.map((spec) => {
+        const d = describeSpec(spec);
+        return [d.label, d.host] as const;
+      }),
+    );
   } else if (config.general.length === 0 && config.bots.length === 0 && (level === 'info' || config.error.length === 0)) {
-    const message = level === 'info' && config.error.length ? 'no GENERAL destination is configured (only ERROR ones: add --error to send there)' : 'no destination is configured';
-    const fix = 'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write`), or a GENERAL_DISCORD_WEBHOOK / GENERAL_SLACK_WEBHOOK, in .env; or use --to';
+    const message =
+      level === 'info' && config.error.length
+        ? 'no GENERAL destination is configured (only ERROR ones: add --error to send there)'
+        : 'no destination is configured';
+    const fix =
+      'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write`), or a GENERAL_DISCORD_WEBHOOK / GENERAL_SLACK_WEBHOOK, in .env; or use --to';
     ui.emitJson({ ok: false, ...base, results: [], error: { message, fix } });
     ui.problem('herald send: ', { message: `${message}; nothing was sent`, fix });
     return EXIT_PROBLEM;
@@ -165,12 +177,30 @@ async function run(ctx: CommandContext): Promise<number> {
     await notifier.close(0);
     const destinations = preview.destinations.filter((d) => !isConsole(d));
     const shown = preview.note ? `${preview.note}\n${text}` : text;
-    ui.emitJson({ ok: true, ...base, ...(tags ? { tags } : {}), characters, text: shown, results: destinations.map((destination) => ({ destination })), ...(preview.decisions ? { decisions: preview.decisions } : {}) });
+    ui.emitJson({
+      ok: true,
+      ...base,
+      ...(tags ? { tags } : {}),
+      characters,
+      text: shown,
+      results: destinations.map((destination) => ({ destination })),
+      ...(preview.decisions ? { decisions: preview.decisions } : {}),
+    });
     ui.say(`Dry run: nothing was sent.`);
-    ui.say(`Would send ${level === 'error' ? 'an error' : 'a message'}${silent ? ' (silent)' : ''} of ${plural(characters, 'character')} to ${plural(destinations.length, 'destination')}:`);
+    ui.say(
+      `Would send ${level === 'error' ? 'an error' : 'a message'}${silent ? ' (silent)' : ''} of ${plural(characters, 'character')} to ${plural(destinations.length, 'destination')}:`,
+    );
     for (const d of destinations) ui.say(`  → ${d}`);
     if (preview.decisions) {
-      ui.say(`Chosen by${tags ? ` (tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}:`);
+      ui.say(
+        `Chosen by${
+          tags
+            ? ` (tags ${Object.entries(tags)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')})`
+            : ''
+        }:`,
+      );
       for (const d of preview.decisions) ui.say(`  ${d}`);
     }
     ui.say('Message:');
@@ -203,7 +233,8 @@ function parseTags(list: readonly string[]): Tags | undefined {
     const eq = item.indexOf('=');
     const key = eq < 0 ? '' : item.slice(0, eq).trim();
     const value = eq < 0 ? '' : item.slice(eq + 1).trim();
-    if (!(TAG_NAMES as readonly string[]).includes(key) || !value) throw new UsageError(`--tag "${item}": write KEY=VALUE with KEY one of ${TAG_NAMES.join(', ')}`);
+    if (!(TAG_NAMES as readonly string[]).includes(key) || !value)
+      throw new UsageError(`--tag "${item}": write KEY=VALUE with KEY one of ${TAG_NAMES.join(', ')}`);
     tags[key] = value;
   }
   return tags as Tags;
@@ -212,12 +243,18 @@ function parseTags(list: readonly string[]): Tags | undefined {
 function printResults(ui: Ui, results: readonly DeliveryResult[]): void {
   const c = ui.color;
   for (const r of results) {
-    if (r.ok) ui.say(`  ${c.green('ok     ')}  ${r.destination}  ${c.dim(`delivered in ${formatLatency(r.latencyMs ?? 0)}${(r.parts ?? 1) > 1 ? ` (${r.parts} parts)` : ''}`)}`);
+    if (r.ok)
+      ui.say(
+        `  ${c.green('ok     ')}  ${r.destination}  ${c.dim(`delivered in ${formatLatency(r.latencyMs ?? 0)}${(r.parts ?? 1) > 1 ? ` (${r.parts} parts)` : ''}`)}`,
+      );
     else ui.say(`  ${c.red('problem')}  ${r.destination}: ${r.error ?? 'failed'}${r.fix ? ` — fix: ${r.fix}` : ''}`);
   }
   const failed = results.filter((r) => !r.ok).length;
   if (results.length === 0) ui.say(c.red('Nothing was queued.'));
-  else ui.say(failed === 0 ? c.green(`Delivered to ${plural(results.length, 'destination')}.`) : c.red(`${failed} of ${plural(results.length, 'destination')} failed.`));
+  else
+    ui.say(
+      failed === 0 ? c.green(`Delivered to ${plural(results.length, 'destination')}.`) : c.red(`${failed} of ${plural(results.length, 'destination')} failed.`),
+    );
 }
 
 /** Reads stdin to the end; undefined when Ctrl-C came first. */

@@ -107,7 +107,8 @@ async function run(ctx: CommandContext): Promise<number> {
     jobs = [...jobsForRoles(which, config.general, config.error, env), ...(which === 'error' ? [] : jobsForBots(config.bots, env))];
     if (jobs.length === 0) {
       const message = `no ${which === 'all' ? '' : `${which.toUpperCase()} `}destination is configured`;
-      const fix = 'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write` finds the chat id), or a *_DISCORD_WEBHOOK / *_SLACK_WEBHOOK, in .env; `herald doctor` explains';
+      const fix =
+        'set GENERAL_TELEGRAM_BOT_TOKEN and GENERAL_TELEGRAM_BOT_CHAT_ID (`herald chat-id --write` finds the chat id), or a *_DISCORD_WEBHOOK / *_SLACK_WEBHOOK, in .env; `herald doctor` explains';
       ui.emitJson({ ok: false, target: which, results: [], error: { message, fix } });
       ui.problem('herald test: ', { message, fix });
       return EXIT_PROBLEM;
@@ -125,7 +126,17 @@ async function run(ctx: CommandContext): Promise<number> {
     }
     // One notifier for the whole target (it may name several destinations), with the full environment.
     const described = r.specs.map(describeSpec);
-    jobs = [{ roles: ['TARGET'], platform: [...new Set(r.specs.map((s) => s.driver))].join('+'), label: described.map((d) => d.label).join(', '), host: described[0]!.host, env, level: 'info', to: which }];
+    jobs = [
+      {
+        roles: ['TARGET'],
+        platform: [...new Set(r.specs.map((s) => s.driver))].join('+'),
+        label: described.map((d) => d.label).join(', '),
+        host: described[0]!.host,
+        env,
+        level: 'info',
+        to: which,
+      },
+    ];
   }
 
   ui.say(`Sending a test message to ${plural(jobs.length, 'destination')}…`);
@@ -186,7 +197,15 @@ function jobsForBots(bots: readonly BotConfig[], env: Env): Job[] {
       const { label, host } = describeSpec(spec);
       const channel = (spec as { channel?: string; channelId?: string; threadTs?: string }).channelId ?? (spec as { channel?: string }).channel!;
       const thread = (spec as { threadTs?: string }).threadTs;
-      jobs.push({ roles: ['GENERAL'], platform: spec.driver, label, host, env: own, level: 'info', to: `${bot.provider}:${channel}${thread ? `:${thread}` : ''}` });
+      jobs.push({
+        roles: ['GENERAL'],
+        platform: spec.driver,
+        label,
+        host,
+        env: own,
+        level: 'info',
+        to: `${bot.provider}:${channel}${thread ? `:${thread}` : ''}`,
+      });
     }
   }
   return jobs;
@@ -201,11 +220,11 @@ function identity(spec: ChannelSpec): string {
 async function sendOne(job: Job, timeoutMs: number, signal: AbortSignal): Promise<{ results: TestResult[]; interrupted: boolean }> {
   const notifier = createCliNotifier({ env: job.env, timeoutMs });
   const text = `🧪 Herald test message — ${job.roles.join(' + ')} ${job.label} — ${new Date().toISOString()}`;
-  const { results, interrupted } = await deliverAndWait(
-    notifier,
-    () => notifier.notify(text, { level: job.level, ...(job.to ? { to: job.to } : {}) }),
-    { timeoutMs, signal, hostOf: () => job.host },
-  );
+  const { results, interrupted } = await deliverAndWait(notifier, () => notifier.notify(text, { level: job.level, ...(job.to ? { to: job.to } : {}) }), {
+    timeoutMs,
+    signal,
+    hostOf: () => job.host,
+  });
   const mine = results.filter((r) => !isConsole(r.destination));
   const list = mine.length ? mine : [{ destination: job.label, ok: false, error: 'the message was not queued for this destination' }];
   return { results: list.map((r) => ({ ...r, roles: job.roles, platform: job.platform })), interrupted };
@@ -223,5 +242,7 @@ function printResults(ui: Ui, results: readonly TestResult[]): void {
     }
   }
   const failed = results.filter((r) => !r.ok).length;
-  ui.say(failed === 0 ? c.green(`All ${plural(results.length, 'test message')} delivered.`) : c.red(`${failed} of ${plural(results.length, 'destination')} failed.`));
+  ui.say(
+    failed === 0 ? c.green(`All ${plural(results.length, 'test message')} delivered.`) : c.red(`${failed} of ${plural(results.length, 'destination')} failed.`),
+  );
 }

@@ -357,7 +357,14 @@ export class FileOutbox implements Journal, SpillStore {
     const buf = Buffer.allocUnsafe(stub.length);
     readSync(this.fd, buf, 0, stub.length, stub.offset);
     const record = decode(buf.toString('utf8', 0, stub.length - 1));
-    if (!record || record.t !== 'n') return makeEntry(stub.seq, `(notification ${stub.seq} could not be read back from the outbox ${this.path})`, stub.error ? 'error' : 'info', false, Date.now());
+    if (!record || record.t !== 'n')
+      return makeEntry(
+        stub.seq,
+        `(notification ${stub.seq} could not be read back from the outbox ${this.path})`,
+        stub.error ? 'error' : 'info',
+        false,
+        Date.now(),
+      );
     return this.entryOf(record, stub.seq <= this.lastSeq ? Date.now() : undefined);
   }
 

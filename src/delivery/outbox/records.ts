@@ -5,7 +5,11 @@
  */
 
 /** The file's first record: format version and the outbox's id (part keys derive from it). */
-export interface HeaderRecord { readonly t: 'h'; readonly v: 1; readonly id: string }
+export interface HeaderRecord {
+  readonly t: 'h';
+  readonly v: 1;
+  readonly id: string;
+}
 /** A notification and every destination it was queued for. */
 export interface EntryRecord {
   readonly t: 'n';
@@ -22,9 +26,18 @@ export interface EntryRecord {
   readonly o?: string;
 }
 /** Done at one destination. */
-export interface DoneRecord { readonly t: 'a'; readonly s: number; readonly d: string }
+export interface DoneRecord {
+  readonly t: 'a';
+  readonly s: number;
+  readonly d: string;
+}
 /** A batch about to be sent, with the key its parts carry. */
-export interface SendingRecord { readonly t: 'b'; readonly d: string; readonly s: readonly number[]; readonly k: string }
+export interface SendingRecord {
+  readonly t: 'b';
+  readonly d: string;
+  readonly s: readonly number[];
+  readonly k: string;
+}
 
 /** Any record. */
 export type OutboxRecord = HeaderRecord | EntryRecord | DoneRecord | SendingRecord;

@@ -680,8 +680,7 @@ var HeraldRender = (function () {
 /** {@link RENDER_JS} evaluated in Node: the same code the page runs, for tests and tools. */
 export const renderers: Renderers = new Function(`${RENDER_JS}\nreturn HeraldRender;`)() as Renderers;
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Serializes a rendered tree as HTML (every text and attribute escaped); for tests and snapshots. */
 export function toHtml(nodes: readonly RNode[]): string {
