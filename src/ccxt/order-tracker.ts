@@ -55,7 +55,12 @@ export class OrderTracker {
     const order = known ? merge(known.order, raw) : raw;
     // A cancel call's answer means cancelled, unless it says the order filled or ended first
     // (some exchanges answer with the order as it was, still `open`, or with no status at all).
-    const status = origin === 'cancel' ? (raw.status === 'closed' || raw.status === 'expired' || raw.status === 'rejected' ? raw.status : 'canceled') : (order.status ?? 'open');
+    const status =
+      origin === 'cancel'
+        ? raw.status === 'closed' || raw.status === 'expired' || raw.status === 'rejected'
+          ? raw.status
+          : 'canceled'
+        : (order.status ?? 'open');
     const state: OrderState = known ?? { order, submitted: false, filled: 0, final: false, placed: origin === 'placed' };
     state.order = order;
     if (origin === 'placed') state.placed = true;
