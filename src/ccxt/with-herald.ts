@@ -180,6 +180,8 @@ export function withHerald<E extends CcxtExchange>(exchange: E, options: HeraldC
     stop: () => follower.stop(),
     close: async (timeoutMs) => {
       await follower.stop();
+      // Order calls that settled just now have their notification one turn of the loop away.
+      await new Promise((resolve) => setImmediate(resolve));
       handle.uninstall();
       // A notifier the user gave stays theirs to close.
       return options.notifier ? handle.flush(timeoutMs) : handle.close(timeoutMs);

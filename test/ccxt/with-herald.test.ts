@@ -1,7 +1,7 @@
 /**
  * withHerald against the real ccxt package: binance (REST) and ccxt.pro binance, markets from
  * Binance's own exchangeInfo fixture, every request on the wire to a local Binance
- * (test/fixtures/binance-server.ts) and every notification on the wire to the local fake
+ * (src/sandbox/fake-binance.ts) and every notification on the wire to the local fake
  * Telegram with its real limits.
  */
 import ccxt from 'ccxt';
@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { withHerald, type HeraldCcxtOptions, type WithHerald } from '../../src/ccxt/index.js';
 import type { CcxtExchange } from '../../src/ccxt/exchange-like.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
-import { BINANCE_KEY, BINANCE_SECRET, BinanceServer } from '../fixtures/binance-server.js';
+import { BINANCE_KEY, BINANCE_SECRET, BinanceServer } from '../../src/sandbox/fake-binance.js';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
 const ERROR_TOKEN = '987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9';
@@ -116,6 +116,13 @@ describe('order calls', () => {
     });
   });
 
+  it('close() right after an order call still tells it', async () => {
+    const ex = rest();
+    await ex.createOrder('BTC/USDT', 'market', 'buy', 0.5);
+    await ex.herald.close(2000);
+    expect(lines(GENERAL)).toEqual(['✅ FILLED BUY 0.5 BTC/USDT @ 64,210.50 · binance · ema-cross']);
+  });
+
   it('a helper that calls createOrder inside (createMarketBuyOrder) notifies once', async () => {
     const ex = rest();
     await ex.createMarketBuyOrder('BTC/USDT', 0.25);
@@ -134,7 +141,7 @@ describe('order calls', () => {
 
   it('an exchange error becomes an error notification with the exchange message, and is re-thrown unchanged', async () => {
     const ex = rest();
-    binance.failNext(400, { code: -2010, msg: 'Account has insufficient balance for requested action.' });
+    binance.failNext(400, { code: -2010, msg: 'Account has insufficient balance for requested action.' }, 'POST /api/v3/order');
     const err = await ex.createOrder('BTC/USDT', 'market', 'buy', 100).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ccxt.InsufficientFunds);
     expect((err as Error).message).toBe('binance Account has insufficient balance for requested action.');
@@ -147,7 +154,7 @@ describe('order calls', () => {
 
   it("an order Binance refuses (a filter failure) is told with Binance's own reason and code", async () => {
     const ex = rest();
-    binance.failNext(400, { code: -1013, msg: 'Filter failure: NOTIONAL' });
+    binance.failNext(400, { code: -1013, msg: 'Filter failure: NOTIONAL' }, 'POST /api/v3/order');
     // ccxt maps Binance's -1013 to BadRequest.
     await expect(ex.createOrder('ETH/USDT', 'limit', 'buy', 0.001, 10)).rejects.toBeInstanceOf(ccxt.BadRequest);
     const line = await waitFor(ERRORS, /createOrder/, ex);
