@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { afterEach } from 'vitest';
 import type { Env } from '../../src/config/env.js';
 import { createRelay, type Relay, type RelayOptions } from '../../src/relay/relay.js';
@@ -116,5 +117,40 @@ export function rawRequest(
       req.end();
     };
     pump();
+  });
+}
+
+/**
+ * Uploads a whole request before reading anything, the way Python's `requests` (freqtrade,
+ * Jesse, Apprise) does: the socket is not read until the last byte is written. A server that
+ * closes the connection while the upload is still arriving makes the kernel answer with a reset,
+ * which discards the unread answer — this client then reports the error, as `requests` would.
+ */
+export function uploadThenRead(url: string, head: Record<string, string | number>, body: Buffer): Promise<RawAnswer> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = netConnect(Number(port), hostname);
+    socket.pause();
+    let received = '';
+    let settled = false;
+    const done = (answer: RawAnswer): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.on('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? err.message }));
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('end', () => {
+      const [status = '', ...rest] = received.split('\r\n');
+      const blank = rest.indexOf('');
+      done({ status: Number(status.split(' ')[1]), body: rest.slice(blank + 1).join('\r\n') });
+    });
+    const lines = [`POST ${pathname}${search} HTTP/1.1`, `Host: ${hostname}:${port}`, ...Object.entries(head).map(([k, v]) => `${k}: ${v}`), '', ''];
+    socket.write(lines.join('\r\n'));
+    socket.write(body, (err) => {
+      if (err) return done({ error: (err as NodeJS.ErrnoException).code ?? err.message });
+      socket.resume();
+    });
   });
 }
