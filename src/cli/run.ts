@@ -9,9 +9,10 @@ import { chatIdCommand } from './commands/chat-id.js';
 import { linkCommand } from './commands/link.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { runCommand } from './commands/run.js';
+import { relayCommand } from './commands/relay.js';
 
 /** Every subcommand, in the order `herald --help` lists them. */
-export const COMMANDS: readonly Command[] = [doctorCommand, testCommand, sendCommand, chatIdCommand, linkCommand, sandboxCommand, runCommand];
+export const COMMANDS: readonly Command[] = [doctorCommand, testCommand, sendCommand, chatIdCommand, linkCommand, sandboxCommand, runCommand, relayCommand];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
