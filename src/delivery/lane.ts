@@ -60,6 +60,13 @@ interface Batch {
 const MAX_MOVES = 3;
 /** Per process (or per outbox, which outlives it), so part keys (idempotency keys) never repeat across restarts. */
 const RUN_ID = randomBytes(6).toString('base64url');
+/** A limits store whose `reserve` failed (it should fall back itself): ask again after this. */
+const STORE_RETRY_MS = 1000;
+
+/** A store's answer to observe/block/settle is not waited for; a failure of it is the store's to report. */
+function settled(result: void | Promise<void>): void {
+  if (result instanceof Promise) result.catch(() => {});
+}
 
 /** A destination's FIFO queue and sender. */
 export class Lane {
@@ -317,7 +324,10 @@ export class Lane {
           continue;
         }
         const buckets = this.channel.buckets();
-        const wait = this.ctx.limits.reserve(buckets, now);
+        const reserved = this.ctx.limits.reserve(buckets, now);
+        // A local store answers at once; a shared one after a round trip (the lane may close meanwhile).
+        const wait = typeof reserved === 'number' ? reserved : await reserved.catch(() => STORE_RETRY_MS);
+        if (this.closed || this.disabledReason !== undefined) break;
         if (wait > 0) {
           await this.sleep(wait);
           continue;
@@ -434,12 +444,12 @@ export class Lane {
       outcome = { kind: 'transient', reason: `driver error: ${(err as Error).message}` };
     } finally {
       this.inFlight = false;
-      this.ctx.limits.settle?.(buckets, sentAt, Date.now());
+      settled(this.ctx.limits.settle?.(buckets, sentAt, Date.now()));
     }
     // Closed or disabled (its bot's token died on another channel) while this request was out.
     if (this.closed || this.disabledReason !== undefined) return;
     const now = Date.now();
-    if ('rate' in outcome && outcome.rate) this.ctx.limits.observe(outcome.rate, now);
+    if ('rate' in outcome && outcome.rate) settled(this.ctx.limits.observe(outcome.rate, now));
     switch (outcome.kind) {
       case 'ok':
         batch.index++;
@@ -461,7 +471,7 @@ export class Lane {
       case 'retry-after':
         this.counters.rateLimited++;
         this.retryLater(batch, outcome.delayMs, outcome.reason, true);
-        if (outcome.blockKeys) this.ctx.limits.block(outcome.blockKeys, now + outcome.delayMs);
+        if (outcome.blockKeys) settled(this.ctx.limits.block(outcome.blockKeys, now + outcome.delayMs));
         return;
       case 'transient': {
         if (now - first.createdAt >= this.ctx.options.giveUpAfterMs) {

@@ -5,21 +5,26 @@
  */
 import type { RateBucket, RateObservation } from '../channels/channel.js';
 
-/** Where limits live. The in-memory implementation is {@link LocalRateLimits}. */
+/**
+ * Where limits live. The in-memory implementation is {@link LocalRateLimits}; a store shared by
+ * many processes answers asynchronously (a round trip), so every method may return a promise.
+ * A store must not reject: when its backend fails it falls back to limits of its own (a
+ * rejected `reserve` is treated by the lanes as "wait a second and ask again").
+ */
 export interface RateLimits {
   /** Takes one token from every bucket and returns 0, or returns the ms to wait (taking nothing). */
-  reserve(buckets: readonly RateBucket[], now: number): number;
+  reserve(buckets: readonly RateBucket[], now: number): number | Promise<number>;
   /** Applies what a platform reported about a bucket (remaining requests, reset time). */
-  observe(observation: RateObservation, now: number): void;
+  observe(observation: RateObservation, now: number): void | Promise<void>;
   /** Blocks buckets until `until` (a 429 that applies beyond one destination). */
-  block(keys: readonly string[], until: number): void;
+  block(keys: readonly string[], until: number): void | Promise<void>;
   /**
    * Tells the limits when a request reserved at `sentAt` was answered. The platform counted it
    * when it arrived, somewhere in between; a store that counts from departure would let the next
    * burst land early when the first request was slow (a new connection, a busy machine).
    * Optional: a store without it counts from departure.
    */
-  settle?(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void;
+  settle?(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void | Promise<void>;
 }
 
 interface BucketState {

@@ -5,6 +5,7 @@ import type { DeliveryEvents } from '../../src/delivery/events.js';
 import type { DeliveryOptions } from '../../src/delivery/options.js';
 import type { Card } from '../../src/channels/card.js';
 import type { CardSupport, Level, SendOutcome } from '../../src/channels/channel.js';
+import { LocalRateLimits, type RateLimits } from '../../src/delivery/rate-limits.js';
 import { ScriptedChannel } from './scripted-channel.js';
 
 type Recorded = { [K in keyof DeliveryEvents]: { name: K; payload: DeliveryEvents[K][0] } }[keyof DeliveryEvents];
@@ -430,5 +431,56 @@ describe('channels that share a credential', () => {
     expect(disabled).toEqual(['bot-a: channel_not_found']);
     expect(b.lines()).toEqual(['one', 'two']);
     expect(delivery.isDisabled(b)).toBe(false);
+  });
+});
+
+describe('a limits store that answers asynchronously (shared by many processes)', () => {
+  /** The in-process buckets behind a round trip of `delayMs`, as a shared store would be. */
+  function remote(delayMs: number, fail = 0) {
+    const local = new LocalRateLimits();
+    const calls = { reserve: 0, failed: 0 };
+    const store: RateLimits = {
+      reserve: async (buckets, now) => {
+        calls.reserve++;
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (calls.failed < fail) {
+          calls.failed++;
+          throw new Error('store unreachable');
+        }
+        return local.reserve(buckets, now);
+      },
+      observe: async (o, now) => local.observe(o, now),
+      block: async (keys, until) => local.block(keys, until),
+      settle: async (b, s, a) => local.settle(b, s, a),
+    };
+    return { store, calls };
+  }
+
+  it('waits for its answer and keeps the pace and the order', async () => {
+    const ch = new ScriptedChannel('a', 1000, [{ key: 'async', capacity: 1, intervalMs: 1000 }]);
+    const { store } = remote(5);
+    const delivery = new Delivery({ emit: () => {}, limits: store, options: { stormWindowMs: 0 } });
+    for (let i = 1; i <= 3; i++) {
+      delivery.enqueue([ch], makeEntry(delivery.nextSeq(), `m${i}`, 'info', false, Date.now()));
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    await vi.advanceTimersByTimeAsync(5000);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['m1', 'm2', 'm3']);
+    // m1 at once; m2 and m3 waited for the bucket's next slot (coalesced into one request).
+    expect(ch.received.map((r) => r.text)).toEqual(['m1', 'm2\nm3']);
+  });
+
+  it('a store that fails is asked again a second later; nothing is lost', async () => {
+    const ch = new ScriptedChannel('a', 1000);
+    const { store, calls } = remote(1, 2);
+    const delivery = new Delivery({ emit: () => {}, limits: store, options: { stormWindowMs: 0 } });
+    delivery.enqueue([ch], makeEntry(delivery.nextSeq(), 'kept', 'info', false, Date.now()));
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(ch.received).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1500);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['kept']);
+    expect(calls.reserve).toBe(3);
   });
 });
