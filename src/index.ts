@@ -39,3 +39,5 @@ export type { LaneStats } from './delivery/lane.js';
 export type { DeliveredEvent, DroppedEvent, FailedEvent, QueuedEvent, RetryingEvent, WarningEvent } from './delivery/events.js';
 export { redact } from './config/redact.js';
 export { renderMessage } from './core/render.js';
+export { createRelay, RELAY_DEFAULT_HOST, RELAY_DEFAULT_PORT, RELAY_ENDPOINTS, type Relay, type RelayAddress, type RelayOptions } from './relay/relay.js';
+export type { RelayHealth } from './relay/health.js';
