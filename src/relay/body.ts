@@ -9,8 +9,11 @@ import { fail, ok, type Parsed } from './relayed.js';
 /** A decoded body. */
 export type Body =
   | { readonly kind: 'json'; readonly value: unknown }
-  /** Form fields (the first value of each name), and the names of files a multipart body carried. */
-  | { readonly kind: 'form'; readonly fields: Readonly<Record<string, string>>; readonly files: readonly string[] }
+  /**
+   * Form fields (the first value of each name), the names of files a multipart body carried,
+   * and an urlencoded body's own text (`curl -d 'a = b'` is text that happens to hold a `=`).
+   */
+  | { readonly kind: 'form'; readonly fields: Readonly<Record<string, string>>; readonly files: readonly string[]; readonly raw?: string }
   | { readonly kind: 'text'; readonly text: string };
 
 /** How to read a body. */
@@ -54,7 +57,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined, options:
     }
   }
   // `curl -d 'some text'` labels plain text as a form; a body with no `=` is no form.
-  if (type === 'application/x-www-form-urlencoded' && text.includes('=')) return ok({ kind: 'form', fields: formFields(text), files: [] });
+  if (type === 'application/x-www-form-urlencoded' && text.includes('=')) return ok({ kind: 'form', fields: formFields(text), files: [], raw: text });
   return ok({ kind: 'text', text });
 }
 

@@ -180,7 +180,12 @@ export function createRelay(options: RelayOptions = {}): Relay {
         hasBody,
       );
     }
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://relay.invalid');
+    } catch {
+      return refuse(req, res, { status: 400, body: 'the request target cannot be read as a URL path\n' }, hasBody);
+    }
     const path = parsePath(url.pathname);
     const method = req.method ?? 'GET';
     const health = (): void => void send(res, { status: 200, body: relayHealth(notifier) });

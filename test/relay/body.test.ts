@@ -10,7 +10,7 @@ describe('parseBody', () => {
     expect(parseBody(Buffer.from('"x"'), 'application/vnd.api+json')).toEqual({ ok: true, value: { kind: 'json', value: 'x' } });
     expect(parseBody(Buffer.from('a=1&b=two+words&a=2'), 'application/x-www-form-urlencoded')).toEqual({
       ok: true,
-      value: { kind: 'form', fields: { a: '1', b: 'two words' }, files: [] },
+      value: { kind: 'form', fields: { a: '1', b: 'two words' }, files: [], raw: 'a=1&b=two+words&a=2' },
     });
     expect(parseBody(Buffer.from('plain'), undefined)).toEqual({ ok: true, value: { kind: 'text', text: 'plain' } });
     expect(parseBody(Buffer.from('<xml/>'), 'application/xml')).toEqual({ ok: true, value: { kind: 'text', text: '<xml/>' } });

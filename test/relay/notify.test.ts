@@ -33,6 +33,19 @@ describe('POST /notify', () => {
     expect(r.lines).toEqual(['[herald] hello from curl\n']);
   });
 
+  it("reads curl -d 'text with = in it' as text too, since it has no field a notification has", async () => {
+    const r = await start();
+    await post(`${r.base}/notify`, 'ratio=1.5 reached', 'application/x-www-form-urlencoded');
+    await r.relay.notifier.flush();
+    expect(r.lines).toEqual(['[herald] ratio=1.5 reached\n']);
+  });
+
+  it('refuses a JSON message that is only blanks', async () => {
+    const r = await start();
+    const res = await postJson(`${r.base}/notify`, { message: '   ' });
+    expect(res.status).toBe(400);
+  });
+
   it("reads Herald's JSON: level, silent and tags", async () => {
     const r = await start();
     const seen: unknown[] = [];

@@ -11,6 +11,9 @@ import type { Body } from '../body.js';
 import { fail, ok, type Parsed, type Relayed, type RequestContext } from '../relayed.js';
 import { attachmentNames, attachmentNote, type Fields, firstText, flag, isFields, joinLines, level, text } from './fields.js';
 
+/** Fields that make a form a notification (Herald's and Apprise's). */
+const MESSAGE_FIELDS = ['message', 'text', 'body', 'title'];
+
 const NO_MESSAGE =
   'no message: send a text/plain body, JSON {"message": "…"} (also title, level, silent, to, tags), or Apprise\'s {"title", "message", "type"}';
 
@@ -20,6 +23,8 @@ export function readNotify(body: Body, ctx: RequestContext): Parsed<Relayed> {
     case 'text':
       return body.text.trim() === '' ? fail(NO_MESSAGE) : ok(notification(body.text, ctx.target ? { to: ctx.target } : {}));
     case 'form':
+      // `curl -d 'x = 1 is odd'` labels text as a form: with none of the fields a notification has, it is the text.
+      if (body.raw !== undefined && !MESSAGE_FIELDS.some((f) => f in body.fields)) return ok(notification(body.raw, ctx.target ? { to: ctx.target } : {}));
       return fromFields(body.fields, ctx, body.files);
     case 'json':
       if (typeof body.value === 'string')
@@ -32,8 +37,8 @@ export function readNotify(body: Body, ctx: RequestContext): Parsed<Relayed> {
 function fromFields(fields: Fields, ctx: RequestContext, files: readonly string[]): Parsed<Relayed> {
   const title = text(fields.title);
   const raw = fields.message ?? fields.text ?? fields.body;
-  // A non-text message (an object) is shown as JSON, like log() shows one.
-  const message = raw !== undefined && raw !== null && raw !== '' ? raw : undefined;
+  // A non-text message (an object) is shown as JSON, like log() shows one; blank text is no message.
+  const message = typeof raw === 'string' ? text(raw) : raw === null ? undefined : raw;
   if (title === undefined && message === undefined) return fail(NO_MESSAGE);
   const lvl = level(fields.level ?? fields.type, fields.level !== undefined ? 'level' : 'type');
   if (!lvl.ok) return lvl;
