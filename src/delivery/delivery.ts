@@ -9,6 +9,7 @@ import type { Journal } from './journal.js';
 import { Lane, type LaneStats } from './lane.js';
 import { type DeliveryOptions, deliveryOptions } from './options.js';
 import { LocalRateLimits, type RateLimits } from './rate-limits.js';
+import type { SharedQueue } from './shared-queue.js';
 
 /** What is still undelivered after a flush or close, per destination. */
 export interface FlushReport {
@@ -41,6 +42,8 @@ export class Delivery {
   private readonly limits: RateLimits;
   private seq = 0;
   private closed = false;
+  /** A queue shared with other processes, once attached. */
+  private shared: SharedQueue | undefined;
 
   constructor(private readonly setup: DeliverySetup) {
     this.options = deliveryOptions(setup.options);
@@ -63,6 +66,7 @@ export class Delivery {
         nextSeq: this.nextSeq,
         onDisabled: (l, reason, fix, scope) => this.disabled(l.channel, reason, fix, scope),
         ...(this.setup.journal ? { journal: this.setup.journal } : {}),
+        settled: (seq, destination) => this.shared?.settled(seq, destination),
       });
       this.lanes.set(channel.id, lane);
       // After close, a destination used for the first time must fail fast, not retry on a closed pool.
@@ -86,14 +90,28 @@ export class Delivery {
     return this.lanes.get(channel.id)?.disabled ?? (channel.group !== undefined && this.deadGroups.has(channel.group));
   }
 
-  /** Queues an entry on each channel (in the journal first, when there is one). Returns at once. */
+  /**
+   * Queues an entry on each channel: in the shared queue when one is attached and up, else in
+   * this process's lanes (in the journal first, when there is one). Returns at once.
+   */
   enqueue(channels: readonly Channel[], entry: OutboxEntry): void {
+    if (channels.length === 0) return;
+    this.enqueueHere(this.shared ? this.shared.offer(entry, channels) : channels, entry);
+  }
+
+  /** Queues an entry in this process's own lanes (the journal first): what the shared queue could not take or gives back. */
+  enqueueHere(channels: readonly Channel[], entry: OutboxEntry): void {
     if (channels.length === 0) return;
     this.setup.journal?.queued(
       entry,
       channels.map((c) => c.id),
     );
     for (const c of channels) this.lane(c).enqueue(entry);
+  }
+
+  /** Shares queues with other processes from now on (see {@link SharedQueue}). */
+  attachShared(queue: SharedQueue | undefined): void {
+    this.shared = queue;
   }
 
   /** Gives a destination what the outbox kept for it from a previous run, ahead of anything new. */
@@ -106,7 +124,14 @@ export class Delivery {
     // Lanes sleep on unref'd timers; a caller awaiting flush must keep the process alive meanwhile.
     const keepAlive = setInterval(() => {}, 1 << 30);
     try {
-      return await this.flushLanes(timeoutMs);
+      if (!this.shared) return await this.flushLanes(timeoutMs);
+      // Shared: what this process offered is delivered by whichever process holds each destination.
+      const started = Date.now();
+      const waiting = await this.shared.drain(timeoutMs);
+      const left = timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (Date.now() - started));
+      const here = await this.flushLanes(left);
+      const undelivered = [...here.undelivered, ...waiting];
+      return { complete: undelivered.length === 0, undelivered };
     } finally {
       clearInterval(keepAlive);
     }

@@ -45,6 +45,8 @@ export interface LaneContext {
   readonly onDisabled: (lane: Lane, reason: string, fix: string | undefined, scope: 'destination' | 'group') => void;
   /** The durable outbox under the queue, when there is one. */
   readonly journal?: Journal;
+  /** Told when an entry is done here (delivered, failed, dropped, suppressed): a shared queue's copy may go. */
+  readonly settled?: (seq: number, destination: string) => void;
 }
 
 interface Batch {
@@ -112,7 +114,7 @@ export class Lane {
     if (this.disabledReason === undefined && !this.closed && !this.storm.admit(entry, Date.now())) {
       this.counters.suppressed++;
       // Counted into the storm summary, which is journaled on its own.
-      this.ctx.journal?.done(entry.seq, this.channel.id);
+      this.finished(entry.seq);
       return;
     }
     this.push(entry);
@@ -145,7 +147,7 @@ export class Lane {
     if (this.closed || this.disabledReason !== undefined) {
       // A storm summary firing after close/disable: report it rather than strand it. After close,
       // an outbox keeps it for the next start; a disabled destination is done with it.
-      if (this.disabledReason !== undefined) this.ctx.journal?.done(entry.seq, this.channel.id);
+      if (this.disabledReason !== undefined) this.finished(entry.seq);
       this.counters.failed++;
       this.ctx.emit('failed', {
         destination: this.channel.label,
@@ -199,7 +201,7 @@ export class Lane {
     for (const e of entries) dropped.push(...spill.put(this.channel.id, e));
     if (dropped.length === 0) return;
     // Beyond the disk budget too: today's policy (oldest info first), done and announced.
-    for (const d of dropped) this.ctx.journal!.done(d.seq, this.channel.id);
+    for (const d of dropped) this.finished(d.seq);
     this.noteDropped(dropped.length);
   }
 
@@ -229,7 +231,7 @@ export class Lane {
       const victim = this.queue.removeAt(i)!;
       this.bytes -= victim.bytes;
       if (victim.level === 'error') this.queuedErrors--;
-      this.ctx.journal?.done(victim.seq, this.channel.id);
+      this.finished(victim.seq);
       dropped++;
     }
     this.noteDropped(dropped);
@@ -309,6 +311,12 @@ export class Lane {
       backlogBytes: this.bytes,
       ...this.counters,
     };
+  }
+
+  /** An entry is done at this destination: the journal and a shared queue forget it. */
+  private finished(seq: number): void {
+    this.ctx.journal?.done(seq, this.channel.id);
+    this.ctx.settled?.(seq, this.channel.id);
   }
 
   private hasWork(): boolean {
@@ -459,7 +467,7 @@ export class Lane {
         }
         this.current = undefined;
         this.counters.delivered += batch.entries.length;
-        for (const e of batch.entries) this.ctx.journal?.done(e.seq, this.channel.id);
+        for (const e of batch.entries) this.finished(e.seq);
         this.ctx.emit('delivered', {
           destination: this.channel.label,
           seqs: batch.entries.map((e) => e.seq),
@@ -519,7 +527,7 @@ export class Lane {
     if (this.current && this.current.entries === entries) this.current = undefined;
     if (entries.length === 0) return;
     // Closed before delivery: an outbox keeps them for the next start. Anything else is final.
-    if (cause !== 'closed') for (const e of entries) this.ctx.journal?.done(e.seq, this.channel.id);
+    if (cause !== 'closed') for (const e of entries) this.finished(e.seq);
     this.counters.failed += entries.length;
     this.ctx.emit('failed', { destination: this.channel.label, cause, seqs: entries.map((e) => e.seq), reason, ...(fix ? { fix } : {}) });
   }

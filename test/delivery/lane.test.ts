@@ -6,6 +6,7 @@ import type { DeliveryOptions } from '../../src/delivery/options.js';
 import type { Card } from '../../src/channels/card.js';
 import type { CardSupport, Level, SendOutcome } from '../../src/channels/channel.js';
 import { LocalRateLimits, type RateLimits } from '../../src/delivery/rate-limits.js';
+import type { SharedQueue } from '../../src/delivery/shared-queue.js';
 import { ScriptedChannel } from './scripted-channel.js';
 
 type Recorded = { [K in keyof DeliveryEvents]: { name: K; payload: DeliveryEvents[K][0] } }[keyof DeliveryEvents];
@@ -482,5 +483,47 @@ describe('a limits store that answers asynchronously (shared by many processes)'
     await delivery.flush();
     expect(ch.lines()).toEqual(['kept']);
     expect(calls.reserve).toBe(3);
+  });
+});
+
+describe('a queue shared with other processes, attached above the lanes', () => {
+  /** A shared queue in memory that takes channel `a` only and hands its entries back as a holder would. */
+  function memoryQueue(delivery: Delivery, take: string) {
+    const held: { entry: ReturnType<typeof makeEntry>; channel: ScriptedChannel }[] = [];
+    const settled: string[] = [];
+    const queue: SharedQueue = {
+      offer: (entry, destinations) => {
+        for (const c of destinations) if (c.id === take) held.push({ entry, channel: c as ScriptedChannel });
+        return destinations.filter((c) => c.id !== take);
+      },
+      settled: (seq, destination) => void settled.push(`${destination}#${seq}`),
+      drain: async () => (held.length ? [{ destination: take, count: held.length }] : []),
+    };
+    // The holder's side: what waits in the store comes back to this process's lane.
+    const deliverHeld = () => {
+      for (const { entry, channel } of held.splice(0)) delivery.lane(channel).enqueue(entry);
+    };
+    return { queue, held, settled, deliverHeld };
+  }
+
+  it('offers entries to the shared queue; what it declines stays with this process; lanes tell it what is done', async () => {
+    const a = new ScriptedChannel('a', 1000);
+    const b = new ScriptedChannel('b', 1000);
+    const { delivery, send } = setup();
+    const shared = memoryQueue(delivery, 'a');
+    delivery.attachShared(shared.queue);
+    send([a, b], 'both');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(a.lines()).toEqual([]);
+    expect(b.lines()).toEqual(['both']);
+    expect(shared.held).toHaveLength(1);
+    // Flush reports what still waits in the shared store.
+    await expect(delivery.flush(100)).resolves.toEqual({ complete: false, undelivered: [{ destination: 'a', count: 1 }] });
+    shared.deliverHeld();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(a.lines()).toEqual(['both']);
+    // Done at both destinations: the shared queue hears of each.
+    expect(shared.settled.sort()).toEqual(['a#1', 'b#1']);
+    await expect(delivery.flush(100)).resolves.toEqual({ complete: true, undelivered: [] });
   });
 });
