@@ -93,6 +93,8 @@ export interface Channel {
   readonly cards?: CardSupport;
   /** Channels that share one credential (a bot's channels): a `dead` outcome with scope `group` stops them all. */
   readonly group?: string;
+  /** True for a destination that belongs to this process (the console): never delivered through a queue shared with other processes. */
+  readonly processLocal?: boolean;
   /** Length of `text` as the platform counts it against {@link Channel.maxLength}. */
   measure(text: string): number;
   /** Proactive limits for the next request (may change, e.g. after a migration). */

@@ -26,6 +26,8 @@ export function createConsoleChannel(write: LineWriter = (t) => void process.std
     platform: 'console',
     maxLength: Number.MAX_SAFE_INTEGER,
     coalesce: false,
+    // Printed by the process that logged it, not by whichever process of a fleet delivers.
+    processLocal: true,
     secrets: [],
     measure: utf16Length,
     buckets: () => [],

@@ -9,6 +9,7 @@ import { type Env, unquote } from '../config/env.js';
 import { type EventSettings, readEventSettings } from '../config/events.js';
 import { type MappingEntry, parseMapping } from '../config/mapping.js';
 import { type OutboxSetting, readOutboxSetting } from '../config/outbox-env.js';
+import { readRedisUrl } from '../config/redis-env.js';
 import type { ConfigProblem } from '../config/problems.js';
 
 /** A mapping entry with the channel it names. */
@@ -40,6 +41,8 @@ export interface HeraldConfig {
   readonly settings: EventSettings;
   /** The durable outbox `HERALD_OUTBOX` asks for. */
   readonly outbox?: OutboxSetting;
+  /** The Redis a fleet shares limits and queues through (`HERALD_REDIS_URL`). */
+  readonly redisUrl?: string;
   readonly problems: readonly ConfigProblem[];
 }
 
@@ -64,7 +67,17 @@ export function readConfig(env: Env, drivers: readonly Driver[] = DRIVERS): Hera
   problems.push(...events.problems);
   const outbox = readOutboxSetting(env);
   problems.push(...outbox.problems);
-  return { general, error, bots, settings: events.settings, ...(outbox.outbox ? { outbox: outbox.outbox } : {}), problems: uniqueProblems(problems) };
+  const redis = readRedisUrl(env);
+  problems.push(...redis.problems);
+  return {
+    general,
+    error,
+    bots,
+    settings: events.settings,
+    ...(outbox.outbox ? { outbox: outbox.outbox } : {}),
+    ...(redis.url ? { redisUrl: redis.url } : {}),
+    problems: uniqueProblems(problems),
+  };
 }
 
 /** A shared variable (TELEGRAM_API_BASE_URL) is read for each role: report its problem once. */

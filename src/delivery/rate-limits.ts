@@ -159,3 +159,29 @@ export class LocalRateLimits implements RateLimits {
     }
   }
 }
+
+/** Limits that start as one store and can move to another (a shared one, once it is connected). */
+export class SwitchableRateLimits implements RateLimits {
+  constructor(private current: RateLimits) {}
+
+  /** Uses `next` from now on. */
+  use(next: RateLimits): void {
+    this.current = next;
+  }
+
+  reserve(buckets: readonly RateBucket[], now: number): number | Promise<number> {
+    return this.current.reserve(buckets, now);
+  }
+
+  observe(observation: RateObservation, now: number): void | Promise<void> {
+    return this.current.observe(observation, now);
+  }
+
+  block(keys: readonly string[], until: number): void | Promise<void> {
+    return this.current.block(keys, until);
+  }
+
+  settle(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void | Promise<void> {
+    return this.current.settle?.(buckets, sentAt, answeredAt);
+  }
+}
