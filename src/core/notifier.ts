@@ -22,7 +22,10 @@ import { makeEntry } from '../delivery/entry.js';
 import type { DeliveryEvents, FailedEvent, WarningEvent } from '../delivery/events.js';
 import type { LaneStats } from '../delivery/lane.js';
 import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/options.js';
-import type { RateLimits } from '../delivery/rate-limits.js';
+import { LocalRateLimits, type RateLimits, SwitchableRateLimits } from '../delivery/rate-limits.js';
+import type { Fleet } from '../fleet/start-fleet.js';
+import type { RedisClient } from '../fleet/redis-link.js';
+import { redisLabel } from '../config/redis-env.js';
 import { type DestinationReplay, FileOutbox, type OutboxLoad, type OutboxOptions, OutboxInUseError } from '../delivery/outbox.js';
 import { startHeartbeat } from '../supervisor/heartbeat.js';
 import { drainOnExit } from './exit-drain.js';
@@ -55,6 +58,12 @@ export interface NotifierOptions {
    * `HERALD_OUTBOX_FSYNC`) from the environment; `false` turns it off even then.
    */
   outbox?: OutboxOptions | false;
+  /**
+   * Share rate limits and queues with every process that uses the same Redis (a `redis://` URL,
+   * or an ioredis client, which stays yours to close). Default: `HERALD_REDIS_URL`; `false` turns
+   * it off even then. Needs the optional `ioredis` package.
+   */
+  redis?: string | RedisClient | false;
 }
 
 /** Options of one notification. */
@@ -142,6 +151,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   /** Heartbeats to `herald run`, when it supervises this process. */
   private readonly stopHeartbeat: () => void;
   private closing: Promise<FlushReport> | undefined;
+  /** Fleet mode: connecting, then connected (limits and queues shared through Redis). */
+  private fleet: Promise<Fleet | undefined> | undefined;
 
   constructor(options: NotifierOptions = {}) {
     super();
@@ -154,12 +165,15 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const opened = this.openOutbox(options.outbox === false ? undefined : (options.outbox ?? config.outbox), options.delivery?.maxQueueBytes);
     this.outbox = opened?.outbox;
     this.http = createHttpClient(options.http);
+    const redis = options.redis === false ? undefined : (options.redis ?? config.redisUrl);
+    // With Redis, limits start as this process's own and become the shared ones once connected.
+    const limits = redis === undefined ? options.limits : new SwitchableRateLimits(options.limits ?? new LocalRateLimits());
     this.delivery = new Delivery({
       ...(this.outbox ? { journal: this.outbox, lastSeq: this.outbox.lastSeq } : {}),
       emit: (name, ...args) => this.deliver(name, ...args),
       wants: (name) => this.listenerCount(name) > 0,
       ...(options.delivery ? { options: options.delivery } : {}),
-      ...(options.limits ? { limits: options.limits } : {}),
+      ...(limits ? { limits } : {}),
       onDisabled: (channel, reason, fix) => this.onDisabled(channel, reason, fix),
     });
     const general = config.general.map((s) => this.make(s));
@@ -179,6 +193,35 @@ export class Notifier extends EventEmitter<NotifierEvents> {
         : drainOnExit({ backlog: () => this.backlog(), close: (ms) => this.close(ms), flush: (ms) => this.flush(ms), exitDeadlineMs: this.exitDeadlineMs });
     // The process's own environment (not `options.env`): the supervisor's socket belongs to the process.
     this.stopHeartbeat = startHeartbeat();
+    if (redis !== undefined) this.fleet = this.startFleet(redis, limits as SwitchableRateLimits);
+  }
+
+  /** Connects to Redis in the background; until then (and whenever it is down) limits and lanes are this process's own. */
+  private async startFleet(redis: string | RedisClient, limits: SwitchableRateLimits): Promise<Fleet | undefined> {
+    try {
+      const { startFleet } = await import('../fleet/start-fleet.js');
+      const fleet = await startFleet({
+        redis,
+        report: this.reportLine,
+        known: () => [...this.channels.values()],
+        lane: (channel) => this.delivery.lane(channel),
+        enqueueHere: (channels, entry) => this.delivery.enqueueHere(channels, entry),
+        nextSeq: this.delivery.nextSeq,
+        alert: (text) => this.notify(text, { level: 'error' }),
+        label: (destination) => this.channels.get(destination)?.label ?? destination,
+      });
+      if (this.closing) {
+        await fleet.close();
+        return undefined;
+      }
+      limits.use(fleet.limits);
+      this.delivery.attachShared(fleet.queue);
+      return fleet;
+    } catch (err) {
+      const where = typeof redis === 'string' ? ` ${redisLabel(redis)}` : '';
+      this.reportLine(`herald: cannot use Redis${where}: ${this.redactor.apply((err as Error).message)}; limits and queues are this process's own\n`);
+      return undefined;
+    }
   }
 
   /** Sends `message` to the general destinations, or to `target` (a webhook URL or env variable name). Returns at once. */
@@ -235,6 +278,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
         const message = `${total} notification${total === 1 ? '' : 's'} could not be delivered before shutdown: ${where}${kept}`;
         this.emitWarning({ code: 'undelivered-at-exit', message });
       }
+      // Leases are handed over at once, so another process delivers what is left without waiting.
+      await (await this.fleet)?.close().catch(() => {});
       this.outbox?.close();
       await this.http.close().catch(() => {});
       return report;
