@@ -1,7 +1,8 @@
 /**
- * ccxt stays optional: Herald installed without it works, `herald/ccxt` says which package to
- * install, and with ccxt present the adapter loads. Herald is laid out as npm would install
- * it (its package.json and dist/ in node_modules/herald, its three dependencies beside it).
+ * ccxt and ioredis stay optional: Herald installed without them works, `herald/ccxt` and
+ * `herald/redis` (and HERALD_REDIS_URL) say which package to install, and with the package
+ * present the subpath loads. Herald is laid out as npm would install it (its package.json and
+ * dist/ in node_modules/herald, its three dependencies beside it).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -61,11 +62,14 @@ async function inApp(code: string): Promise<string> {
 }
 
 describe('herald without ccxt', () => {
-  it('the package asks for its three dependencies only; ccxt is an optional peer', () => {
+  it('the package asks for its three dependencies only; ccxt and ioredis are optional peers', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['dotenv', 'eventemitter3', 'undici']);
-    expect(pkg.peerDependencies).toHaveProperty('ccxt');
-    expect(pkg.peerDependenciesMeta?.ccxt?.optional).toBe(true);
+    for (const peer of ['ccxt', 'ioredis']) {
+      expect(pkg.peerDependencies).toHaveProperty(peer);
+      expect(pkg.peerDependenciesMeta?.[peer]?.optional).toBe(true);
+    }
     expect(pkg.exports).toHaveProperty('./ccxt');
+    expect(pkg.exports).toHaveProperty('./redis');
   });
 
   it('herald itself loads without ccxt', async () => {
@@ -75,6 +79,28 @@ describe('herald without ccxt', () => {
   it('herald/ccxt says which package to install', async () => {
     const out = await inApp("try { await import('herald/ccxt'); console.log('loaded'); } catch (e) { console.log(e.message); }");
     expect(out).toBe('herald/ccxt needs the ccxt package, which is not installed. Install it next to herald: npm install ccxt');
+  });
+
+  it('herald/redis says which package to install', async () => {
+    const out = await inApp("try { await import('herald/redis'); console.log('loaded'); } catch (e) { console.log(e.message); }");
+    expect(out).toBe('herald/redis needs the ioredis package, which is not installed. Install it next to herald: npm install ioredis');
+  });
+
+  it('HERALD_REDIS_URL without ioredis: one line with the fix, and notifications still go out (this process alone)', async () => {
+    const code = [
+      "const { createNotifier } = await import('herald');",
+      "const n = createNotifier({ env: { HERALD_REDIS_URL: 'redis://:s3cret@127.0.0.1:6399/0' }, drainOnExit: false });",
+      "n.log('still delivered');",
+      'await n.close(2000);',
+    ].join('\n');
+    const file = join(app, 'probe-redis.mjs');
+    writeFileSync(file, code);
+    const { stdout, stderr } = await run(process.execPath, [file], { cwd: app });
+    expect(stdout).toBe('[herald] still delivered\n');
+    expect(stderr).toBe(
+      "herald: cannot use Redis redis://127.0.0.1:6399/0: HERALD_REDIS_URL needs the ioredis package, which is not installed. Install it next to herald: npm install ioredis; limits and queues are this process's own\n",
+    );
+    expect(stderr).not.toContain('s3cret');
   });
 
   it('with ccxt installed, herald/ccxt gives withHerald', async () => {
