@@ -1,5 +1,6 @@
 /**
- * Tests that drive a Debian package (Chromium for the inbox page, Apprise for the URL parity).
+ * Tests that drive a Debian package (Chromium for the inbox page, Apprise for the URL parity,
+ * redis-server for the Redis tests through test/setup/redis.ts).
  * Under CI (`CI` set; `.ci/run` installs both) they always run, so a missing package fails
  * them; on a developer's machine without the package they do not run, and one line says so
  * and how to run them.
