@@ -30,6 +30,7 @@ import { readConfig } from '../../core/configuration.js';
 import type { ConfigProblem } from '../../config/problems.js';
 import { maskSecret } from '../../config/redact.js';
 import { BotCheckInterrupted, checkBots } from '../doctor-bots.js';
+import { checkRedis, printRedis, readRedisTarget, redisTally, type RedisCheck } from '../doctor-redis.js';
 
 const HELP = `herald doctor — check the configuration and every destination, without posting anything
 
@@ -49,6 +50,10 @@ destination:
   Discord bot
             GET /users/@me (the bot's name) and GET /channels/{id} for the default and every
             mapped channel (Unknown Channel, Missing Access).
+  Redis     with HERALD_REDIS_URL: whether it answers (AUTH and SELECT from the URL), its
+            version, the round-trip time (median of 5 PINGs), whether it persists (AOF
+            recommended: without it a Redis restart loses queued notifications), and how many
+            live Herald processes share each destination. Read-only; the password is never shown.
 One line per destination: ok, or problem + fix. Exit 1 when anything is wrong.
 
 Options:
@@ -69,6 +74,13 @@ JSON (--json):
                         "channel"?: { "name", "via" } } ],
   (a bot has one entry for itself and one per channel; "via" says what names the channel:
    "default channel" or "mapping error=alerts")
+    "redis"?: { "url"?: string, "status": "ok" | "problem", "summary": string, "fix"?: string,
+                "version"?: string, "rttMs"?: number,
+                "persistence"?: { "aof": boolean, "appendfsync"?: string, "rdbSave"?: string,
+                                  "status": "ok" | "warning", "summary": string, "fix"?: string },
+                "processes"?: number, "hosts"?: number, "unreadable"?: number,
+                "destinations"?: [ { "id": string, "label"?: string, "processes": number } ] },
+  ("redis" only with HERALD_REDIS_URL; "url" is scheme://host:port/db, never the password)
     "error"?: { "message": string, "fix"?: string },
     "interrupted"?: true }
   (after Ctrl-C: the same shape with "ok": false, "destinations": [] and "interrupted": true)
@@ -125,6 +137,8 @@ async function run(ctx: CommandContext): Promise<number> {
     return EXIT_PROBLEM;
   }
   const { env } = loaded;
+  const redisUrl = readRedisTarget(env);
+  if (redisUrl && 'secrets' in redisUrl) for (const s of redisUrl.secrets) ui.addSecret(s);
   const config = readConfig(env);
 
   const roles = (['GENERAL', 'ERROR'] as const).filter((r) => env[`${r}_TELEGRAM_BOT_TOKEN`]?.trim() || env[`${r}_TELEGRAM_BOT_CHAT_ID`]?.trim());
@@ -148,17 +162,20 @@ async function run(ctx: CommandContext): Promise<number> {
 
   const http = createHttpClient({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   let checks: Check[];
+  let redis: RedisCheck | undefined;
   try {
     ui.spin('asking the platforms…');
     const bots = new Map<string, Promise<TelegramResult<TelegramBot>>>();
-    const [fixed, ofBots] = await Promise.all([
+    const [fixed, ofBots, ofRedis] = await Promise.all([
       Promise.all([
         ...roles.map((role) => checkTelegram(role, env, http, bots, ctx.signal)),
         ...webhookSpecs.map(([role, spec]) => checkWebhook(role, spec, http, ctx.signal)),
       ]),
       Promise.all(checkBots(config.bots, http, ctx.signal)),
+      checkRedis(env, config, timeoutMs, ctx.signal),
     ]);
     checks = [...fixed, ...ofBots.flat()];
+    redis = ofRedis;
   } catch (err) {
     if (err instanceof Interrupted || err instanceof BotCheckInterrupted || ctx.signal.aborted) {
       ui.stopSpinner();
@@ -179,13 +196,19 @@ async function run(ctx: CommandContext): Promise<number> {
     await Promise.race([http.close().catch(() => {}), new Promise<void>((r) => setTimeout(r, 1000).unref())]);
   }
 
-  const ok = config.problems.length === 0 && checks.every((c) => c.status === 'ok');
-  ui.emitJson({ ok, envFile: { path: loaded.shownFile, found: loaded.found }, problems: config.problems, destinations: checks.map(ordered) });
-  printHuman(ui, config.problems, checks, loaded);
+  const ok = config.problems.length === 0 && checks.every((c) => c.status === 'ok') && redis?.status !== 'problem';
+  ui.emitJson({
+    ok,
+    envFile: { path: loaded.shownFile, found: loaded.found },
+    problems: config.problems,
+    destinations: checks.map(ordered),
+    ...(redis ? { redis } : {}),
+  });
+  printHuman(ui, config.problems, checks, loaded, redis);
   return ok ? EXIT_OK : EXIT_PROBLEM;
 }
 
-function printHuman(ui: Ui, problems: readonly ConfigProblem[], checks: readonly Check[], loaded: CliEnv): void {
+function printHuman(ui: Ui, problems: readonly ConfigProblem[], checks: readonly Check[], loaded: CliEnv, redis: RedisCheck | undefined): void {
   const c = ui.color;
   if (problems.length) {
     ui.say('');
@@ -200,12 +223,15 @@ function printHuman(ui: Ui, problems: readonly ConfigProblem[], checks: readonly
     const status = x.status === 'ok' ? c.green('ok     ') : c.red('problem');
     ui.say(`  ${status}  ${tag(x).padEnd(width)}  ${x.summary}${x.fix ? ` — fix: ${x.fix}` : ''}`);
   }
-  const bad = problems.length + checks.filter((x) => x.status === 'problem').length;
+  if (redis) printRedis(ui, redis);
+  const tally = redisTally(redis);
+  const bad = problems.length + checks.filter((x) => x.status === 'problem').length + tally.problems;
+  const warned = tally.warnings ? `, ${plural(tally.warnings, 'warning')} above` : '';
   ui.say('');
   if (bad === 0)
     ui.say(
       c.green(
-        `All good: ${plural(checks.length, 'check')} passed${checks.some((x) => !x.checked) ? ' (some by shape only, as said above)' : ''}. \`herald test\` sends a test message to each destination.`,
+        `All good: ${plural(checks.length + tally.checks, 'check')} passed${checks.some((x) => !x.checked) ? ' (some by shape only, as said above)' : ''}${warned}. \`herald test\` sends a test message to each destination.`,
       ),
     );
   else ui.say(c.red(`${plural(bad, 'problem')} found${loaded.found ? ` (env file ${loaded.shownFile})` : ''}.`));
