@@ -61,8 +61,28 @@ interface WireEntry {
   readonly to?: string;
 }
 
+/** The fleet's clock: lease and claim times, the orphan check. Defaults above; tests shorten them. */
+export interface FleetTiming {
+  readonly leaseTtlMs: number;
+  readonly leaseRenewMs: number;
+  readonly claimAfterMs: number;
+  readonly claimIdleMs: number;
+  readonly orphanAfterMs: number;
+  readonly orphanScanMs: number;
+}
+
+const DEFAULT_TIMING: FleetTiming = {
+  leaseTtlMs: LEASE_TTL_MS,
+  leaseRenewMs: LEASE_RENEW_MS,
+  claimAfterMs: CLAIM_AFTER_MS,
+  claimIdleMs: CLAIM_IDLE_MS,
+  orphanAfterMs: ORPHAN_AFTER_MS,
+  orphanScanMs: ORPHAN_SCAN_MS,
+};
+
 /** What the fleet queue needs from the notifier around it. */
 export interface FleetQueueSetup {
+  readonly timing?: Partial<FleetTiming>;
   readonly link: RedisLink;
   readonly processId: string;
   /** A second connection for blocking reads. */
@@ -108,7 +128,11 @@ export class FleetQueue implements SharedQueue {
   private reading: Promise<void> | undefined;
   private readonly startedAt = Date.now();
 
-  constructor(private readonly o: FleetQueueSetup) {}
+  private readonly t: FleetTiming;
+
+  constructor(private readonly o: FleetQueueSetup) {
+    this.t = { ...DEFAULT_TIMING, ...o.timing };
+  }
 
   /** Starts leases, presence, reading and the orphan check. */
   start(): void {
@@ -117,9 +141,9 @@ export class FleetQueue implements SharedQueue {
       t.unref();
       this.timers.push(t);
     };
-    every(LEASE_RENEW_MS, () => this.leases());
+    every(this.t.leaseRenewMs, () => this.leases());
     every(PRESENCE_EVERY_MS, () => this.presence());
-    every(ORPHAN_SCAN_MS, () => this.orphans());
+    every(this.t.orphanScanMs, () => this.orphans());
     void this.leases().catch(() => {});
     void this.presence().catch(() => {});
     this.o.link.onChange((up) => {
@@ -235,7 +259,7 @@ export class FleetQueue implements SharedQueue {
     const now = Date.now();
     for (const channel of this.o.known()) {
       if (channel.processLocal) continue;
-      const got = Number(await client.eval(ACQUIRE, 1, leaseKey(channel.id), this.o.processId, LEASE_TTL_MS));
+      const got = Number(await client.eval(ACQUIRE, 1, leaseKey(channel.id), this.o.processId, this.t.leaseTtlMs));
       const mine = this.held.get(channel.id);
       if (got === 0) {
         if (mine) this.held.delete(channel.id); // lost it (Redis was away): the new holder claims what is left
@@ -246,7 +270,7 @@ export class FleetQueue implements SharedQueue {
         await client.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM').catch(() => 'exists');
         // Nothing left by an earlier holder: read at once. Else leave it time to acknowledge, then claim.
         const left = await this.othersPending(key);
-        this.held.set(channel.id, { channel, claimAt: left > 0 ? now + CLAIM_AFTER_MS : 0, reading: left === 0 });
+        this.held.set(channel.id, { channel, claimAt: left > 0 ? now + this.t.claimAfterMs : 0, reading: left === 0 });
       }
     }
     await this.claim();
@@ -260,7 +284,7 @@ export class FleetQueue implements SharedQueue {
       const key = streamKey(destination);
       let cursor = '0-0';
       do {
-        const [next, entries] = (await client.xautoclaim(key, GROUP, this.o.processId, CLAIM_IDLE_MS, cursor, 'COUNT', 100)) as [string, [string, string[]][]];
+        const [next, entries] = (await client.xautoclaim(key, GROUP, this.o.processId, this.t.claimIdleMs, cursor, 'COUNT', 100)) as [string, [string, string[]][]];
         this.feed(h.channel, key, entries);
         cursor = next;
       } while (cursor !== '0-0');
@@ -412,7 +436,7 @@ export class FleetQueue implements SharedQueue {
         const [first] = (await client.xrange(key, '-', '+', 'COUNT', 1)) as [string, string[]][];
         if (!first) continue;
         const since = Number(first[0].split('-')[0]);
-        if (Date.now() - since < ORPHAN_AFTER_MS) continue;
+        if (Date.now() - since < this.t.orphanAfterMs) continue;
         if ((await client.set(`herald:orphan:${destination}`, this.o.processId, 'PX', 3600_000, 'NX')) !== 'OK') continue;
         const count = await client.xlen(key);
         this.o.alert(

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Channel } from '../channels/channel.js';
 import type { LineWriter } from '../channels/console.js';
 import type { OutboxEntry } from '../delivery/entry.js';
-import { FleetQueue } from './fleet-queue.js';
+import { FleetQueue, type FleetTiming } from './fleet-queue.js';
 import { RedisLink, type RedisClient } from './redis-link.js';
 import { SharedRateLimits } from './shared-limits.js';
 
@@ -23,6 +23,8 @@ export interface FleetSetup {
   readonly nextSeq: () => number;
   readonly alert: (text: string) => void;
   readonly label: (destination: string) => string;
+  /** Lease, claim and orphan times (tests shorten them). */
+  readonly timing?: Partial<FleetTiming>;
 }
 
 /** A running fleet mode. */

@@ -4,7 +4,11 @@
  * whichever holds its lease, coalesced, each once, in order per process.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Channel } from '../../src/channels/channel.js';
+import { makeEntry, type OutboxEntry } from '../../src/delivery/entry.js';
+import { FleetQueue, type FleetTiming } from '../../src/fleet/fleet-queue.js';
+import { CONNECTION_OPTIONS, RedisLink } from '../../src/fleet/redis-link.js';
 import { createNotifier, type Notifier } from '../../src/index.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
 import { describeWithRedis } from '../setup/redis.js';
@@ -90,5 +94,90 @@ describeWithRedis('the fleet queue (test/fleet/fleet-queue.test.ts)', 'the fleet
     const values = await Promise.all(keys.map(async (k) => `${k} ${JSON.stringify(await raw.dump(k))}`));
     expect(values.join('\n')).not.toContain(TOKEN);
     expect(values.join('\n')).not.toContain(TOKEN.split(':')[1]!);
+  });
+
+  describe('FleetQueue on its own, with short leases', () => {
+    const FAST: Partial<FleetTiming> = { leaseTtlMs: 400, leaseRenewMs: 100, claimAfterMs: 100, claimIdleMs: 400, orphanAfterMs: 1000, orphanScanMs: 100 };
+    const X = { id: 'test-dest-x', label: 'destination x', processLocal: false } as unknown as Channel;
+    const queues: FleetQueue[] = [];
+    const conns: Redis[] = [];
+    afterEach(async () => {
+      await Promise.all(queues.splice(0).map((q) => q.close().catch(() => {})));
+      for (const c of conns.splice(0)) c.disconnect();
+    });
+
+    async function fleetQueue(name: string, known: Channel[], settle: boolean) {
+      const client = new Redis(redis.server.url, CONNECTION_OPTIONS);
+      conns.push(client);
+      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      const link = RedisLink.wrap(client, () => {});
+      const got: OutboxEntry[] = [];
+      const alerts: string[] = [];
+      let seq = 0;
+      const q: FleetQueue = new FleetQueue({
+        link,
+        processId: name,
+        reader: link.duplicate(),
+        known: () => known,
+        lane: () => ({
+          enqueue(e) {
+            got.push(e);
+            if (settle) setImmediate(() => q.settled(e.seq, X.id));
+          },
+          backlog: 0,
+        }),
+        enqueueHere: () => {
+          throw new Error('Redis is up: nothing should stay local');
+        },
+        nextSeq: () => ++seq,
+        report: () => {},
+        alert: (t) => void alerts.push(t),
+        label: (d) => (d === X.id ? X.label : d),
+        timing: FAST,
+      });
+      queues.push(q);
+      q.start();
+      return { q, got, alerts, client };
+    }
+    const until = async (cond: () => boolean, what: string) => {
+      for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!cond()) throw new Error(`timed out waiting for ${what}`);
+    };
+    const entry = (text: string) => makeEntry(0, text, 'info', false, Date.now());
+
+    it('a holder that dies with entries read but not delivered: the next holder claims them and delivers them first, in order', async () => {
+      const a = await fleetQueue('proc-a', [X], false);
+      for (let i = 0; i < 100 && (await raw.get('herald:lease:test-dest-x')) !== 'proc-a'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await raw.get('herald:lease:test-dest-x')).toBe('proc-a');
+      for (const t of ['one', 'two', 'three']) a.q.offer(entry(t), [X]);
+      await until(() => a.got.length === 3, "a's lane to read the three");
+      // a dies: its connections drop, nothing is acknowledged or released.
+      a.client.disconnect();
+      const b = await fleetQueue('proc-b', [X], true);
+      await until(() => b.got.length === 3, 'b to claim the three');
+      b.q.offer(entry('four'), [X]);
+      await until(() => b.got.length === 4, 'b to read the new one');
+      expect(b.got.map((e) => e.text)).toEqual(['one', 'two', 'three', 'four']);
+      // Delivered by b: acknowledged and deleted.
+      for (let i = 0; i < 50 && (await raw.xlen('herald:q:test-dest-x')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await raw.xlen('herald:q:test-dest-x')).toBe(0);
+    });
+
+    it('entries no running process knows are reported once for the whole fleet, with the count', async () => {
+      const key = 'herald:q:gone-dest';
+      await raw.xgroup('CREATE', key, 'herald', '0', 'MKSTREAM');
+      const old = Date.now() - 600_000;
+      await raw.xadd(key, `${old}-0`, 'e', JSON.stringify({ t: 'lost?', l: 'info', s: false, c: old }));
+      await raw.xadd(key, `${old}-1`, 'e', JSON.stringify({ t: 'lost too?', l: 'info', s: false, c: old }));
+      const b = await fleetQueue('proc-b', [X], true);
+      const c = await fleetQueue('proc-c', [X], true);
+      await until(() => b.alerts.length + c.alerts.length > 0, 'the report');
+      await new Promise((r) => setTimeout(r, 400));
+      const all = [...b.alerts, ...c.alerts];
+      expect(all).toHaveLength(1);
+      expect(all[0]).toBe(
+        `⚠️ 2 notifications for gone-dest have waited in Redis since ${new Date(old).toISOString()}: no running Herald process is configured for that destination. Start one that is, or delete ${key}.`,
+      );
+    });
   });
 });
