@@ -96,6 +96,25 @@ describeWithRedis('the fleet queue (test/fleet/fleet-queue.test.ts)', 'the fleet
     expect(values.join('\n')).not.toContain(TOKEN.split(':')[1]!);
   });
 
+  it('Redis stopped: notifications go out from this process, one line says so; restarted: shared again, one line', async () => {
+    const lines: string[] = [];
+    const a = notifier(lines);
+    await processes(1);
+    await redis.server.stop();
+    a.n.log('while Redis is down');
+    await expect(a.n.flush(5000)).resolves.toMatchObject({ complete: true });
+    expect(platforms.messagesFor('telegram', CHAT).map((m) => m.text)).toEqual(['while Redis is down']);
+    expect(lines.filter((l) => l.includes('is unreachable'))).toHaveLength(1);
+    await redis.server.restart();
+    const back = (l: string) => l.includes('is back; limits and queues are shared again');
+    for (let i = 0; i < 400 && !lines.some(back); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(lines.filter(back)).toHaveLength(1);
+    a.n.log('after Redis is back');
+    await expect(a.n.flush(5000)).resolves.toMatchObject({ complete: true });
+    expect(platforms.messagesFor('telegram', CHAT).map((m) => m.text)).toEqual(['while Redis is down', 'after Redis is back']);
+    expect(lines, JSON.stringify(lines)).toHaveLength(2);
+  });
+
   describe('FleetQueue on its own, with short leases', () => {
     const FAST: Partial<FleetTiming> = { leaseTtlMs: 400, leaseRenewMs: 100, claimAfterMs: 100, claimIdleMs: 400, orphanAfterMs: 1000, orphanScanMs: 100 };
     const X = { id: 'test-dest-x', label: 'destination x', processLocal: false } as unknown as Channel;
