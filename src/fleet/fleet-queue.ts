@@ -19,6 +19,7 @@
  * acknowledgements wait for Redis to come back.
  */
 import type { Channel } from '../channels/channel.js';
+import type { LineWriter } from '../channels/console.js';
 import { makeEntry, type OutboxEntry } from '../delivery/entry.js';
 import type { SharedQueue } from '../delivery/shared-queue.js';
 import type { RedisClient, RedisLink } from './redis-link.js';
@@ -95,7 +96,7 @@ export interface FleetQueueSetup {
   readonly enqueueHere: (channels: readonly Channel[], entry: OutboxEntry) => void;
   readonly nextSeq: () => number;
   /** One line on stderr (Herald's own reports). */
-  readonly report: (line: string) => void;
+  readonly report: LineWriter;
   /** A notification on the error route (orphaned entries). */
   readonly alert: (text: string) => void;
   /** A label for a destination key (redacted), when this process knows it. */
@@ -284,7 +285,10 @@ export class FleetQueue implements SharedQueue {
       const key = streamKey(destination);
       let cursor = '0-0';
       do {
-        const [next, entries] = (await client.xautoclaim(key, GROUP, this.o.processId, this.t.claimIdleMs, cursor, 'COUNT', 100)) as [string, [string, string[]][]];
+        const [next, entries] = (await client.xautoclaim(key, GROUP, this.o.processId, this.t.claimIdleMs, cursor, 'COUNT', 100)) as [
+          string,
+          [string, string[]][],
+        ];
         this.feed(h.channel, key, entries);
         cursor = next;
       } while (cursor !== '0-0');

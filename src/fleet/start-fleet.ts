@@ -5,26 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Channel } from '../channels/channel.js';
-import type { LineWriter } from '../channels/console.js';
-import type { OutboxEntry } from '../delivery/entry.js';
-import { FleetQueue, type FleetTiming } from './fleet-queue.js';
+import { FleetQueue, type FleetQueueSetup } from './fleet-queue.js';
 import { RedisLink, type RedisClient } from './redis-link.js';
 import { SharedRateLimits } from './shared-limits.js';
 
-/** What a notifier gives its fleet. */
-export interface FleetSetup {
+/** What a notifier gives its fleet: what the queue needs, and where Redis is. */
+export interface FleetSetup extends Omit<FleetQueueSetup, 'link' | 'processId' | 'reader'> {
   /** A `redis://` URL, or a client the user made (left open at close). */
   readonly redis: string | RedisClient;
-  readonly report: LineWriter;
-  readonly known: () => readonly Channel[];
-  readonly lane: (channel: Channel) => { enqueue(entry: OutboxEntry): void; readonly backlog: number };
-  readonly enqueueHere: (channels: readonly Channel[], entry: OutboxEntry) => void;
-  readonly nextSeq: () => number;
-  readonly alert: (text: string) => void;
-  readonly label: (destination: string) => string;
-  /** Lease, claim and orphan times (tests shorten them). */
-  readonly timing?: Partial<FleetTiming>;
 }
 
 /** A running fleet mode. */
