@@ -232,7 +232,8 @@ async function run(ctx: CommandContext): Promise<number> {
   let notifier: Notifier;
   try {
     // outbox: false — HERALD_OUTBOX names the child's outbox, which only the child may hold while it runs.
-    notifier = createNotifier({ env, outbox: false, drainOnExit: false, report, console: (text) => void ctx.stderr.write(text), limits });
+    // redis: false — the supervisor delivers its own notices; the child is the one in the fleet.
+    notifier = createNotifier({ env, outbox: false, redis: false, drainOnExit: false, report, console: (text) => void ctx.stderr.write(text), limits });
   } catch (err) {
     ui.warn(`herald run: ${(err as Error).message}`);
     return EXIT_PROBLEM;
