@@ -35,10 +35,14 @@ export const CONNECTION_OPTIONS = {
   lazyConnect: false,
 } as const;
 
+/** How often a link that saw a command fail asks Redis whether it answers again. */
+const PROBE_MS = 1000;
+
 /** A shared Redis connection with its health. */
 export class RedisLink {
   private up: boolean;
   private told = false;
+  private probe: ReturnType<typeof setInterval> | undefined;
   private readonly listeners = new Set<(up: boolean) => void>();
 
   constructor(
@@ -79,9 +83,20 @@ export class RedisLink {
     return () => this.listeners.delete(listener);
   }
 
-  /** A command failed: the link is down until ioredis says `ready` again. */
+  /**
+   * A command failed (or timed out): the link is down until Redis answers again, on a new
+   * connection (`ready`) or on this one (a PING, each second: a slow Redis keeps its connection).
+   */
   failed(reason: string): void {
     this.down(reason);
+    this.probe ??= setInterval(() => {
+      if (this.client.status !== 'ready') return; // reconnecting: `ready` will say
+      this.client.ping().then(
+        () => this.set(true),
+        () => {},
+      );
+    }, PROBE_MS);
+    this.probe.unref();
   }
 
   /** A second connection for blocking reads (ioredis blocks the whole connection while it waits). */
@@ -93,6 +108,7 @@ export class RedisLink {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.probe);
     this.listeners.clear();
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }
@@ -103,6 +119,10 @@ export class RedisLink {
   }
 
   private set(up: boolean, reason?: string): void {
+    if (up && this.probe) {
+      clearInterval(this.probe);
+      this.probe = undefined;
+    }
     if (this.up === up && (up || this.told)) return;
     this.up = up;
     if (!up) {

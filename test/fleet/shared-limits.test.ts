@@ -16,8 +16,8 @@ afterEach(() => {
 });
 
 describeWithRedis('the shared rate limits (test/fleet/shared-limits.test.ts)', 'SharedRateLimits on a real redis-server', (redis) => {
-  async function store(name: string, lines: string[] = []) {
-    const client = new Redis(redis.server.url, CONNECTION_OPTIONS);
+  async function store(name: string, lines: string[] = [], commandTimeout = CONNECTION_OPTIONS.commandTimeout) {
+    const client = new Redis(redis.server.url, { ...CONNECTION_OPTIONS, commandTimeout });
     clients.push(client);
     await new Promise<void>((resolve) => client.once('ready', () => resolve()));
     const link = RedisLink.wrap(client, (l) => void lines.push(l));
@@ -98,5 +98,21 @@ describeWithRedis('the shared rate limits (test/fleet/shared-limits.test.ts)', '
     // Shared again: the bucket in Redis (kept by AOF) is still spent.
     expect(await a.limits.reserve([bucket], Date.now())).toBeGreaterThan(0);
     expect(lines).toHaveLength(2);
+  });
+
+  it('a slow Redis (answers later than the command timeout): own limits meanwhile, shared again once it answers, one line each', async () => {
+    const lines: string[] = [];
+    const a = await store('a', lines, 100);
+    const bucket = unique({ capacity: 5, intervalMs: 1000 });
+    expect(await a.limits.reserve([bucket], Date.now())).toBe(0);
+    const admin = new Redis(redis.server.url);
+    clients.push(admin);
+    // Every client's commands wait 700 ms: this one gives up after 100 ms, on a connection that stays up.
+    await admin.client('PAUSE', 700);
+    expect(await a.limits.reserve([bucket], Date.now())).toBe(0);
+    expect(lines.filter((l) => l.includes('is unreachable'))).toHaveLength(1);
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('is back;')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(lines.filter((l) => l.includes('is back;'))).toHaveLength(1);
+    expect(a.link.healthy).toBe(true);
   });
 });
