@@ -1,12 +1,14 @@
 /**
  * Herald's benchmark (`npm run bench`; issue 3): burst delivery against the platform bound and
- * against the libraries a bot author would use instead, log() hot-path cost, and memory under a
- * million calls. Everything runs against the local fake platform server on 127.0.0.1.
+ * against the libraries a bot author would use instead, log() hot-path cost, memory under a
+ * million calls, and a fleet of 8 processes with Redis against 8 with local limits only (issue
+ * 10). Everything runs against the local fake platform server on 127.0.0.1.
  *
- *   npm run bench                      # full run (~3-4 min on 2 cores)
- *   npm run bench -- --quick           # smoke run: burst 30, 10k hot-path calls, 100k memory calls (~35 s)
+ *   npm run bench                      # full run (~4-5 min on 2 cores)
+ *   npm run bench -- --quick           # smoke run: burst 30, 10k hot-path calls, 100k memory calls, fleet 25 (~60 s)
  *   options: --burst N  --timeout S (per contender)  --hot-calls N  --mem-calls N  --mem-wait S
- *            --parts burst,hot,latency,memory  --contenders herald,peers (burst: Herald alone with `herald`)
+ *            --parts burst,hot,latency,memory,fleet  --contenders herald,peers (burst: Herald alone with `herald`)
+ *            --fleet-burst N (notifications per fleet process; default 60, quick 25)
  *            --latency-samples N (per side; default 300, quick 100)
  *            --timeline (print Herald's requests as the server saw them for every target, not only
  *            for one that met a 429 or missed the bound)
@@ -23,8 +25,10 @@
  * warmUp); the hot path alone (child process), outbox off and on side by side; the latency from
  * log() to the server against a bare fetch (child process, bench/latency.ts); the memory loop
  * alone (child process), whose delivery wait then overlaps the peers: first the peers that finish
- * in seconds, one after another, then the ones that retry for minutes, together. Every contender
- * has its own fresh fake server. Results: printed tables and bench/results.json.
+ * in seconds, one after another, then the ones that retry for minutes, together; last, alone, the
+ * fleet (bench/fleet.ts: 8 child processes per side, Redis first, then local limits only; skipped
+ * with one line without redis-server). Every contender has its own fresh fake server. Results:
+ * printed tables and bench/results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -40,6 +44,7 @@ import { startArrivalServer } from './arrival-server.js';
 import type { LatencyChildResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import { fillTexts, idsIn } from './texts.js';
+import { fleetCheck, fleetReport, type FleetResult, runFleet } from './fleet.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -66,7 +71,8 @@ const opts = {
   hotCalls: Math.round(num('hot-calls', quick ? 10_000 : 100_000)),
   memCalls: Math.round(num('mem-calls', quick ? 100_000 : 1_000_000)),
   memWaitSeconds: num('mem-wait', quick ? 10 : 60),
-  parts: (value('parts') ?? 'burst,hot,latency,memory').split(',').map((s) => s.trim()),
+  parts: (value('parts') ?? 'burst,hot,latency,memory,fleet').split(',').map((s) => s.trim()),
+  fleetBurst: Math.round(num('fleet-burst', quick ? 25 : 60)),
   latencySamples: Math.round(num('latency-samples', quick ? 100 : 300)),
   contenders: (value('contenders') ?? 'herald,peers').split(',').map((s) => s.trim()),
   timeline: flag('timeline'),
@@ -81,6 +87,7 @@ const runBurst = opts.parts.includes('burst');
 const runHot = opts.parts.includes('hot');
 const runMemory = opts.parts.includes('memory');
 const runLatency = opts.parts.includes('latency');
+const runFleetPart = opts.parts.includes('fleet');
 /** Gap before each latency sample: every sample starts with nothing queued, after a quiet spell. */
 const LATENCY_GAP_MS = 10;
 
@@ -507,6 +514,15 @@ async function main(): Promise<void> {
     phase.push(Promise.all(PEERS.filter((x) => x.long).map(peerRun)));
   }
   await Promise.all(phase);
+  // The fleet last and alone: its 8 processes per side would slow every other part on 2 cores.
+  let fleet: FleetResult | undefined;
+  if (runFleetPart) {
+    fleet = await runFleet({ processes: 8, perProcess: opts.fleetBurst, timeoutMs: opts.timeoutSeconds * 1000, log }).catch((err: Error) => {
+      errors.push(`fleet: ${err.message}`);
+      return undefined;
+    });
+    if (fleet && 'skipped' in fleet) log(`fleet: skipped (${fleet.skipped})`);
+  }
   const order = (c: CellResult) => (c.contender === 'Herald' ? -1 : PEERS.findIndex((p) => p.target === c.target && p.contender === c.contender));
   cells = TARGETS.flatMap((t) => cells.filter((c) => c.target === t).sort((a, b) => order(a) - order(b)));
 
@@ -519,6 +535,7 @@ async function main(): Promise<void> {
   if (hot) sections.push(hotReport(hot));
   if (lat) sections.push(latencyReport(lat));
   if (mem) sections.push(memoryReport(mem.result, mem.server));
+  if (fleet) sections.push(fleetReport(fleet));
 
   const checks: TargetCheck[] = [];
   if (runBurst && runHeraldBurst) {
@@ -591,6 +608,7 @@ async function main(): Promise<void> {
       measured: `${int(m.delivered)} delivered + ${int(m.dropped)} dropped (announced) + ${int(m.suppressed)} suppressed + ${int(m.failedClosed + m.failedOther)} reported failed at close = ${int(m.accountedFor)}; server saw ${int(mem.server.ids)} ids${inFlight > 0 ? ` (${inFlight} of the "failed" arrived: in flight when close() aborted)` : ''}`,
     });
   }
+  if (fleet) checks.push(fleetCheck(fleet));
   const targetRows = checks.flatMap((c) => c.measured.split('; ').map((part, i) => (i === 0 ? [c.target, c.result, part] : ['', '', part])));
   sections.push(['TARGETS', table(['Target', 'Result', 'Measured'], targetRows)].join('\n'));
   if (errors.length) sections.push(`ERRORS\n${errors.join('\n')}`);
@@ -610,6 +628,7 @@ async function main(): Promise<void> {
     hotPath: hot,
     latency: lat,
     memory: mem,
+    fleet,
     targets: checks,
     errors,
     totalSeconds,
