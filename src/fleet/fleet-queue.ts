@@ -122,6 +122,10 @@ export class FleetQueue implements SharedQueue {
   private readonly held = new Map<string, Held>();
   /** Entries read from a stream, by the local sequence number their lane knows them by. */
   private readonly inLane = new Map<string, { stream: string; id: string }>();
+  /** `stream id` of every entry in a lane and not yet acknowledged, so none is fed twice. */
+  private readonly fed = new Set<string>();
+  /** Set when a read failed: this consumer's own pending entries are read again before new ones. */
+  private recoverOwn = false;
   private readonly acks: { stream: string; id: string }[] = [];
   private ackScheduled = false;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
@@ -176,6 +180,7 @@ export class FleetQueue implements SharedQueue {
     const at = this.inLane.get(`${destination}#${seq}`);
     if (!at) return;
     this.inLane.delete(`${destination}#${seq}`);
+    this.fed.delete(`${at.stream} ${at.id}`);
     this.acks.push(at);
     this.flushAcks();
   }
@@ -314,6 +319,7 @@ export class FleetQueue implements SharedQueue {
         continue;
       }
       try {
+        if (this.recoverOwn) await this.readOwnPending(ready.map(([, h]) => h));
         const keys = ready.map(([d]) => streamKey(d));
         const got = (await this.o.reader.xreadgroup(
           'GROUP',
@@ -333,6 +339,9 @@ export class FleetQueue implements SharedQueue {
         }
       } catch (err) {
         if (this.stopped) return;
+        // A read Redis answered too late (after the command timeout) still handed its entries to
+        // this consumer: they wait in its pending list, where '>' never shows them again.
+        this.recoverOwn = true;
         // A stream that expired while unused lost its group: make it again (from id 0, nothing skipped).
         if (/NOGROUP/.test((err as Error).message)) {
           this.groups.clear();
@@ -343,11 +352,24 @@ export class FleetQueue implements SharedQueue {
     }
   }
 
+  /** Entries pending for this consumer that its lanes do not have (a read whose answer was lost): fed again, oldest first. */
+  private async readOwnPending(held: readonly Held[]): Promise<void> {
+    for (const h of held) {
+      const key = streamKey(h.channel.id);
+      const got = (await this.o.reader.xreadgroup('GROUP', GROUP, this.o.processId, 'COUNT', 1000, 'STREAMS', key, '0')) as
+        [string, [string, string[]][]][] | null;
+      const entries = (got?.[0]?.[1] ?? []).filter((e) => e && !this.fed.has(`${key} ${e[0]}`));
+      this.feed(h.channel, key, entries);
+    }
+    this.recoverOwn = false;
+  }
+
   /** Gives stream entries to the destination's lane, remembering which to acknowledge when done. */
   private feed(channel: Channel, stream: string, entries: readonly [string, string[]][] | null): void {
     for (const item of entries ?? []) {
       if (!item) continue; // XAUTOCLAIM lists deleted entries as nil
       const [id, fields] = item;
+      if (this.fed.has(`${stream} ${id}`)) continue; // already in the lane (claimed or read twice)
       const entry = fromWire(fields, this.o.nextSeq());
       if (!entry) {
         // Not written by Herald (or damaged): removed, and said, rather than retried forever.
@@ -355,6 +377,7 @@ export class FleetQueue implements SharedQueue {
         this.acks.push({ stream, id });
         continue;
       }
+      this.fed.add(`${stream} ${id}`);
       this.inLane.set(`${channel.id}#${entry.seq}`, { stream, id });
       this.o.lane(channel).enqueue(entry);
     }
@@ -396,7 +419,8 @@ export class FleetQueue implements SharedQueue {
     const pipe = this.o.link.client.pipeline();
     for (const k of keys) pipe.xlen(k);
     const results = await pipe.exec().catch(() => null);
-    if (!results) return this.pendingCounts();
+    // A reply that is an error (a timeout) says nothing about the stream: still waiting, as far as we know.
+    if (!results || results.some(([err]) => err)) return this.pendingCounts();
     const out: { destination: string; count: number }[] = [];
     keys.forEach((k, i) => {
       const n = Number(results[i]?.[1] ?? 0);

@@ -43,6 +43,7 @@ export class RedisLink {
   private up: boolean;
   private told = false;
   private probe: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
   private readonly listeners = new Set<(up: boolean) => void>();
 
   constructor(
@@ -88,6 +89,7 @@ export class RedisLink {
    * connection (`ready`) or on this one (a PING, each second: a slow Redis keeps its connection).
    */
   failed(reason: string): void {
+    if (this.closed) return;
     this.down(reason);
     this.probe ??= setInterval(() => {
       if (this.client.status !== 'ready') return; // reconnecting: `ready` will say
@@ -108,13 +110,15 @@ export class RedisLink {
   }
 
   async close(): Promise<void> {
+    // The QUIT below closes the connection: that is no outage to report.
+    this.closed = true;
     clearInterval(this.probe);
     this.listeners.clear();
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }
 
   private down(reason: string): void {
-    if (!this.up && this.told) return;
+    if (this.closed || (!this.up && this.told)) return;
     this.set(false, reason);
   }
 

@@ -9,13 +9,16 @@ import type { RateBucket, RateObservation } from '../channels/channel.js';
 import { LocalRateLimits, type RateLimits } from '../delivery/rate-limits.js';
 import type { RedisClient, RedisLink } from './redis-link.js';
 
+/** A reservation's identity for {@link SharedRateLimits.settle}: when it was made, and for which buckets. */
+const reservationKey = (buckets: readonly RateBucket[], at: number): string => `${at}|${buckets.map((b) => b.key).join('|')}`;
+
+/** Reservations remembered until their request is answered. */
+const MAX_UNSETTLED = 1000;
+
 /** Every limit key lives under one hash tag, so a multi-key script also works on Redis Cluster. */
 const PREFIX = 'herald:{rl}:';
 
-/**
- * A margin on every wait. A round trip sits between Redis's decision and the request reaching the
- * platform, and the local store's `settle` (counting from the answer) is not done here.
- */
+/** A margin on every wait: a round trip sits between Redis's decision and the request leaving. */
 const MARGIN_MS = 40;
 
 /**
@@ -70,10 +73,36 @@ for i = 1, n do
     redis.call('PEXPIRE', z, win * 2)
   else
     redis.call('HSET', h, 'tokens', tostring(tokens[i] - 1), 'upd', tostring(upd[i]))
+    -- Taken from a full bucket: the platform's refill starts when this request arrives (see SETTLE).
+    if tokens[i] >= cap - 1e-9 then redis.call('HSET', h, 'anc', member .. ':' .. i) end
   end
   redis.call('PEXPIRE', h, math.max(math.ceil(iv * cap * 2), 120000))
 end
 return 0
+`;
+
+/**
+ * A request was answered `delay` ms after it was reserved; the platform counted it somewhere in
+ * between. As LocalRateLimits.settle: the reservation that started a token bucket's refill counts
+ * from the answer (the refill meanwhile is taken back), and a window's send time moves to it.
+ * KEYS: per bucket, its hash and window set. ARGV: the reservation's member, delay ms, then per
+ * bucket interval ms and window ms.
+ */
+const SETTLE = `
+local member, delay = ARGV[1], tonumber(ARGV[2])
+for i = 1, #KEYS / 2 do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  local iv, win = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  local id = member .. ':' .. i
+  if win > 0 then
+    if redis.call('ZSCORE', z, id) then redis.call('ZINCRBY', z, delay, id) end
+  elseif redis.call('HGET', h, 'anc') == id then
+    local tk = tonumber(redis.call('HGET', h, 'tokens'))
+    if tk then redis.call('HSET', h, 'tokens', tostring(tk - delay / iv)) end
+    redis.call('HDEL', h, 'anc')
+  end
+end
+return 1
 `;
 
 /** KEYS[1]: the bucket's hash. ARGV: remaining, reset-after ms, limit (0: unknown). As LocalRateLimits.observe, on Redis's clock. */
@@ -113,6 +142,7 @@ interface LimitCommands {
   heraldReserve(numKeys: number, ...args: (string | number)[]): Promise<number>;
   heraldObserve(key: string, remaining: number, resetMs: number, limit: number): Promise<number>;
   heraldBlock(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  heraldSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /** Installs the scripts on a client (idempotent). */
@@ -122,6 +152,7 @@ function commands(client: RedisClient): LimitCommands {
     client.defineCommand('heraldReserve', { lua: RESERVE });
     client.defineCommand('heraldObserve', { numberOfKeys: 1, lua: OBSERVE });
     client.defineCommand('heraldBlock', { lua: BLOCK });
+    client.defineCommand('heraldSettle', { lua: SETTLE });
   }
   return c as RedisClient & LimitCommands;
 }
@@ -131,6 +162,8 @@ export class SharedRateLimits implements RateLimits {
   private readonly local = new LocalRateLimits();
   private readonly cmd: LimitCommands;
   private counter = 0;
+  /** The member of each reservation still to settle, by its time and buckets. */
+  private readonly members = new Map<string, string>();
 
   constructor(
     private readonly link: RedisLink,
@@ -143,13 +176,17 @@ export class SharedRateLimits implements RateLimits {
   reserve(buckets: readonly RateBucket[], now: number): number | Promise<number> {
     if (!this.link.healthy || buckets.length === 0) return this.local.reserve(buckets, now);
     const keys: string[] = [];
-    const args: (string | number)[] = [MARGIN_MS, `${this.processId}:${++this.counter}`];
+    const member = `${this.processId}:${++this.counter}`;
+    const args: (string | number)[] = [MARGIN_MS, member];
     for (const b of buckets) {
       keys.push(`${PREFIX}${b.key}`, `${PREFIX}${b.key}:w`);
       args.push(b.capacity, b.intervalMs, b.windowMs ?? 0);
     }
     return this.cmd.heraldReserve(keys.length, ...keys, ...args).then(
-      (wait) => Number(wait),
+      (wait) => {
+        if (Number(wait) === 0) this.remember(reservationKey(buckets, now), member);
+        return Number(wait);
+      },
       (err: unknown) => {
         this.link.failed((err as Error).message);
         return this.local.reserve(buckets, Date.now());
@@ -164,6 +201,30 @@ export class SharedRateLimits implements RateLimits {
       () => {},
       (err: unknown) => this.link.failed((err as Error).message),
     );
+  }
+
+  settle(buckets: readonly RateBucket[], sentAt: number, answeredAt: number): void | Promise<void> {
+    this.local.settle(buckets, sentAt, answeredAt);
+    const key = reservationKey(buckets, sentAt);
+    const member = this.members.get(key);
+    this.members.delete(key);
+    if (member === undefined || answeredAt <= sentAt || !this.link.healthy) return;
+    const keys: string[] = [];
+    const args: (string | number)[] = [member, answeredAt - sentAt];
+    for (const b of buckets) {
+      keys.push(`${PREFIX}${b.key}`, `${PREFIX}${b.key}:w`);
+      args.push(b.intervalMs, b.windowMs ?? 0);
+    }
+    return this.cmd.heraldSettle(keys.length, ...keys, ...args).then(
+      () => {},
+      (err: unknown) => this.link.failed((err as Error).message),
+    );
+  }
+
+  private remember(key: string, member: string): void {
+    // Bounded: a reservation whose request never settles (a closed lane) is forgotten eventually.
+    if (this.members.size >= MAX_UNSETTLED) this.members.delete(this.members.keys().next().value!);
+    this.members.set(key, member);
   }
 
   block(keys: readonly string[], until: number): void | Promise<void> {

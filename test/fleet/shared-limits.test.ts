@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describeWithRedis('the shared rate limits (test/fleet/shared-limits.test.ts)', 'SharedRateLimits on a real redis-server', (redis) => {
-  async function store(name: string, lines: string[] = [], commandTimeout = CONNECTION_OPTIONS.commandTimeout) {
+  async function store(name: string, lines: string[] = [], commandTimeout: number = CONNECTION_OPTIONS.commandTimeout) {
     const client = new Redis(redis.server.url, { ...CONNECTION_OPTIONS, commandTimeout });
     clients.push(client);
     await new Promise<void>((resolve) => client.once('ready', () => resolve()));

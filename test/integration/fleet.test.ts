@@ -215,7 +215,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
     return n;
   }
 
-  it('a clean close() says nothing about Redis (today the link hears its own QUIT and reports Redis unreachable)', async () => {
+  it('a clean close() says nothing about Redis (the link hears its own QUIT: no outage)', async () => {
     const lines: string[] = [];
     const n = await notifierOn(redis.server.url, { lines });
     n.log(fleetText(0, 1));
@@ -226,7 +226,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
     expect(lines).toEqual([]);
   });
 
-  it('Redis answering a blocking read too late (slow) does not strand what that read handed over (today it stays pending, never delivered)', async () => {
+  it("Redis answering a blocking read too late (slow) does not strand what that read handed over (it waits in this consumer's pending list)", async () => {
     const proxy = await StallingProxy.start({ host: '127.0.0.1', port: redis.server.port });
     try {
       const n = await notifierOn(proxy.url);
@@ -241,7 +241,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
     }
   });
 
-  it('a slow first request (a cold connection) costs no 429 with Redis either: the refill counts from its arrival, as with local limits (today one 429, and a second lost)', async () => {
+  it('a slow first request (a cold connection) costs no 429 with Redis either: the refill counts from its arrival, as with local limits', async () => {
     // Five messages to one chat (each text nearly fills one): three in the burst, then one a second.
     const send = async (withRedis: boolean): Promise<number> => {
       const proxy = await SlowFirstRequest.start(platforms.url, 250, (path) => path.startsWith('/bot'));
@@ -266,7 +266,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
     expect(await send(true), 'limits shared through Redis').toBe(0);
   });
 
-  it('flush() is not complete while its notifications still wait in Redis and Redis answers slowly (today a failed XLEN counts as an empty stream)', async () => {
+  it('flush() is not complete while its notifications still wait in Redis and Redis answers slowly (a failed XLEN is not an empty stream)', async () => {
     // A holds the destinations (it came first); its request to the GENERAL chat hangs, so B's notification stays in the stream.
     await notifierOn(redis.server.url);
     const proxy = await StallingProxy.start({ host: '127.0.0.1', port: redis.server.port });
