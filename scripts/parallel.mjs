@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * Runs commands at once and fails if any fails: `npm test`'s type check and lint share the two
+ * cores instead of taking turns. Each command's output is printed whole when it ends, so the
+ * outputs do not interleave.
+ */
+import { spawn } from 'node:child_process';
+
+const commands = process.argv.slice(2);
+const results = await Promise.all(
+  commands.map(
+    (command) =>
+      new Promise((resolve) => {
+        const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } });
+        const out = [];
+        child.stdout.on('data', (d) => out.push(d));
+        child.stderr.on('data', (d) => out.push(d));
+        child.on('close', (code) => {
+          process.stdout.write(`\n> ${command}\n${Buffer.concat(out).toString()}`);
+          resolve(code ?? 1);
+        });
+      }),
+  ),
+);
+const failed = commands.filter((_, i) => results[i] !== 0);
+if (failed.length) {
+  process.stderr.write(`failed: ${failed.join(', ')}\n`);
+  process.exit(1);
+}
