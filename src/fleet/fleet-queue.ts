@@ -116,7 +116,7 @@ export class FleetQueue implements SharedQueue {
   private readonly pending: { entry: OutboxEntry; channels: readonly Channel[] }[] = [];
   private writeScheduled = false;
   private writing: Promise<void> = Promise.resolve();
-  /** Streams this process wrote to, with how many entries it wrote (for drain). */
+  /** Streams this process wrote to (for drain), with their destination's label. */
   private readonly written = new Map<string, string>();
   private readonly groups = new Set<string>();
   private readonly held = new Map<string, Held>();
@@ -170,7 +170,8 @@ export class FleetQueue implements SharedQueue {
       // One pipeline per turn of the event loop: log() returns at once, bursts cost one round trip.
       setImmediate(() => {
         this.writeScheduled = false;
-        this.writing = this.writing.then(() => this.write());
+        // write() gives back what Redis refused; a bug in it must not stop every later write (or flush).
+        this.writing = this.writing.then(() => this.write()).catch((err: unknown) => this.o.report(`herald: fleet write failed: ${(err as Error).message}\n`));
       });
     }
     return destinations.filter((c) => c.processLocal);
