@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs commands at once and fails if any fails: `npm test`'s type check and lint share the two
+ * Runs commands at once and fails if any fails: `npm test`'s build and type check, and its lint, share the two
  * cores instead of taking turns. Each command's output is printed whole when it ends, so the
  * outputs do not interleave.
  */
