@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Runs commands at once and fails if any fails: `npm test`'s build and type check, and its lint, share the two
- * cores instead of taking turns. Each command's output is printed whole when it ends, so the
- * outputs do not interleave.
+ * Runs commands at once and fails if any fails: in `npm test`, the build, type check and format
+ * check share the two cores with the (type-aware, slowest) lint instead of taking turns. Each
+ * command's output is printed whole when it ends, so the outputs do not interleave.
  */
 import { spawn } from 'node:child_process';
 
