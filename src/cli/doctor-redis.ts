@@ -10,7 +10,7 @@ import type { HttpClient } from '../channels/http.js';
 import { createChannel } from '../channels/registry.js';
 import { type Env, unquote } from '../config/env.js';
 import type { HeraldConfig } from '../core/configuration.js';
-import { plural, type Ui } from './output.js';
+import { inKeyOrder, plural, type Ui } from './output.js';
 import { compareVersions, MIN_REDIS_VERSION, parseRedisUrl, PRESENCE_PATTERN, probeRedis, type RedisPersistence, type RedisTarget } from './redis-probe.js';
 
 /** The variable doctor reads. */
@@ -146,7 +146,7 @@ function ordered(check: RedisCheck): RedisCheck {
     'destinations',
     'unreadable',
   ];
-  return Object.fromEntries(keys.filter((k) => check[k] !== undefined).map((k) => [k, check[k]])) as unknown as RedisCheck;
+  return inKeyOrder(check, keys);
 }
 
 /** AOF on is what the fleet's queue needs to survive a Redis restart; anything else is a warning. */

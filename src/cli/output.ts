@@ -177,3 +177,8 @@ export function createUi(ctx: Pick<CommandContext, 'stdout' | 'stderr' | 'env'>,
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** The same key order in a JSON document whatever path built the object; undefined values left out. */
+export function inKeyOrder<T extends object>(x: T, keys: readonly (keyof T)[]): T {
+  return Object.fromEntries(keys.filter((k) => x[k] !== undefined).map((k) => [k, x[k]])) as T;
+}

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage } from '../args.js';
-import { createUi, EXIT_INTERRUPTED, plural, type Ui } from '../output.js';
+import { createUi, EXIT_INTERRUPTED, inKeyOrder, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
 import {
   describeChat,
@@ -253,7 +253,7 @@ function ordered(x: Check): Check {
     'webhook',
     'channel',
   ];
-  return Object.fromEntries(keys.filter((k) => x[k] !== undefined).map((k) => [k, x[k]])) as unknown as Check;
+  return inKeyOrder(x, keys);
 }
 
 function tag(x: Check): string {
