@@ -30,17 +30,11 @@ export function resolveSettings(input: SettingsInput, env: Env): { settings?: Re
   const bad = tokenProblem(token, fromOption ? 'token (option)' : 'HERALD_RELAY_TOKEN');
   if (bad) problems.push(bad);
 
-  let ratePerMinute = DEFAULT_RATE_PER_MINUTE;
-  if (input.rateLimit !== undefined) {
-    if (!Number.isInteger(input.rateLimit) || input.rateLimit < 1)
-      problems.push({
-        variable: 'rateLimit (option)',
-        message: `is ${String(input.rateLimit)}`,
-        fix: 'give a whole number of requests per minute per address, at least 1',
-      });
-    else ratePerMinute = input.rateLimit;
-  } else if (env.HERALD_RELAY_RATE !== undefined && env.HERALD_RELAY_RATE.trim() !== '') {
-    const raw = env.HERALD_RELAY_RATE.trim();
+  let ratePerMinute =
+    wholeOption(input.rateLimit, 'rateLimit', 'give a whole number of requests per minute per address, at least 1', problems) ?? DEFAULT_RATE_PER_MINUTE;
+  const raw = env.HERALD_RELAY_RATE?.trim();
+  // The option decides when given (a bad one is a problem above); else the variable.
+  if (input.rateLimit === undefined && raw) {
     if (!/^[1-9]\d{0,6}$/.test(raw))
       problems.push({
         variable: 'HERALD_RELAY_RATE',
@@ -50,16 +44,16 @@ export function resolveSettings(input: SettingsInput, env: Env): { settings?: Re
     else ratePerMinute = Number(raw);
   }
 
-  let maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-  if (input.maxBodyBytes !== undefined) {
-    if (!Number.isInteger(input.maxBodyBytes) || input.maxBodyBytes < 1)
-      problems.push({
-        variable: 'maxBodyBytes (option)',
-        message: `is ${String(input.maxBodyBytes)}`,
-        fix: 'give a whole number of bytes, at least 1 (default 1 MiB)',
-      });
-    else maxBodyBytes = input.maxBodyBytes;
-  }
+  const maxBodyBytes =
+    wholeOption(input.maxBodyBytes, 'maxBodyBytes', 'give a whole number of bytes, at least 1 (default 1 MiB)', problems) ?? DEFAULT_MAX_BODY_BYTES;
   if (problems.length || token === undefined) return { problems };
   return { settings: { token, ratePerMinute, maxBodyBytes }, problems };
+}
+
+/** A numeric option that must be a whole number ≥ 1: the number, or undefined (unset, or a problem added). */
+function wholeOption(value: number | undefined, name: string, fix: string, problems: ConfigProblem[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isInteger(value) && value >= 1) return value;
+  problems.push({ variable: `${name} (option)`, message: `is ${String(value)}`, fix });
+  return undefined;
 }
