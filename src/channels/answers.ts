@@ -1,6 +1,6 @@
 /** Small helpers drivers share for reading HTTP answers; no platform knowledge here. */
 import { createHash } from 'node:crypto';
-import type { SendOutcome } from './channel.js';
+import type { Attachment, SendOutcome } from './channel.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { redact } from '../config/redact.js';
 
@@ -23,19 +23,43 @@ export function parseJson(body: string): unknown {
   }
 }
 
-/** Sends a JSON POST; a network failure becomes a `transient` outcome instead of a throw. */
+/** Sends a JSON request (POST unless `method` says otherwise); a network failure becomes a `transient` outcome instead of a throw. */
 export async function postJson(
   http: HttpClient,
   url: string,
   payload: unknown,
   signal: AbortSignal,
   headers: Record<string, string> = {},
+  method = 'POST',
 ): Promise<HttpResponse | SendOutcome> {
   try {
-    return await http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload), signal });
+    return await http.request(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload), signal });
   } catch (err) {
     return { kind: 'transient', reason: (err as Error).message };
   }
+}
+
+/**
+ * Sends a multipart/form-data request (a file upload); fetch writes the boundary. A network
+ * failure becomes a `transient` outcome instead of a throw.
+ */
+export async function postForm(
+  http: HttpClient,
+  url: string,
+  form: FormData,
+  signal: AbortSignal,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResponse | SendOutcome> {
+  try {
+    return await http.request(url, { method: options.method ?? 'POST', headers: options.headers ?? {}, body: form, signal });
+  } catch (err) {
+    return { kind: 'transient', reason: (err as Error).message };
+  }
+}
+
+/** An attachment's bytes as a Blob for a form. */
+export function attachmentBlob(file: Attachment): Blob {
+  return new Blob([Buffer.from(file.base64, 'base64')], { type: file.contentType });
 }
 
 /** Narrows {@link postJson}'s result. */

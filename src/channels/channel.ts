@@ -9,6 +9,35 @@ import type { Card } from './card.js';
 /** Severity of a notification. Errors also go to the ERROR destinations. */
 export type Level = 'info' | 'error';
 
+/**
+ * A file sent with a message: a chart (PNG) or a long text (`.txt`). Plain data (the bytes as
+ * base64), so an entry that carries one can be journaled like any other.
+ */
+export interface Attachment {
+  /** File name shown to the reader, e.g. `equity.png`, `message.txt`. */
+  readonly name: string;
+  /** MIME type, e.g. `image/png`, `text/plain; charset=utf-8`. */
+  readonly contentType: string;
+  /** The bytes, base64-encoded. */
+  readonly base64: string;
+}
+
+/**
+ * A message a channel sent and can find again, to edit it or to reply to it. Opaque outside its
+ * driver (Telegram: the message id; Discord: the message id; Slack: the channel and `ts`); plain data.
+ */
+export type MessageRef = string;
+
+/** How a channel takes files. */
+export interface FileSupport {
+  /** Largest file one request may carry, in bytes. */
+  readonly maxBytes: number;
+  /** Longest text sent with a file (its caption), in the unit of {@link Channel.measure}; a longer text goes as its own message. */
+  readonly captionMax: number;
+  /** True when images are shown inline (a photo), not only as a download. */
+  readonly images: boolean;
+}
+
 /** One request's worth of text (or cards), already cut to the channel's size limits. */
 export interface OutgoingPart {
   /** Plain text; the driver escapes it for its platform. With `cards`, the one-line summaries of the cards. */
@@ -23,6 +52,12 @@ export interface OutgoingPart {
    * key for platforms that can refuse a duplicate (a resend after a timeout). At most 25 characters.
    */
   readonly key?: string;
+  /** A file to send with this part (only for channels with {@link Channel.files}); `text` is its caption. */
+  readonly file?: Attachment;
+  /** Replace the text (and cards) of this sent message instead of sending a new one (only for channels with {@link Channel.edits}). */
+  readonly edit?: MessageRef;
+  /** Send as a reply to this message where the platform shows replies (else a new message). */
+  readonly replyTo?: MessageRef;
 }
 
 /** How a channel takes rich cards. The delivery layer packs cards with it; the driver renders them. */
@@ -59,7 +94,10 @@ export interface RateObservation {
  * driven by this, never by status codes or platform names.
  */
 export type SendOutcome =
-  | { readonly kind: 'ok'; readonly rate?: RateObservation }
+  /** Delivered; `ref` names the message sent (channels with {@link Channel.edits}), for later edits and replies. */
+  | { readonly kind: 'ok'; readonly rate?: RateObservation; readonly ref?: MessageRef }
+  /** An edit found its message gone or too old to edit: send the part as a new message instead. */
+  | { readonly kind: 'uneditable'; readonly reason: string }
   /** The platform asked us to wait (429). `blockKeys` are buckets that the wait applies to beyond this channel. */
   | { readonly kind: 'retry-after'; readonly delayMs: number; readonly reason: string; readonly blockKeys?: readonly string[]; readonly rate?: RateObservation }
   /** Worth retrying with backoff: 5xx, reset, timeout, DNS. */
@@ -93,6 +131,10 @@ export interface Channel {
   readonly cards?: CardSupport;
   /** Channels that share one credential (a bot's channels): a `dead` outcome with scope `group` stops them all. */
   readonly group?: string;
+  /** Present when the channel can send files (charts, long texts as `.txt`). */
+  readonly files?: FileSupport;
+  /** True when the channel can edit a message it sent: `send` answers `ok` with a `ref`, and parts with `edit` work. */
+  readonly edits?: boolean;
   /** True for a destination that belongs to this process (the console): never delivered through a queue shared with other processes. */
   readonly processLocal?: boolean;
   /** Length of `text` as the platform counts it against {@link Channel.maxLength}. */

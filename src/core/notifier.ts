@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Card } from '../channels/card.js';
-import type { Channel, Level } from '../channels/channel.js';
+import type { Attachment, Channel, Level } from '../channels/channel.js';
 import { createConsoleChannel, type LineWriter } from '../channels/console.js';
 import type { ChannelSpec } from '../channels/driver.js';
 import type { Env } from '../config/env.js';
@@ -18,7 +18,7 @@ import { cleanTags, type Tags } from '../config/tags.js';
 import { type BotConfig, type HeraldConfig, readConfig } from './configuration.js';
 import { HeraldConfigError } from '../config/problems.js';
 import { Delivery, type FlushReport } from '../delivery/delivery.js';
-import { makeEntry } from '../delivery/entry.js';
+import { type LiveUpdate, makeEntry } from '../delivery/entry.js';
 import type { DeliveryEvents, FailedEvent, WarningEvent } from '../delivery/events.js';
 import type { LaneStats } from '../delivery/lane.js';
 import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/options.js';
@@ -82,6 +82,27 @@ export interface NotifyOptions {
   tags?: Tags;
   /** The rich form (an embed, blocks, a bold headline) for destinations that show one; the message stays the plain form. */
   card?: Card;
+  /**
+   * A file to send with the message (a chart, a log): where the destination takes files, the
+   * message is its caption (or comes right after it, when too long for one); elsewhere the text alone.
+   */
+  file?: NotifyFile;
+  /**
+   * Keep one message up to date: the first notification with this key is a new message; later
+   * ones with the same key edit it where the destination can edit (else they are new messages).
+   * `alert` is sent as a short reply with an edit, because edits make no sound.
+   */
+  live?: LiveUpdate;
+}
+
+/** A file sent with a notification. */
+export interface NotifyFile {
+  /** File name shown to the reader, e.g. `equity.png`. */
+  name: string;
+  /** The bytes. */
+  data: Uint8Array;
+  /** MIME type; default from the name's extension (`.png`, `.txt`, `.csv`, `.json`), else `application/octet-stream`. */
+  contentType?: string;
 }
 
 /** Events a Notifier emits. */
@@ -237,7 +258,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       const text = renderMessage(message);
       const tags = options.tags === undefined ? undefined : cleanTags(options.tags);
       const card = isCard(options.card) ? options.card : undefined;
-      const extras = tags || card ? { ...(tags ? { tags } : {}), ...(card ? { card } : {}) } : undefined;
+      const file = options.file === undefined ? undefined : this.attachment(options.file);
+      const live = isLive(options.live) ? { key: options.live.key, ...(options.live.alert ? { alert: renderMessage(options.live.alert) } : {}) } : undefined;
+      const extras =
+        tags || card || file || live
+          ? { ...(tags ? { tags } : {}), ...(card ? { card } : {}), ...(file ? { file } : {}), ...(live ? { live } : {}) }
+          : undefined;
       const silent = options.silent === true;
       if (options.to !== undefined && options.to !== '') {
         const target = this.target(options.to);
@@ -256,6 +282,16 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     } catch (err) {
       // Nothing may escape into the strategy; say what happened instead.
       this.reportLine(`herald: could not queue a notification: ${this.redactor.apply((err as Error).message)}\n`);
+    }
+  }
+
+  /** A caller's file as an attachment; a malformed one is reported and the text goes without it. */
+  private attachment(file: NotifyFile): Attachment | undefined {
+    try {
+      return attachmentOf(file);
+    } catch (err) {
+      this.reportLine(`herald: ${(err as Error).message}\n`);
+      return undefined;
     }
   }
 
@@ -528,6 +564,34 @@ function unique(channels: readonly Channel[]): Channel[] {
 
 function attributesOf(level: Level, tags: Tags | undefined): Attributes {
   return tags ? { ...tags, level } : { level };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  txt: 'text/plain; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+};
+
+/** A caller's file as plain data (base64), so the entry can be journaled; a malformed one is an error the caller sees reported. */
+function attachmentOf(file: NotifyFile): Attachment {
+  if (typeof file !== 'object' || file === null || !(file.data instanceof Uint8Array))
+    throw new Error('the file option needs { name, data: Uint8Array or Buffer } (the notification is sent without it)');
+  const name = typeof file.name === 'string' && file.name.trim() !== '' ? file.name.trim() : 'file';
+  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
+  return {
+    name,
+    contentType: file.contentType ?? CONTENT_TYPES[ext] ?? 'application/octet-stream',
+    base64: Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength).toString('base64'),
+  };
+}
+
+function isLive(live: unknown): live is LiveUpdate {
+  const l = live as LiveUpdate | undefined;
+  return typeof l === 'object' && l !== null && typeof l.key === 'string' && l.key !== '';
 }
 
 /** A JS caller may pass anything as `card`; only a card-shaped object is one. */

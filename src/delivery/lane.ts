@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Card } from '../channels/card.js';
-import type { Channel, OutgoingPart, RateBucket, SendOutcome } from '../channels/channel.js';
+import type { Attachment, Channel, MessageRef, OutgoingPart, RateBucket, SendOutcome } from '../channels/channel.js';
 import { splitText } from '../channels/split.js';
 import { backoffDelay } from './backoff.js';
 import { Deque } from './deque.js';
-import { type OutboxEntry, makeEntry } from './entry.js';
+import { attachmentBytes, type OutboxEntry, makeEntry } from './entry.js';
 import type { Emit, FailedEvent, Wants } from './events.js';
 import type { DeliveryOptions } from './options.js';
 import type { RateLimits } from './rate-limits.js';
@@ -51,15 +51,20 @@ export interface LaneContext {
 
 interface Batch {
   readonly entries: readonly OutboxEntry[];
-  readonly parts: readonly OutgoingPart[];
+  /** Replaced when an edit falls back to a new message. */
+  parts: readonly OutgoingPart[];
   index: number;
   attempts: number;
   moves: number;
   /** What every part's key starts with; journaled when the batch is first sent. */
   readonly keyBase: string;
+  /** The live message this batch updates (its entry's `live.key`). */
+  readonly live?: string;
 }
 
 const MAX_MOVES = 3;
+/** Live messages remembered per destination for edits; the oldest is forgotten first (its next update is a new message). */
+const MAX_LIVE_REFS = 1000;
 /** Per process (or per outbox, which outlives it), so part keys (idempotency keys) never repeat across restarts. */
 const RUN_ID = randomBytes(6).toString('base64url');
 /** A limits store whose `reserve` failed (it should fall back itself): ask again after this. */
@@ -91,6 +96,8 @@ export class Lane {
   private sleeping: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
   private readonly abort = new AbortController();
   private readonly storm: StormFilter;
+  /** Sent live messages by key, oldest first: what later updates edit. */
+  private readonly liveRefs = new Map<string, MessageRef>();
   private readonly counters = { queued: 0, delivered: 0, failed: 0, dropped: 0, suppressed: 0, requests: 0, retries: 0, rateLimited: 0 };
 
   constructor(
@@ -111,7 +118,8 @@ export class Lane {
 
   /** Accepts a notification for this destination (already in the journal, if any). Never throws, never waits. */
   enqueue(entry: OutboxEntry): void {
-    if (this.disabledReason === undefined && !this.closed && !this.storm.admit(entry, Date.now())) {
+    // A file or a live update is never folded into a storm summary (which would lose the file or the message to edit).
+    if (this.disabledReason === undefined && !this.closed && !standalone(entry) && !this.storm.admit(entry, Date.now())) {
       this.counters.suppressed++;
       // Counted into the storm summary, which is journaled on its own.
       this.finished(entry.seq);
@@ -377,9 +385,9 @@ export class Lane {
     } else {
       entries.push(this.takeHead());
     }
-    if (channel.coalesce === false) return this.batchOf(entries);
     const first = entries[0]!;
-    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent;
+    if (channel.coalesce === false || standalone(first)) return this.batchOf(entries);
+    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent && !standalone(next);
     if (this.rich(first)) {
       // Cards coalesce by the platform's own packing rules (embeds per message, blocks, total
       // size); plain lines between them ride along as text cards, so order is kept without a
@@ -417,21 +425,59 @@ export class Lane {
 
   private batchOf(entries: readonly OutboxEntry[], keyBase?: string): Batch {
     const first = entries[0]!;
-    const base = { level: first.level, silent: first.silent };
     const stem = keyBase ?? `${this.ctx.journal?.id ?? RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}`;
     const key = (i: number): string => `${stem}.${i.toString(36)}`;
+    let parts = this.partsOf(entries);
+    if (entries.length === 1) parts = this.withFile(first, parts);
+    const live = entries.length === 1 ? first.live : undefined;
+    const ref = live && this.channel.edits ? this.liveRefs.get(live.key) : undefined;
+    // An update of a live message edits it when it still fits one message; the alert is a reply, since edits make no sound.
+    if (live && ref !== undefined && parts.length === 1 && !parts[0]!.file) {
+      parts = [{ ...parts[0]!, edit: ref }];
+      if (live.alert) parts.push({ level: first.level, silent: first.silent, text: live.alert, replyTo: ref });
+    }
+    parts = parts.map((p, i) => ({ ...p, key: key(i) }));
+    return { entries, parts, index: 0, attempts: 0, moves: 0, keyBase: stem, ...(live ? { live: live.key } : {}) };
+  }
+
+  /**
+   * A file goes with its text as caption when the text fits one, else with the text's first line
+   * and the text after it. A text that would take more than `fileAfterParts` messages goes as its
+   * first message and the whole text as a `.txt` file. Where files cannot go, the text alone.
+   */
+  private withFile(entry: OutboxEntry, parts: OutgoingPart[]): OutgoingPart[] {
+    const files = this.channel.files;
+    if (!files) return parts;
+    const base = { level: entry.level, silent: entry.silent };
+    if (entry.file) {
+      if (attachmentBytes(entry.file) > files.maxBytes) return parts;
+      const plain = !parts[0]!.cards;
+      if (plain && this.channel.measure(entry.text) <= files.captionMax) return [{ ...base, text: entry.text, file: entry.file }];
+      return [{ ...base, text: cutTo(firstLine(entry.text), files.captionMax, this.channel.measure), file: entry.file }, ...parts];
+    }
+    if (parts.length <= this.ctx.options.fileAfterParts || parts[0]!.cards) return parts;
+    const whole = textFile(entry.text);
+    if (attachmentBytes(whole) > files.maxBytes) return parts;
+    const note = `📎 The whole message (${parts.length} parts, ${formatBytes(attachmentBytes(whole))}) is attached as ${whole.name}.`;
+    return [parts[0]!, { ...base, text: note, file: whole }];
+  }
+
+  /** The batch's text or cards as parts, each within the channel's limits. */
+  private partsOf(entries: readonly OutboxEntry[]): OutgoingPart[] {
+    const first = entries[0]!;
+    const base = { level: first.level, silent: first.silent };
     let parts: OutgoingPart[];
     if (this.rich(first)) {
       // With cards, the text is one line per card: what notifications and old clients show.
       const text = entries.map((e) => firstLine(e.text)).join('\n');
       const cards = entries.map(cardOf);
       const groups = this.channel.cards!.fits(cards) ? [cards] : packCards(this.channel.cards!.split(cards[0]!), this.channel.cards!);
-      parts = groups.map((c, i) => ({ ...base, text: i === 0 ? text : `${text} (continued)`, cards: c, key: key(i) }));
+      parts = groups.map((c, i) => ({ ...base, text: i === 0 ? text : `${text} (continued)`, cards: c }));
     } else {
       const text = entries.length === 1 ? first.text : entries.map((e) => e.text).join('\n');
-      parts = splitText(text, this.channel.maxLength, this.channel.measure).map((t, i) => ({ ...base, text: t, key: key(i) }));
+      parts = splitText(text, this.channel.maxLength, this.channel.measure).map((t) => ({ ...base, text: t }));
     }
-    return { entries, parts, index: 0, attempts: 0, moves: 0, keyBase: stem };
+    return parts;
   }
 
   private async sendCurrent(batch: Batch, buckets: readonly RateBucket[], sentAt: number): Promise<void> {
@@ -460,6 +506,7 @@ export class Lane {
     if ('rate' in outcome && outcome.rate) settled(this.ctx.limits.observe(outcome.rate, now));
     switch (outcome.kind) {
       case 'ok':
+        if (batch.live !== undefined && batch.index === 0 && outcome.ref !== undefined && !batch.parts[0]!.edit) this.remember(batch.live, outcome.ref);
         batch.index++;
         if (batch.index < batch.parts.length) {
           batch.attempts = 0;
@@ -493,6 +540,20 @@ export class Lane {
         this.retryLater(batch, backoffDelay(batch.attempts, this.ctx.options.backoff), outcome.reason, false);
         return;
       }
+      case 'uneditable': {
+        const part = batch.parts[batch.index]!;
+        if (part.edit === undefined) {
+          this.fail(batch.entries, 'rejected', outcome.reason);
+          return;
+        }
+        // The message is gone or too old: this state goes as a new message (which rings; no reply needed).
+        if (batch.live !== undefined) this.liveRefs.delete(batch.live);
+        const { edit: _edit, ...fresh } = part;
+        batch.parts = [fresh];
+        batch.index = 0;
+        batch.attempts = 0;
+        return;
+      }
       case 'rejected':
         if (batch.entries.length > 1) {
           // Coalesced text was refused: resend one by one so only the bad notification fails.
@@ -515,6 +576,13 @@ export class Lane {
         this.ctx.onDisabled(this, outcome.reason, outcome.fix, outcome.scope ?? 'destination');
         return;
     }
+  }
+
+  /** Remembers a live message's ref for its later updates, forgetting the oldest past the bound. */
+  private remember(key: string, ref: MessageRef): void {
+    this.liveRefs.delete(key);
+    this.liveRefs.set(key, ref);
+    if (this.liveRefs.size > MAX_LIVE_REFS) this.liveRefs.delete(this.liveRefs.keys().next().value!);
   }
 
   private retryLater(batch: Batch, delayMs: number, reason: string, rateLimited: boolean): void {
@@ -569,6 +637,30 @@ export class Lane {
 /** An entry as a card: its own, or its text as a plain card. */
 function cardOf(entry: OutboxEntry): Card {
   return entry.card ?? { title: '', tone: 'plain', fields: [], description: entry.text };
+}
+
+/** True for an entry that is sent alone: it carries a file, or it updates a live message. */
+function standalone(entry: OutboxEntry): boolean {
+  return entry.file !== undefined || entry.live !== undefined;
+}
+
+/** A text as a `.txt` attachment. */
+function textFile(text: string): Attachment {
+  return { name: 'message.txt', contentType: 'text/plain; charset=utf-8', base64: Buffer.from(text, 'utf8').toString('base64') };
+}
+
+/** `text` cut to `max` (with an ellipsis) by the channel's measure. */
+function cutTo(text: string, max: number, measure: (t: string) => number): string {
+  if (measure(text) <= max) return text;
+  const chars = [...text];
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measure(chars.slice(0, mid).join('') + '…') <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return chars.slice(0, lo).join('') + '…';
 }
 
 function firstLine(text: string): string {

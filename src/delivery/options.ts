@@ -13,6 +13,12 @@ export interface DeliveryOptions {
   readonly stormWindowMs: number;
   /** How many distinct recent texts each destination remembers for storm detection. Default 500. */
   readonly stormMaxKeys: number;
+  /**
+   * A notification that would take more than this many messages goes as its first message plus
+   * the whole text as a `.txt` file, where the destination takes files (elsewhere it is split as
+   * usual). Default 4.
+   */
+  readonly fileAfterParts: number;
 }
 
 /** Defaults for {@link DeliveryOptions}. */
@@ -22,6 +28,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxQueueBytes: 8 * 1024 * 1024,
   stormWindowMs: 60_000,
   stormMaxKeys: 500,
+  fileAfterParts: 4,
 };
 
 /** Merges partial options over the defaults. */

@@ -20,7 +20,7 @@
  */
 import type { Channel } from '../channels/channel.js';
 import type { LineWriter } from '../channels/console.js';
-import { makeEntry, type OutboxEntry } from '../delivery/entry.js';
+import { isAttachment, isLiveUpdate, makeEntry, type OutboxEntry } from '../delivery/entry.js';
 import type { SharedQueue } from '../delivery/shared-queue.js';
 import type { RedisClient, RedisLink } from './redis-link.js';
 
@@ -60,6 +60,8 @@ interface WireEntry {
   readonly g?: OutboxEntry['tags'];
   readonly k?: OutboxEntry['card'];
   readonly to?: string;
+  readonly f?: OutboxEntry['file'];
+  readonly u?: OutboxEntry['live'];
 }
 
 /** The fleet's clock: lease and claim times, the orphan check. Defaults above; tests shorten them. */
@@ -500,6 +502,8 @@ function toWire(e: OutboxEntry): WireEntry {
     ...(e.tags ? { g: e.tags } : {}),
     ...(e.card ? { k: e.card } : {}),
     ...(e.target ? { to: e.target } : {}),
+    ...(e.file ? { f: e.file } : {}),
+    ...(e.live ? { u: e.live } : {}),
   };
 }
 
@@ -510,7 +514,13 @@ function fromWire(fields: readonly string[], seq: number): OutboxEntry | undefin
   try {
     const w = JSON.parse(fields[i + 1]!) as WireEntry;
     if (typeof w.t !== 'string' || (w.l !== 'info' && w.l !== 'error') || typeof w.c !== 'number') return undefined;
-    return makeEntry(seq, w.t, w.l, w.s === true, w.c, { ...(w.g ? { tags: w.g } : {}), ...(w.k ? { card: w.k } : {}), ...(w.to ? { target: w.to } : {}) });
+    return makeEntry(seq, w.t, w.l, w.s === true, w.c, {
+      ...(w.g ? { tags: w.g } : {}),
+      ...(w.k ? { card: w.k } : {}),
+      ...(w.to ? { target: w.to } : {}),
+      ...(isAttachment(w.f) ? { file: w.f } : {}),
+      ...(isLiveUpdate(w.u) ? { live: w.u } : {}),
+    });
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import { closeSync, fchmodSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSy
 import { dirname } from 'node:path';
 import type { Card } from '../../channels/card.js';
 import type { Tags } from '../../config/tags.js';
+import { isAttachment, isLiveUpdate } from '../entry.js';
 import { makeEntry, type OutboxEntry } from '../entry.js';
 import type { Journal, SpillStore } from '../journal.js';
 import { acquireLock } from './lock.js';
@@ -261,6 +262,8 @@ export class FileOutbox implements Journal, SpillStore {
       ...(entry.tags ? { g: entry.tags as Record<string, string> } : {}),
       ...(entry.card ? { k: entry.card } : {}),
       ...(entry.target ? { o: entry.target } : {}),
+      ...(entry.file ? { f: entry.file } : {}),
+      ...(entry.live ? { u: entry.live } : {}),
     };
     const offset = this.size;
     this.live.set(entry.seq, offset, this.append(record), destinations.length);
@@ -376,6 +379,8 @@ export class FileOutbox implements Journal, SpillStore {
       ...(r.g ? { tags: r.g as Tags } : {}),
       ...(card ? { card: note ? { ...card, footer: card.footer ? `${note} · ${card.footer}` : note } : card } : {}),
       ...(r.o ? { target: r.o } : {}),
+      ...(isAttachment(r.f) ? { file: r.f } : {}),
+      ...(isLiveUpdate(r.u) ? { live: r.u } : {}),
     };
     return makeEntry(r.s, note ? `${note}\n${r.x}` : r.x, r.l === 'e' ? 'error' : 'info', r.q === 1, r.c, extras);
   }

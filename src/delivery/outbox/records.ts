@@ -24,6 +24,10 @@ export interface EntryRecord {
   readonly k?: unknown;
   /** The target it was sent to, when written without a secret (a variable name, `#alerts`…). */
   readonly o?: string;
+  /** A file sent with it (name, type, base64 bytes). */
+  readonly f?: unknown;
+  /** The live message it updates (key and alert). */
+  readonly u?: unknown;
 }
 /** Done at one destination. */
 export interface DoneRecord {
