@@ -24,13 +24,26 @@ import {
   type InternalReply,
   type InternalRequest,
   type Platform,
+  type ReceivedFile,
   type ReceivedMessage,
   type ServerEvent,
   type Via,
 } from './types.js';
 
 export { DEFAULT_LIMITS, DEFAULT_SLACK_SCOPES, discordBotId, redactSecrets, slackDestination };
-export type { Fault, FakeDiscordChannel, FakeLimits, FakePlatformOptions, FakeSlackChannel, FakeTelegramChat, Platform, ReceivedMessage, ServerEvent, Via };
+export type {
+  Fault,
+  FakeDiscordChannel,
+  ReceivedFile,
+  FakeLimits,
+  FakePlatformOptions,
+  FakeSlackChannel,
+  FakeTelegramChat,
+  Platform,
+  ReceivedMessage,
+  ServerEvent,
+  Via,
+};
 
 /** Bodies above this are refused with 413 (every real payload is far smaller). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -399,7 +412,7 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     const at = this.clock();
     const { status } = reply;
     if (reply.accepted && status >= 200 && status < 300) {
-      const { destination: to, text, silent, parseMode, thread, body } = reply.accepted;
+      const { destination: to, text, silent, parseMode, thread, body, id, edits, replyTo, files } = reply.accepted;
       const message: ReceivedMessage = {
         seq: ++this.seq,
         platform,
@@ -411,6 +424,10 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
         ...(thread !== undefined ? { thread } : {}),
         body,
         at,
+        ...(id !== undefined ? { id } : {}),
+        ...(edits !== undefined ? { edits } : {}),
+        ...(replyTo !== undefined ? { replyTo } : {}),
+        ...(files !== undefined ? { files } : {}),
       };
       this.remember(this.messages, message);
       this.emitEvent({ kind: 'message', platform, destination: to, via, status, message, at });

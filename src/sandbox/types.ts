@@ -88,6 +88,25 @@ export interface ReceivedMessage {
   body: unknown;
   /** Clock time (ms) of arrival. */
   at: number;
+  /** The platform's id of this message, as later edits and replies name it (Telegram message_id, Discord message id, Slack ts). */
+  id?: string;
+  /** Set when this request edited an earlier message: that message's id. `text` and `body` are its new content. */
+  edits?: string;
+  /** Set when this message replies to another (Telegram reply_parameters, Discord message_reference, Slack thread_ts): that message's id. */
+  replyTo?: string;
+  /** Files uploaded with it (multipart), in order. */
+  files?: ReceivedFile[];
+}
+
+/** A file a message carried. */
+export interface ReceivedFile {
+  /** The multipart field it came in (`photo`, `document`, `files[0]`), or the upload's name. */
+  field: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** The bytes, base64 (the inbox shows images from it; tests decode it). */
+  base64: string;
 }
 
 /**
@@ -139,6 +158,10 @@ export interface InternalAccepted {
   parseMode?: string;
   thread?: string;
   body: unknown;
+  id?: string;
+  edits?: string;
+  replyTo?: string;
+  files?: ReceivedFile[];
 }
 
 /** A handler's answer plus what the server should record about it. */
