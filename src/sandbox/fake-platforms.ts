@@ -294,6 +294,15 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
   }
 
   /** Discord: this webhook id answers 404 Unknown Webhook (code 10015) from now on. */
+  /**
+   * Deletes a message the fake accepted, as a user would: editing it afterwards fails the way
+   * the platform answers (Telegram "message to edit not found", Discord 10008, Slack
+   * `message_not_found`). `via` picks the API when a platform has two (default: either).
+   */
+  deleteMessage(platform: Platform, destination: string, id: string, via?: Via): void {
+    for (const h of this.handlers) if (h.platform === platform && (via === undefined || h.via === via)) h.deleteMessage?.(destination, id);
+  }
+
   deleteDiscordWebhook(id: string): void {
     this.discord.deleteWebhook(id);
   }

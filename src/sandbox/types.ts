@@ -197,6 +197,8 @@ export interface InternalHandler {
   /** Whether the path belongs to this platform (then this handler answers, even 404s). */
   owns(pathname: string): boolean;
   prepare(req: InternalRequest): InternalPrepared;
+  /** Forget a message it accepted (the user deleted it): later edits of it fail as the platform's would. */
+  deleteMessage?(destination: string, id: string): void;
   /** Forget all state (limits stay). */
   reset(): void;
   /** End pending work (long polls) so the server can close. */
