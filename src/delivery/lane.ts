@@ -459,7 +459,7 @@ export class Lane {
     const whole = textFile(entry.text);
     if (attachmentBytes(whole) > files.maxBytes) return parts;
     const note = `📎 The whole message (${parts.length} parts, ${formatBytes(attachmentBytes(whole))}) is attached as ${whole.name}.`;
-    return [parts[0]!, { ...base, text: note, file: whole }];
+    return [parts[0]!, { ...base, text: cutTo(note, files.captionMax, this.channel.measure), file: whole }];
   }
 
   /** The batch's text or cards as parts, each within the channel's limits. */

@@ -2,7 +2,7 @@
  * A channel whose answers a test scripts, for exercising the platform-agnostic delivery engine
  * without HTTP. (Drivers themselves are tested against msw and a real local server.)
  */
-import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from '../../src/channels/channel.js';
+import type { CardSupport, Channel, FileSupport, OutgoingPart, RateBucket, SendOutcome } from '../../src/channels/channel.js';
 
 /** A request the scripted channel received. */
 export interface Received extends OutgoingPart {
@@ -21,6 +21,11 @@ export class ScriptedChannel implements Channel {
   cards: CardSupport | undefined;
   /** Set to share a credential with other scripted channels. */
   group: string | undefined;
+  /** Set to take files. */
+  files: FileSupport | undefined;
+  /** Set to edit: every new message delivered answers a ref `m1`, `m2`…; edits answer without one. */
+  edits: boolean | undefined;
+  private sent = 0;
 
   constructor(
     readonly id = 'scripted',
@@ -42,7 +47,9 @@ export class ScriptedChannel implements Channel {
     const next = this.script.shift();
     const outcome = next === undefined ? { kind: 'ok' as const } : typeof next === 'function' ? await next(part) : next;
     if (signal.aborted) return { kind: 'transient', reason: 'aborted' };
-    if (outcome.kind === 'ok') this.delivered.push(r);
+    if (outcome.kind !== 'ok') return outcome;
+    this.delivered.push(r);
+    if (this.edits && part.edit === undefined && outcome.ref === undefined) return { ...outcome, ref: `m${++this.sent}` };
     return outcome;
   }
 
