@@ -211,7 +211,7 @@ const HERALD_LANE: Record<Target, RegExp> = {
 export async function runHerald(targets: readonly Target[], texts: readonly string[], timeoutMs: number): Promise<CellResult[]> {
   const server = await freshServer();
   const reports: string[] = [];
-  const notifier = createNotifier({ env: envFor(server, targets), drainOnExit: false, report: (l) => void reports.push(l.trimEnd()) });
+  const notifier = createNotifier({ env: envFor(server, targets), drainOnExit: false, diagnostics: (l) => void reports.push(l.trimEnd()) });
   type Counts = { retries: number; failed: number; dropped: number; retryLog: { ms: number; delayMs: number; reason: string }[] };
   const perDest = new Map<string, Counts>();
   const count = (d: string) => perDest.get(d) ?? perDest.set(d, { retries: 0, failed: 0, dropped: 0, retryLog: [] }).get(d)!;

@@ -27,7 +27,7 @@ const count = Number(argValue('count') ?? 60);
 const timeoutMs = Number(argValue('timeout-ms') ?? 120_000);
 
 const reports: string[] = [];
-const notifier = createNotifier({ env: process.env, outbox: false, drainOnExit: false, report: (l) => void reports.push(l.trimEnd()) });
+const notifier = createNotifier({ env: process.env, outbox: false, drainOnExit: false, diagnostics: (l) => void reports.push(l.trimEnd()) });
 let delivered = 0;
 let failed = 0;
 let rateLimitedRetries = 0;

@@ -69,7 +69,7 @@ async function measure(
   const n: Notifier = createNotifier({
     env,
     drainOnExit: false,
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     ...(maxQueueBytes ? { delivery: { maxQueueBytes } } : {}),
   });
   let dropped = 0;

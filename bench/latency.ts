@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     drainOnExit: false,
     outbox: false,
     limits: consultedButNotWaited(),
-    report: (l) => void process.stderr.write(l),
+    diagnostics: (l) => void process.stderr.write(l),
   });
   let delivered: (() => void) | undefined;
   n.on('delivered', () => delivered?.());

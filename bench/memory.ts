@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const text = textMaker();
   const warnings: string[] = [];
 
-  const n = createNotifier({ env, drainOnExit: false, report: (l) => void warnings.push(l.trimEnd()) });
+  const n = createNotifier({ env, drainOnExit: false, diagnostics: (l) => void warnings.push(l.trimEnd()) });
   let delivered = 0;
   let deliveredBatches = 0;
   let notices = 0;

@@ -51,7 +51,7 @@ export function createCliNotifier(options: CliNotifierOptions): Notifier {
   return createNotifier({
     env: options.env,
     drainOnExit: false,
-    report: () => {},
+    diagnostics: () => {},
     console: () => {},
     delivery: { giveUpAfterMs: options.timeoutMs },
     // A one-shot command must not open (or replay) the bot's outbox: HERALD_OUTBOX is the bot's.

@@ -45,8 +45,11 @@ export interface NotifierOptions {
   http?: HttpOptions;
   /** Shared rate-limit store; default in-process. */
   limits?: RateLimits;
-  /** Where Herald prints its own one-line reports (failures, disabled destinations). Default stderr. */
-  report?: LineWriter;
+  /**
+   * Where Herald prints its own one-line diagnostics (failures, disabled destinations). Default
+   * stderr. (Called `report` in 0.1; `report` is now the periodic report.)
+   */
+  diagnostics?: LineWriter;
   /** Where the console default prints notifications. Default stdout. */
   console?: LineWriter;
   /** Drain on beforeExit/SIGINT/SIGTERM (default true) and the deadline for it in ms (default 10 000). */
@@ -181,7 +184,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     const config = readConfig(this.env);
     if (config.problems.length) throw new HeraldConfigError(config.problems);
     this.config = config;
-    this.reportLine = options.report ?? ((line) => void process.stderr.write(line));
+    this.reportLine = options.diagnostics ?? ((line) => void process.stderr.write(line));
     this.exitDeadlineMs = options.exitDeadlineMs ?? 10_000;
     const opened = this.openOutbox(options.outbox === false ? undefined : (options.outbox ?? config.outbox), options.delivery?.maxQueueBytes);
     this.outbox = opened?.outbox;

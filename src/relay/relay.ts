@@ -145,7 +145,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   if (!options.notifier) problems.push(...readConfig(env).problems);
   if (problems.length || !settings) throw new HeraldConfigError(problems);
 
-  const report: LineWriter = options.report ?? ((line) => void process.stderr.write(line));
+  const report: LineWriter = options.diagnostics ?? ((line) => void process.stderr.write(line));
   const owned = !options.notifier;
   const notifier = options.notifier ?? createNotifier({ ...options, env });
   const events = { ...options.events };

@@ -84,7 +84,7 @@ export async function runDemo(env: Env, options: DemoOptions = {}): Promise<Demo
     drainOnExit: false,
     drainOnTerminate: false,
     events: { 'order.submitted': true },
-    report: (line) => options.report?.(line),
+    diagnostics: (line) => options.report?.(line),
   });
   let delivered = 0;
   let failed = 0;

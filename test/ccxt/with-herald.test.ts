@@ -47,7 +47,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 
 /** A binance exchange on the local servers, wrapped. */
 function exchange<E extends CcxtExchange>(make: () => E, options: HeraldCcxtOptions = {}): WithHerald<E> {
-  const ex = withHerald(binance.connect(make()), { env: env(), drainOnExit: false, report: () => {}, strategy: 'ema-cross', ...options });
+  const ex = withHerald(binance.connect(make()), { env: env(), drainOnExit: false, diagnostics: () => {}, strategy: 'ema-cross', ...options });
   wrapped.push(ex);
   return ex;
 }
@@ -95,7 +95,7 @@ describe('order calls', () => {
     let fromCcxt: unknown;
     const original = plain.createOrder.bind(plain);
     plain.createOrder = async (...args: Parameters<typeof plain.createOrder>) => (fromCcxt = await original(...args)) as never;
-    const ex = withHerald(plain, { env: env(), drainOnExit: false, report: () => {} });
+    const ex = withHerald(plain, { env: env(), drainOnExit: false, diagnostics: () => {} });
     wrapped.push(ex);
     const order = await ex.createOrder('ETH/USDT', 'limit', 'sell', 2, 3500);
     expect(order).toBe(fromCcxt);

@@ -20,7 +20,7 @@ describe('Notifier.preview', () => {
     notifier = createNotifier({
       env: { GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: '-100123', ERROR_SLACK_WEBHOOK: SLACK, OPS: DISCORD },
       drainOnExit: false,
-      report: (l) => void reports.push(l),
+      diagnostics: (l) => void reports.push(l),
     });
     const warnings: unknown[] = [];
     notifier.on('warning', (w) => warnings.push(w));

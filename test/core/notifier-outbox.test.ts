@@ -51,7 +51,7 @@ function start(base: string, path: string, options: NotifierOptions = {}) {
   const n = createNotifier({
     env: { TELEGRAM_API_BASE_URL: base, GENERAL_TELEGRAM_BOT_TOKEN: TOKEN, GENERAL_TELEGRAM_BOT_CHAT_ID: CHAT },
     outbox: { path, fsync: 'batch' },
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     drainOnExit: false,
     delivery: { backoff: { baseMs: 50, factor: 2, maxMs: 100, jitter: 0 } },
     ...options,
@@ -141,7 +141,7 @@ describe('notifier with an outbox', () => {
     await down.n.close(200);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const failed: FailedEvent[] = [];
-    const n = createNotifier({ env: {}, outbox: { path }, console: () => {}, report: () => {}, drainOnExit: false });
+    const n = createNotifier({ env: {}, outbox: { path }, console: () => {}, diagnostics: () => {}, drainOnExit: false });
     open.push(n);
     n.on('failed', (f) => failed.push(f));
     await vi.advanceTimersByTimeAsync(59_000);

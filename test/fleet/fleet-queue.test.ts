@@ -44,7 +44,7 @@ describeWithRedis('the fleet queue (test/fleet/fleet-queue.test.ts)', 'the fleet
         HERALD_REDIS_URL: redis.server.url,
       },
       drainOnExit: false,
-      report: (l) => void lines.push(l),
+      diagnostics: (l) => void lines.push(l),
     });
     notifiers.push(n);
     const delivered: number[] = [];

@@ -129,7 +129,7 @@ async function deliver(
   const threw: unknown[] = [];
   const n = createNotifier({
     env,
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     drainOnExit: false,
     delivery: { backoff: { baseMs: 20, factor: 2, maxMs: 200, jitter: 0 } },
     ...options,
@@ -191,7 +191,7 @@ function expectNoSecret(o: Outcome): void {
 function configProblems(env: Env): HeraldConfigError['problems'] {
   let error: unknown;
   try {
-    const n = createNotifier({ env, drainOnExit: false, report: () => {} });
+    const n = createNotifier({ env, drainOnExit: false, diagnostics: () => {} });
     void n.close(0);
   } catch (err) {
     error = err;
@@ -204,7 +204,7 @@ function configProblems(env: Env): HeraldConfigError['problems'] {
 
 /** `createNotifier(env)` accepts the configuration. */
 function configAccepted(env: Env): void {
-  const n = createNotifier({ env, drainOnExit: false, report: () => {} });
+  const n = createNotifier({ env, drainOnExit: false, diagnostics: () => {} });
   void n.close(0);
 }
 

@@ -40,7 +40,7 @@ function start(env: Record<string, string>) {
   const reports: string[] = [];
   const n = createNotifier({
     env: { SLACK_API_BASE_URL: server.slackApiBaseUrl, DISCORD_API_BASE_URL: server.discordApiBaseUrl, TELEGRAM_API_BASE_URL: server.telegramBaseUrl, ...env },
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     drainOnExit: false,
     delivery: { backoff: { baseMs: 50, factor: 2, maxMs: 200, jitter: 0 } },
   });

@@ -202,7 +202,7 @@ async function runRow(row: Row): Promise<RowResult> {
 
   const n = createNotifier({
     env: row.env(server),
-    report: () => {},
+    diagnostics: () => {},
     drainOnExit: false,
     delivery: { backoff: FAST_BACKOFF, giveUpAfterMs: 10_000, ...row.delivery },
     ...(row.http ? { http: row.http } : {}),

@@ -207,7 +207,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
       env: fleetEnv(o.serverUrl ?? platforms.url, redisUrl),
       outbox: false,
       drainOnExit: false,
-      report: (l) => void lines.push(l),
+      diagnostics: (l) => void lines.push(l),
     });
     notifiers.push(n);
     for (let i = 0; i < 400 && ((await raw.keys('herald:proc:*')).length <= before || (await raw.keys('herald:lease:*')).length < LEASES_AT_START); i++)
@@ -249,7 +249,7 @@ describeWithRedis('the fleet integration tests (test/integration/fleet.test.ts)'
         let n: Notifier;
         if (withRedis) n = await notifierOn(redis.server.url, { serverUrl: proxy.url });
         else {
-          n = createNotifier({ env: fleetEnv(proxy.url, undefined), outbox: false, drainOnExit: false, report: () => {} });
+          n = createNotifier({ env: fleetEnv(proxy.url, undefined), outbox: false, drainOnExit: false, diagnostics: () => {} });
           notifiers.push(n);
         }
         for (let i = 1; i <= 5; i++) n.log(fleetText(0, i, 3900));

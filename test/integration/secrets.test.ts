@@ -656,7 +656,7 @@ describe('leaks found and fixed, one input each', () => {
     const n = createNotifier({
       env: { TELEGRAM_API_BASE_URL: server.telegramBaseUrl, GENERAL_TELEGRAM_BOT_TOKEN: S.tgGeneral, GENERAL_TELEGRAM_BOT_CHAT_ID: '-1001234567890' },
       drainOnExit: false,
-      report: (l) => void reasons.push(l),
+      diagnostics: (l) => void reasons.push(l),
     });
     n.on('failed', (e) => void reasons.push(e.reason));
     n.log('x');

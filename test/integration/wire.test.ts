@@ -32,7 +32,7 @@ function start(target: FakePlatformServer = server) {
       GENERAL_DISCORD_WEBHOOK: target.discordWebhookUrl(),
       GENERAL_SLACK_WEBHOOK: target.slackWebhookUrl(),
     },
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     drainOnExit: false,
     delivery: { backoff: { baseMs: 50, factor: 2, maxMs: 200, jitter: 0 } },
   });

@@ -70,7 +70,7 @@ function setup(events: Emitter, env: Env, options: Omit<HeraldPluginOptions, 'en
   const consoleOut: string[] = [];
   const plugin = heraldPlugin({
     env: { HERALD_FORMAT: 'plain', ...env },
-    report: (l) => void reports.push(l),
+    diagnostics: (l) => void reports.push(l),
     console: (l) => void consoleOut.push(l),
     drainOnExit: false,
     ...options,
@@ -501,7 +501,7 @@ describe('configuration', () => {
     };
     let error: unknown;
     try {
-      heraldPlugin({ env, report: () => {}, drainOnExit: false });
+      heraldPlugin({ env, diagnostics: () => {}, drainOnExit: false });
     } catch (e) {
       error = e;
     }

@@ -18,7 +18,7 @@ afterEach(async () => {
 
 function setup(env: Env, options: Omit<HeraldPluginOptions, 'env'> = {}) {
   const events = new EventEmitter();
-  const plugin = heraldPlugin({ env, report: () => {}, console: () => {}, drainOnExit: false, ...options });
+  const plugin = heraldPlugin({ env, diagnostics: () => {}, console: () => {}, drainOnExit: false, ...options });
   const handle = plugin.install({ events });
   handles.push(handle);
   return { events, handle, notifier: handle.notifier };

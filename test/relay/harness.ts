@@ -37,7 +37,7 @@ export function useRelays(): (options?: RelayOptions & { env?: Env }) => Promise
     const relay = createRelay({
       env: {},
       console: (l) => void lines.push(l),
-      report: (l) => void reports.push(l),
+      diagnostics: (l) => void reports.push(l),
       drainOnExit: false,
       ...options,
       token,

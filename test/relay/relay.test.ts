@@ -318,7 +318,7 @@ describe('listening and closing', () => {
     const r = await start();
     expect(r.reports).toEqual([]);
     const reports: string[] = [];
-    const relay = createRelay({ token: 'another-relay-token-0123', env: {}, report: (l) => void reports.push(l), drainOnExit: false });
+    const relay = createRelay({ token: 'another-relay-token-0123', env: {}, diagnostics: (l) => void reports.push(l), drainOnExit: false });
     try {
       const address = await relay.listen(0, '0.0.0.0');
       expect(address.url).toBe(`http://0.0.0.0:${address.port}`);

@@ -104,7 +104,7 @@ beforeAll(async () => {
       GENERAL_TELEGRAM_BOT_CHAT_ID: env.GENERAL_TELEGRAM_BOT_CHAT_ID,
     },
     drainOnExit: false,
-    report: (line) => void reports.push(line),
+    diagnostics: (line) => void reports.push(line),
   });
 });
 

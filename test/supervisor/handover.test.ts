@@ -65,13 +65,13 @@ describe('libraryOutbox', () => {
     const path = join(tempDir(), 'bot.outbox');
     // A "child" whose notifications could not go out: the platform is down until it closes.
     server.inject({ platform: 'discord' }, { status: 503 }, 1000);
-    const child = createNotifier({ env: env(), outbox: { path }, drainOnExit: false, report: () => {} });
+    const child = createNotifier({ env: env(), outbox: { path }, drainOnExit: false, diagnostics: () => {} });
     child.log('one');
     child.log('two');
     await child.close(50);
     server.reset();
 
-    const access = libraryOutbox({ env: env(), report: () => {} });
+    const access = libraryOutbox({ env: env(), diagnostics: () => {} });
     await expect(access.countUndelivered(path)).resolves.toBe(2);
     await expect(access.deliver(path, 5000)).resolves.toEqual({ remaining: 0 });
     expect(
@@ -85,9 +85,9 @@ describe('libraryOutbox', () => {
 
   it('an outbox another live process holds: an error to report, no throw', async () => {
     const path = join(tempDir(), 'held.outbox');
-    const holder = createNotifier({ env: env(), outbox: { path }, drainOnExit: false, report: () => {} });
+    const holder = createNotifier({ env: env(), outbox: { path }, drainOnExit: false, diagnostics: () => {} });
     try {
-      const result = await libraryOutbox({ env: env(), report: () => {} }).deliver(path, 100);
+      const result = await libraryOutbox({ env: env(), diagnostics: () => {} }).deliver(path, 100);
       expect(result.remaining).toBeUndefined();
       expect(result.error).toMatch(/in use by process/);
     } finally {

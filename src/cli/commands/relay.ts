@@ -132,7 +132,7 @@ async function run(ctx: CommandContext): Promise<number> {
     relay = createRelay({
       env,
       ...(rateLimit !== undefined ? { rateLimit } : {}),
-      report: (line) => void ctx.stderr.write(ui.redact(line)),
+      diagnostics: (line) => void ctx.stderr.write(ui.redact(line)),
       console: (text) => void consoleOut.write(text),
       // Ctrl-C reaches this command through ctx.signal; the close below delivers what was accepted.
       drainOnExit: false,

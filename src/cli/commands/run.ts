@@ -233,7 +233,7 @@ async function run(ctx: CommandContext): Promise<number> {
   try {
     // outbox: false — HERALD_OUTBOX names the child's outbox, which only the child may hold while it runs.
     // redis: false — the supervisor delivers its own notices; the child is the one in the fleet.
-    notifier = createNotifier({ env, outbox: false, redis: false, drainOnExit: false, report, console: (text) => void ctx.stderr.write(text), limits });
+    notifier = createNotifier({ env, outbox: false, redis: false, drainOnExit: false, diagnostics: report, console: (text) => void ctx.stderr.write(text), limits });
   } catch (err) {
     ui.warn(`herald run: ${(err as Error).message}`);
     return EXIT_PROBLEM;
@@ -250,7 +250,7 @@ async function run(ctx: CommandContext): Promise<number> {
     outboxPath: plan.path,
     outboxShown: plan.path === undefined ? undefined : showPath(plan.path, ctx.cwd),
     // Replays go where the child would have sent them, its console fallback included (stdout).
-    outbox: libraryOutbox({ env: { ...env, ...plan.childEnv }, report, limits, console: (text) => void ctx.stdout.write(text) }),
+    outbox: libraryOutbox({ env: { ...env, ...plan.childEnv }, diagnostics: report, limits, console: (text) => void ctx.stdout.write(text) }),
     notices: {
       send: (text) => notifier.notify(text, { level: 'error', tags: { event: 'custom:herald-run' } }),
       flush: (ms) => notifier.flush(ms),
