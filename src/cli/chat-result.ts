@@ -6,7 +6,7 @@ import { type CommandContext, EXIT_OK, EXIT_PROBLEM } from './command.js';
 import { chatAssignments, writeAndReport } from './env-file.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from './load-env.js';
 import { EXIT_INTERRUPTED, type Problem, type Ui } from './output.js';
-import { connectBot, fallbackNote, type ConnectedBot } from './telegram-api.js';
+import { connectBot, fallbackNote, type ConnectedBot } from './telegram-cli.js';
 
 /** The fields of a chat command's `--json` document that ending the command fills in. */
 export interface ChatResultDoc {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkRequestUrl, createHttpClient, DEFAULT_MAX_BODY_BYTES, describeNetworkError, type HttpClient } from '../../src/channels/http.js';
 import type { FailedEvent } from '../../src/delivery/events.js';
 import { createNotifier } from '../../src/index.js';
-import { TelegramApi } from '../../src/cli/telegram-api.js';
+import { TelegramApi } from '../../src/channels/telegram-api.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -319,7 +319,7 @@ describe('redirects are never followed', () => {
         DISCORD_DEFAULT_CHANNEL: '1300000000000000001',
       },
       drainOnExit: false,
-      report: () => {},
+      diagnostics: () => {},
       console: () => {},
     });
     const failed: FailedEvent[] = [];
@@ -488,7 +488,7 @@ describe("where requests go: the platforms' hosts, the configured base URLs, loo
         'slack:#alerts',
       ];
       const run = async (env: Record<string, string>): Promise<void> => {
-        const n = createNotifier({ env, drainOnExit: false, report: () => {}, console: () => {} });
+        const n = createNotifier({ env, drainOnExit: false, diagnostics: () => {}, console: () => {} });
         n.log('x');
         n.notify('card', { card: { title: 't', tone: 'info', fields: [], url: 'https://exchange.example/o/1' } });
         for (const to of targets) n.log('x', to);

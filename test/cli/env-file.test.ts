@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chatAssignments, formatEnvValue, updateEnvText, writeEnvFile } from '../../src/cli/env-file.js';
-import { chatOfUpdate, quoteIds } from '../../src/cli/telegram-api.js';
+import { chatOfUpdate, quoteIds } from '../../src/channels/telegram-api.js';
 
 describe('updateEnvText', () => {
   const original = [

@@ -17,7 +17,7 @@ import type { CommandContext } from '../../src/cli/command.js';
 import { updateEnvText, writeEnvFile } from '../../src/cli/env-file.js';
 import { EnvFileError, loadCliEnv } from '../../src/cli/load-env.js';
 import { createUi, stripControl } from '../../src/cli/output.js';
-import { quoteBody } from '../../src/cli/telegram-api.js';
+import { quoteBody } from '../../src/channels/telegram-api.js';
 import { eventLine, sandboxCommand } from '../../src/cli/commands/sandbox.js';
 import { sendCommand } from '../../src/cli/commands/send.js';
 import { sandboxEnv, sandboxLabels, SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';

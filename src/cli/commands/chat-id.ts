@@ -9,7 +9,8 @@ import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parsePosition, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi, plural } from '../output.js';
 import { chatFailure, finishChat, openBot } from '../chat-result.js';
-import { chatOfUpdate, describeChat, PENDING_UPDATES_NOTE, pollUpdates, type SeenChat } from '../telegram-api.js';
+import { chatOfUpdate, describeChat, pollUpdates, type SeenChat } from '../../channels/telegram-api.js';
+import { explainPollFailure, PENDING_UPDATES_NOTE } from '../telegram-cli.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('chat-id');
@@ -126,8 +127,6 @@ async function run(ctx: CommandContext): Promise<number> {
       signal: ctx.signal,
       deadline: () => deadline,
       deleteWebhook: values['delete-webhook'] === true,
-      tokenSource,
-      command: 'chat-id',
       onWebhookDeleted: (host) => {
         doc.webhookDeleted = host;
         ui.info(`Deleted the bot's webhook (it pointed to ${host}) so getUpdates works; set it again when your bot runs with webhooks.`);
@@ -153,7 +152,7 @@ async function run(ctx: CommandContext): Promise<number> {
     ui.stopSpinner();
     doc.chats = [...chats.values()];
     if (end.kind === 'interrupted') return fail(ui, doc, { message: 'interrupted; nothing was written' }, true);
-    if (end.kind === 'failed') return fail(ui, doc, end.problem, false);
+    if (end.kind === 'failed') return fail(ui, doc, explainPollFailure(end.failure, tokenSource, 'chat-id'), false);
     if (chats.size === 0) {
       return fail(
         ui,

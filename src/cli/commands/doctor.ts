@@ -10,16 +10,8 @@ import { EXIT_OK, EXIT_PROBLEM } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage } from '../args.js';
 import { createUi, EXIT_INTERRUPTED, inKeyOrder, plural, type Ui } from '../output.js';
 import { EnvFileError, loadCliEnv, type CliEnv } from '../load-env.js';
-import {
-  describeChat,
-  explainTelegramFailure,
-  explainUnreachable,
-  TelegramApi,
-  TelegramUnreachableError,
-  type TelegramBot,
-  type TelegramChat,
-  type TelegramResult,
-} from '../telegram-api.js';
+import { describeChat, TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramChat, type TelegramResult } from '../../channels/telegram-api.js';
+import { explainTelegramFailure, explainUnreachable } from '../telegram-cli.js';
 import type { ChannelSpec } from '../../channels/driver.js';
 import type { Env } from '../../config/env.js';
 import { createHttpClient, type HttpClient } from '../../channels/http.js';

@@ -10,16 +10,8 @@ import type { Command, CommandContext } from '../command.js';
 import { COMMON_HELP, COMMON_OPTIONS, maxPositionals, parseSeconds, parseUsage, parseVariableName } from '../args.js';
 import { createUi } from '../output.js';
 import { chatFailure, finishChat, openBot } from '../chat-result.js';
-import {
-  chatOfUpdate,
-  describeChat,
-  PENDING_UPDATES_NOTE,
-  explainTelegramFailure,
-  pollUpdates,
-  TelegramUnreachableError,
-  type SeenChat,
-  type TelegramUpdate,
-} from '../telegram-api.js';
+import { chatOfUpdate, describeChat, pollUpdates, TelegramUnreachableError, type SeenChat, type TelegramUpdate } from '../../channels/telegram-api.js';
+import { explainPollFailure, explainTelegramFailure, PENDING_UPDATES_NOTE } from '../telegram-cli.js';
 
 const DEFAULT_VARIABLE = 'GENERAL_TELEGRAM_BOT_CHAT_ID';
 const fail = chatFailure('link');
@@ -147,8 +139,6 @@ async function run(ctx: CommandContext): Promise<number> {
       signal: ctx.signal,
       deadline: () => deadline,
       deleteWebhook: values['delete-webhook'] === true,
-      tokenSource,
-      command: 'link',
       onWebhookDeleted: (host) =>
         ui.info(`Deleted the bot's webhook (it pointed to ${host}) so getUpdates works; set it again when your bot runs with webhooks.`),
       onUpdates: (updates) => {
@@ -159,7 +149,7 @@ async function run(ctx: CommandContext): Promise<number> {
     });
     ui.stopSpinner();
     if (end.kind === 'interrupted') return fail(ui, doc, { message: 'interrupted; nothing was written' }, true);
-    if (end.kind === 'failed') return fail(ui, doc, end.problem, false);
+    if (end.kind === 'failed') return fail(ui, doc, explainPollFailure(end.failure, tokenSource, 'link'), false);
     if (!found) {
       return fail(
         ui,

@@ -1,16 +1,13 @@
 /**
- * The few Telegram Bot API calls the setup commands need (getMe, getChat, getUpdates,
- * getWebhookInfo, deleteWebhook, sendMessage), over the library's one HTTP path
- * ({@link createHttpClient}), with chat ids kept as strings exactly as Telegram sent them and
- * every failure turned into a message plus the fix a user can act on.
+ * The Telegram Bot API calls Herald makes outside sending notifications (getMe, getChat,
+ * getUpdates, getWebhookInfo, deleteWebhook, sendMessage), over the library's one HTTP path
+ * ({@link createHttpClient}), with chat ids kept as strings exactly as Telegram sent them.
+ * Shared by the setup commands (`herald chat-id`, `herald link`, `herald doctor`: their wording
+ * of failures lives in src/cli/telegram-cli.ts) and the library's command bot.
  */
-import type { HttpClient } from '../channels/http.js';
-import { createHttpClient } from '../channels/http.js';
-import { stripControl, type Problem } from './output.js';
-import type { Env } from '../config/env.js';
-import { checkTelegramToken, readTelegramBaseUrl } from '../channels/telegram.js';
+import type { HttpClient } from './http.js';
+import { createHttpClient } from './http.js';
 import { maskSecret, redact } from '../config/redact.js';
-import { timerMs } from './args.js';
 
 /** A successful Bot API answer. */
 export interface TelegramOk<T> {
@@ -71,6 +68,23 @@ export interface TelegramUpdate {
 }
 
 const ID_KEYS = new Set(['id', 'chat_id', 'migrate_to_chat_id']);
+
+// C0 controls but tab and newline, DEL, and C1 controls (as src/cli/output.ts strips them for the terminal).
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** A server's text without control characters: it ends up on a terminal (stderr, the CLI), where they could move the cursor or retitle the window. */
+function printable(text: string): string {
+  return text.replace(CONTROL_RE, '');
+}
+
+/** setTimeout's largest delay; Node fires a longer (or non-finite) one after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay setTimeout keeps: at least 0, at most {@link MAX_TIMER_MS}. */
+function timerMs(ms: number): number {
+  if (Number.isNaN(ms) || ms <= 0) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}
 
 /** How much of an answer that is not a Bot API answer an error message quotes. */
 const QUOTED_BODY_CHARS = 60;
@@ -204,7 +218,7 @@ export class TelegramApi {
     // The description is printed as is: a server (a proxy, a TELEGRAM_API_BASE_URL) must not be able to send escape sequences.
     const description =
       typeof body?.description === 'string'
-        ? stripControl(body.description)
+        ? printable(body.description)
         : `HTTP ${res.status}${body === undefined ? ` and not a Bot API answer (${quoteBody(res.body, this.options.token)})` : ''}`;
     const retryAfter = Number(body?.parameters?.retry_after);
     const migrateTo = body?.parameters?.migrate_to_chat_id;
@@ -238,52 +252,6 @@ export class TelegramApi {
     // A socket stuck mid-request must not keep the command from exiting.
     await Promise.race([this.http.close().catch(() => {}), new Promise<void>((r) => setTimeout(r, 1000).unref())]);
   }
-}
-
-/** The fix for a Telegram answer, naming the variable (or option) that holds the token. */
-export function explainTelegramFailure(f: TelegramFailure, tokenSource: string, command = 'chat-id'): Problem {
-  if (f.status === 401) {
-    return {
-      message: `Telegram refused the bot token (401 ${f.description}): it was revoked or mistyped`,
-      fix: `get the current token from @BotFather (/mybots → your bot → API Token) and update ${tokenSource}`,
-    };
-  }
-  if (f.status === 404) {
-    return {
-      message: `no bot answers at this token and address (404 ${f.description})`,
-      fix: `check ${tokenSource} (the whole token @BotFather gave you) and TELEGRAM_API_BASE_URL`,
-    };
-  }
-  if (f.status === 409 && /webhook/i.test(f.description)) {
-    return {
-      message: `this bot has a webhook set, and Telegram does not answer getUpdates while one is active (409 ${f.description})`,
-      fix: `run \`herald ${command} --delete-webhook\` to remove it (whatever receives the webhook gets no updates until it sets it again), or open https://api.telegram.org/bot<TOKEN>/deleteWebhook`,
-    };
-  }
-  if (f.status === 409) {
-    return {
-      message: `another program is reading this bot's updates (409 ${f.description})`,
-      fix: `stop the bot that uses this token while \`herald ${command}\` runs, then try again`,
-    };
-  }
-  if (f.status === 429) {
-    return { message: `Telegram asked to slow down (429 ${f.description})`, fix: `wait ${f.retryAfter ?? 'a few'} seconds and try again` };
-  }
-  return {
-    message: `Telegram answered ${f.status}: ${f.description}`,
-    fix: f.status >= 500 ? 'Telegram is having trouble; try again in a minute' : `check ${tokenSource} and TELEGRAM_API_BASE_URL`,
-  };
-}
-
-/** The message and fix for an API that did not answer. */
-export function explainUnreachable(err: TelegramUnreachableError): Problem {
-  return {
-    message: err.message,
-    fix:
-      err.host === 'api.telegram.org'
-        ? 'check the internet connection, proxy and firewall (api.telegram.org must be reachable on port 443)'
-        : 'check TELEGRAM_API_BASE_URL and that the Bot API server there is running',
-  };
 }
 
 /** A chat seen in updates, as `herald chat-id` lists it. */
@@ -350,7 +318,13 @@ export type PollEnd =
   | { readonly kind: 'stopped' }
   | { readonly kind: 'deadline' }
   | { readonly kind: 'interrupted' }
-  | { readonly kind: 'failed'; readonly problem: Problem; readonly webhookActive?: boolean };
+  | {
+      readonly kind: 'failed';
+      /** Telegram's refusal, or no answer at all ({@link TelegramUnreachableError}); the CLI words it with a fix. */
+      readonly failure: TelegramFailure | Error;
+      /** True when the refusal was 409 "webhook is active" and `deleteWebhook` was false. */
+      readonly webhookActive?: boolean;
+    };
 
 /** Options of {@link pollUpdates}. */
 export interface PollOptions {
@@ -360,10 +334,6 @@ export interface PollOptions {
   readonly deadline: () => number;
   /** On 409 "webhook is active": delete the webhook and go on (true), or fail with the fix (false). */
   readonly deleteWebhook: boolean;
-  /** Where the token came from, for fixes (`GENERAL_TELEGRAM_BOT_TOKEN`, `--token`). */
-  readonly tokenSource: string;
-  /** Command name for fixes (`chat-id`, `link`). */
-  readonly command: string;
   /** Receives each batch; return true to stop. */
   readonly onUpdates: (updates: readonly TelegramUpdate[]) => boolean | void;
   /** Told when the webhook was deleted, with the host it pointed to (never the full URL: it may hold a secret path). */
@@ -381,6 +351,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The `offset` that confirms `updates` (the highest update_id + 1): Telegram then never hands
+ * them out again, to this process or after a restart.
+ */
+export function nextOffset(updates: readonly TelegramUpdate[], offset: number | undefined): number | undefined {
+  for (const u of updates) if (Number.isSafeInteger(u.update_id) && (offset === undefined || u.update_id >= offset)) offset = u.update_id + 1;
+  return offset;
 }
 
 /**
@@ -411,7 +390,7 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
       if (options.signal.aborted) return { kind: 'interrupted' };
       if (deadline.signal.aborted) continue;
       if (!(err instanceof TelegramUnreachableError) || ++networkErrors >= 3) {
-        return { kind: 'failed', problem: err instanceof TelegramUnreachableError ? explainUnreachable(err) : { message: String((err as Error).message) } };
+        return { kind: 'failed', failure: err as Error };
       }
       await sleep(1000, options.signal);
       continue;
@@ -426,16 +405,16 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
         continue;
       }
       if (answer.status === 409 && /webhook/i.test(answer.description)) {
-        return { kind: 'failed', problem: explainTelegramFailure(answer, options.tokenSource, options.command), webhookActive: true };
+        return { kind: 'failed', failure: answer, webhookActive: true };
       }
       if (answer.status === 429 || answer.status >= 500) {
         await sleep(Math.min(remaining, (answer.retryAfter ?? 1) * 1000), options.signal);
         continue;
       }
-      return { kind: 'failed', problem: explainTelegramFailure(answer, options.tokenSource, options.command) };
+      return { kind: 'failed', failure: answer };
     }
     const updates = Array.isArray(answer.result) ? answer.result : [];
-    for (const u of updates) if (Number.isSafeInteger(u.update_id) && (offset === undefined || u.update_id >= offset)) offset = u.update_id + 1;
+    offset = nextOffset(updates, offset);
     if (options.onUpdates(updates) === true) return { kind: 'stopped' };
   }
 }
@@ -455,104 +434,11 @@ async function deleteWebhook(api: TelegramApi, options: PollOptions): Promise<Po
     }
     // Pending updates are kept: they may be exactly the messages we are looking for.
     const r = await api.call('deleteWebhook', { drop_pending_updates: false }, signal);
-    if (!r.ok) return { kind: 'failed', problem: explainTelegramFailure(r, options.tokenSource, options.command) };
+    if (!r.ok) return { kind: 'failed', failure: r };
     options.onWebhookDeleted?.(host);
     return { kind: 'stopped' };
   } catch (err) {
     if (signal.aborted) return { kind: 'interrupted' };
-    return { kind: 'failed', problem: err instanceof TelegramUnreachableError ? explainUnreachable(err) : { message: String((err as Error).message) } };
-  }
-}
-
-/** A bot ready to use: its API client, who it is, and where its token came from. */
-export interface ConnectedBot {
-  readonly api: TelegramApi;
-  readonly bot: TelegramBot;
-  readonly token: string;
-  /** `--token` or the variable that held it, for fixes. */
-  readonly tokenSource: string;
-  /** The token variable paired with `--var` when it was unset and GENERAL_TELEGRAM_BOT_TOKEN was used instead. */
-  readonly fellBackFrom?: string;
-}
-
-/** The variable that holds the bot token when nothing more specific does. */
-export const GENERAL_TOKEN_VARIABLE = 'GENERAL_TELEGRAM_BOT_TOKEN';
-
-/** The token variable paired with a chat-id variable (`X_CHAT_ID` → `X_TOKEN`), if it has that shape. */
-export function tokenVariableFor(chatVariable: string): string | undefined {
-  return chatVariable.endsWith('_CHAT_ID') ? `${chatVariable.slice(0, -'_CHAT_ID'.length)}_TOKEN` : undefined;
-}
-
-/**
- * Which token a chat command listens with: `--token`; else the variable paired with the chat
- * variable (`--var ERROR_TELEGRAM_BOT_CHAT_ID` → ERROR_TELEGRAM_BOT_TOKEN), so the chat id
- * found belongs to the bot that will post there; else GENERAL_TELEGRAM_BOT_TOKEN.
- * `fellBackFrom` names the paired variable when it was unset and the GENERAL bot is used instead.
- */
-export function pickToken(env: Env, tokenOption: string | undefined, chatVariable: string): { token: string; tokenSource: string; fellBackFrom?: string } {
-  if (tokenOption !== undefined) return { token: tokenOption.trim(), tokenSource: '--token' };
-  const paired = tokenVariableFor(chatVariable);
-  if (paired && paired !== GENERAL_TOKEN_VARIABLE) {
-    const own = env[paired]?.trim();
-    if (own) return { token: own, tokenSource: paired };
-    return { token: (env[GENERAL_TOKEN_VARIABLE] ?? '').trim(), tokenSource: GENERAL_TOKEN_VARIABLE, fellBackFrom: paired };
-  }
-  return { token: (env[GENERAL_TOKEN_VARIABLE] ?? '').trim(), tokenSource: GENERAL_TOKEN_VARIABLE };
-}
-
-/** The warning for a `--var` whose paired token variable is unset (see {@link pickToken}). */
-export function fallbackNote(fellBackFrom: string, chatVariable: string): string {
-  return `${fellBackFrom} is not set, so this listens as the GENERAL bot (${GENERAL_TOKEN_VARIABLE}); the chat id found belongs to that bot: set ${fellBackFrom} to the same token (or pass --token) so ${chatVariable} works`;
-}
-
-/**
- * What a chat command prints before it starts reading updates: getUpdates confirms what it
- * reads, so another program reading the same bot loses those updates.
- */
-export const PENDING_UPDATES_NOTE =
-  "Note: reading this bot's pending updates marks them as read (Telegram will not hand them out again); do not run this on a bot another program is serving.";
-
-/**
- * Finds the bot token ({@link pickToken}: `--token`, the variable paired with `chatVariable`,
- * else GENERAL_TELEGRAM_BOT_TOKEN), checks it and TELEGRAM_API_BASE_URL with the library's own
- * validators, and calls getMe. Resolves with the bot, or with the problem to print (and
- * `interrupted` after Ctrl-C).
- */
-export async function connectBot(
-  env: Env,
-  tokenOption: string | undefined,
-  signal: AbortSignal,
-  command: string,
-  chatVariable = 'GENERAL_TELEGRAM_BOT_CHAT_ID',
-): Promise<ConnectedBot | { readonly problem: Problem; readonly interrupted?: boolean }> {
-  const { token, tokenSource, fellBackFrom } = pickToken(env, tokenOption, chatVariable);
-  if (!token) {
-    const wanted = fellBackFrom ?? tokenSource;
-    const unset = fellBackFrom ? `${fellBackFrom} and ${GENERAL_TOKEN_VARIABLE} are` : `${tokenSource} is`;
-    return {
-      problem: {
-        message:
-          tokenOption !== undefined ? 'no bot token: --token is empty' : `no bot token: ${unset} not set (environment or env file) and --token was not given`,
-        fix: `create a bot with @BotFather (/newbot), then run \`herald ${command} --token <TOKEN> --write${chatVariable !== 'GENERAL_TELEGRAM_BOT_CHAT_ID' ? ` --var ${chatVariable}` : ''}\`, or add ${tokenOption !== undefined ? GENERAL_TOKEN_VARIABLE : wanted}=<TOKEN> to .env`,
-      },
-    };
-  }
-  const bad = checkTelegramToken(token, tokenSource);
-  if (bad) return { problem: { message: `${bad.variable}: ${bad.message}`, fix: bad.fix } };
-  const base = readTelegramBaseUrl(env);
-  if (base.problem) return { problem: { message: `${base.problem.variable}: ${base.problem.message}`, fix: base.problem.fix } };
-  const api = new TelegramApi({ baseUrl: base.baseUrl, token });
-  try {
-    const me = await api.getMe(signal);
-    if (!me.ok) {
-      await api.close();
-      return { problem: explainTelegramFailure(me, tokenSource, command) };
-    }
-    return { api, bot: me.result, token, tokenSource, ...(fellBackFrom ? { fellBackFrom } : {}) };
-  } catch (err) {
-    await api.close();
-    if (signal.aborted) return { problem: { message: 'interrupted' }, interrupted: true };
-    if (err instanceof TelegramUnreachableError) return { problem: explainUnreachable(err) };
-    throw err;
+    return { kind: 'failed', failure: err as Error };
   }
 }
