@@ -45,8 +45,8 @@ export type {
   Via,
 };
 
-/** Bodies above this are refused with 413 (every real payload is far smaller). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Bodies above this are refused with 413: Telegram takes uploads up to 50 MB, so its own size answers are reachable. */
+const MAX_BODY_BYTES = 51 * 1024 * 1024;
 
 /** Which requests an injected fault replaces; absent fields match anything. */
 export interface FaultMatch {
