@@ -37,6 +37,21 @@ export interface EventSettings {
   readonly events: Readonly<Partial<Record<EventKind, EventSwitch>>>;
   /** `plain` when `HERALD_FORMAT=plain`; otherwise undefined (each event's default). */
   readonly format?: MessageFormat;
+  /** `HERALD_LIVE_MESSAGES`: order messages that update in place. */
+  readonly liveMessages?: boolean;
+  /** `HERALD_COMMANDS`: the GENERAL Telegram bot answers /status, /report, /mute, /unmute, /help. */
+  readonly commands?: boolean;
+}
+
+const ON_OFF: Readonly<Record<string, boolean>> = { on: true, true: true, yes: true, 1: true, off: false, false: false, no: false, 0: false };
+
+/** An on/off variable; a value that is neither is a problem. */
+function readOnOff(env: Env, variable: string, what: string, problems: ConfigProblem[]): boolean | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  const v = ON_OFF[raw.toLowerCase()];
+  if (v === undefined) problems.push({ variable, message: `"${raw}" is neither on nor off`, fix: `write ${variable}=on to ${what}, or off` });
+  return v;
 }
 
 /** Reads `HERALD_EVENTS` and `HERALD_FORMAT`, collecting every problem. */
@@ -80,5 +95,15 @@ export function readEventSettings(env: Env): { settings: EventSettings; problems
       message: `"${env.HERALD_FORMAT!.trim()}" is not a format`,
       fix: 'use plain (text only everywhere) or rich (the default: cards for lifecycle events)',
     });
-  return { settings: { events, ...(format ? { format } : {}) }, problems };
+  const liveMessages = readOnOff(env, 'HERALD_LIVE_MESSAGES', 'update each order’s message in place', problems);
+  const commands = readOnOff(env, 'HERALD_COMMANDS', 'let the GENERAL Telegram bot answer /status, /report, /mute and /unmute', problems);
+  return {
+    settings: {
+      events,
+      ...(format ? { format } : {}),
+      ...(liveMessages !== undefined ? { liveMessages } : {}),
+      ...(commands !== undefined ? { commands } : {}),
+    },
+    problems,
+  };
 }

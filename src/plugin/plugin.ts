@@ -10,6 +10,7 @@ import { createNotifier, type Notifier, type NotifierOptions } from '../core/not
 import { renderMessage } from '../core/render.js';
 import type { FlushReport } from '../delivery/delivery.js';
 import { DEFAULT_CARDS } from './cards.js';
+import { LIVE_KINDS, LiveOrders } from './live-orders.js';
 import { applyTemplate, DEFAULT_TEMPLATES, EVENT_KINDS, type EventKind, type Payload, type Template } from './templates.js';
 
 /** What every strategy gets on `strategy.created`. */
@@ -28,7 +29,18 @@ export interface HeraldStrategy {
  * settings: a template (a custom template is sent as plain text unless `format: 'rich'`), a
  * target, a level, and `format` (`rich`: a card — embed, blocks, bold headline; `plain`: text).
  */
-export type EventSetting = boolean | 'silent' | { enabled?: boolean | 'silent'; template?: Template; to?: string; level?: Level; format?: MessageFormat };
+export type EventSetting =
+  | boolean
+  | 'silent'
+  | {
+      enabled?: boolean | 'silent';
+      template?: Template;
+      to?: string;
+      level?: Level;
+      format?: MessageFormat;
+      /** Order and position events: update the order's one message in place (see {@link HeraldPluginOptions.liveMessages}). */
+      live?: boolean;
+    };
 
 /** Options of {@link heraldPlugin}. */
 export interface HeraldPluginOptions extends NotifierOptions {
@@ -36,6 +48,14 @@ export interface HeraldPluginOptions extends NotifierOptions {
   events?: Partial<Record<EventKind, EventSetting>>;
   /** Use this notifier instead of creating one from the environment. */
   notifier?: Notifier;
+  /**
+   * One message per order, updated in place: the first notification about an order is a new
+   * message; its later states (partial fills, filled, cancelled) and the position it opens or
+   * closes edit it (Telegram, Discord, Slack bot tokens; elsewhere they are new messages). Edits
+   * make no sound: a completed fill and a closed position also send a short reply that rings.
+   * Default: `HERALD_LIVE_MESSAGES` (off). Per event: `events: { 'order.cancelled': { live: false } }`.
+   */
+  liveMessages?: boolean;
   /** Flush when the host emits `session.terminated` (default true), within this deadline (ms, default 10 000). */
   drainOnTerminate?: boolean;
   drainDeadlineMs?: number;
@@ -75,6 +95,8 @@ interface Resolved {
   readonly card?: (p: Payload, text: string) => Card;
   readonly to?: string;
   readonly level: Level;
+  /** Updates its order's live message. */
+  readonly live: boolean;
 }
 
 const OFF_BY_DEFAULT: ReadonlySet<EventKind> = new Set(['order.submitted']);
@@ -89,6 +111,7 @@ function resolveSetting(
   setting: EventSetting | undefined,
   envSwitch: EventSwitch | undefined,
   envFormat: MessageFormat | undefined,
+  liveDefault: boolean,
 ): Resolved {
   const s = typeof setting === 'object' ? setting : { enabled: setting };
   const enabled = s.enabled ?? (envSwitch ? SWITCH_ENABLED[envSwitch] : !OFF_BY_DEFAULT.has(kind));
@@ -105,6 +128,7 @@ function resolveSetting(
     ...(card ? { card } : {}),
     level: s.level ?? (kind === 'error' ? 'error' : 'info'),
     ...(s.to ? { to: s.to } : {}),
+    live: LIVE_KINDS.has(kind) && (s.live ?? liveDefault),
   };
 }
 
@@ -161,7 +185,9 @@ function bareValue(kind: EventKind, payload: unknown): string | undefined {
 export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
   const notifier = options.notifier ?? createNotifier(options);
   const env = notifier.settings;
-  const settings = new Map(EVENT_KINDS.map((k) => [k, resolveSetting(k, options.events?.[k], env.events[k], env.format)]));
+  const liveDefault = options.liveMessages ?? env.liveMessages ?? false;
+  const settings = new Map(EVENT_KINDS.map((k) => [k, resolveSetting(k, options.events?.[k], env.events[k], env.format, liveDefault)]));
+  const liveOrders = new LiveOrders();
   const drainDeadline = options.drainDeadlineMs ?? 10_000;
   const session: SessionContext = {};
 
@@ -186,7 +212,13 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
             const text = bare === undefined ? s.render(p) : `${s.render(p)}\n${bare}`;
             const made = s.card?.(p, text);
             const card = made && bare !== undefined ? { ...made, description: made.description ? `${made.description}\n${bare}` : bare } : made;
-            notifier.notify(text, { level, silent, tags: tagsOf(kind, p, session), ...(card ? { card } : {}), ...(to ? { to } : {}) });
+            const tags = tagsOf(kind, p, session);
+            // An order's later states edit its first message; the timeline lines leave out the context tail.
+            const live = s.live
+              ? liveOrders.update(kind, p, text, s.render({ ...p, exchange: undefined, strategy: undefined, mode: undefined }), card, Date.now())
+              : undefined;
+            if (live) notifier.notify(live.text, { level, silent, tags, ...(live.card ? { card: live.card } : {}), ...(to ? { to } : {}), live: live.live });
+            else notifier.notify(text, { level, silent, tags, ...(card ? { card } : {}), ...(to ? { to } : {}) });
             if (kind === 'session.terminated' && options.drainOnTerminate !== false) void notifier.flush(drainDeadline);
           } catch (err) {
             notifier.notify(`⚠️ Herald could not format a ${kind} event: ${(err as Error).message}`, { level: 'error' });
