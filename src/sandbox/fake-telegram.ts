@@ -1,11 +1,13 @@
 /**
  * Fake Telegram Bot API: `/bot<token>/<method>` with the methods a notifier uses
- * (sendMessage, getMe, getChat, getUpdates, setWebhook, deleteWebhook, getWebhookInfo),
- * real limits and real error texts (PLATFORMS.md), forum topics (`message_thread_id`).
+ * (sendMessage, sendPhoto, sendDocument, editMessageText, getMe, getChat, getUpdates,
+ * setWebhook, deleteWebhook, getWebhookInfo), real limits and real error texts (PLATFORMS.md),
+ * forum topics (`message_thread_id`), replies (`reply_parameters`) and multipart uploads.
  */
+import { isMultipart, readFormBody } from './form-body.js';
 import { getOrCreate, SlidingWindow, TokenBucket } from './rate-window.js';
 import { codePointLength, parseTelegramHtml, parseTelegramMarkdownV2, type MarkupResult } from './telegram-markup.js';
-import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest } from './types.js';
+import type { FakeLimits, InternalHandler, InternalPrepared, InternalReply, InternalRequest, ReceivedFile } from './types.js';
 
 /** A chat the fake knows (for getChat and for the `chat` object of sent messages). */
 export interface FakeTelegramChat {
@@ -19,6 +21,14 @@ export interface FakeTelegramChat {
 const TOKEN_RE = /^\d+:[A-Za-z0-9_-]{20,}$/;
 const CHAT_ID_RE = /^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{2,31})$/;
 const MAX_TEXT = 4096;
+/** Characters of a caption after entity parsing. */
+const MAX_CAPTION = 1024;
+/** sendPhoto: "The photo must be at most 10 MB in size". */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+/** Uploads of other files: "50 MB for other files". */
+const MAX_FILE_BYTES = 50 * 1024 * 1024;
+const NOT_MODIFIED =
+  'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 const MAX_POLL_SECONDS = 50;
 const WEBHOOK_URL = 'https://example.invalid/hook';
 const BOT_NAME = { first_name: 'Herald Sandbox', username: 'herald_sandbox_bot' } as const;
@@ -27,7 +37,31 @@ interface Params {
   values: Record<string, unknown>;
   /** chat_id exactly as sent: big JSON numbers are taken from the raw text, not a double. */
   chatId?: string;
+  /** Files of a multipart body, in order. */
+  files?: ReceivedFile[];
   error?: string;
+}
+
+/** A message this fake sent for a bot: what edits and replies find. */
+interface SentMessage {
+  /** The bot (token's numeric id) that sent it: only it may edit it. */
+  readonly botId: string;
+  readonly kind: 'text' | 'photo' | 'document';
+  readonly thread?: number;
+  readonly date: number;
+  /** What "not modified" compares: the text after parsing, and the markup when it made entities. */
+  content: string;
+}
+
+/** What a new message carries, checked and parsed, before it is counted and stored. */
+interface Outgoing {
+  readonly kind: SentMessage['kind'];
+  /** Text or caption as sent (markup included). */
+  readonly raw: string;
+  readonly parseMode: string | undefined;
+  /** After entity parsing. */
+  readonly plain: string;
+  readonly file?: ReceivedFile;
 }
 
 interface Poller {
@@ -51,9 +85,7 @@ function readParams(req: InternalRequest): Params {
   const text = req.raw.toString('utf8');
   let error: string | undefined;
   if (text.trim() !== '') {
-    if (type.includes('multipart/form-data')) {
-      error = 'Bad Request: multipart bodies are not supported by the sandbox; send JSON';
-    } else if (type.includes('x-www-form-urlencoded') || (!type.includes('json') && !text.trimStart().startsWith('{'))) {
+    if (type.includes('x-www-form-urlencoded') || (!type.includes('json') && !text.trimStart().startsWith('{'))) {
       Object.assign(values, Object.fromEntries(new URLSearchParams(text)));
     } else {
       try {
@@ -66,6 +98,11 @@ function readParams(req: InternalRequest): Params {
       }
     }
   }
+  return { values, ...chatIdOf(values, text), ...(error !== undefined ? { error } : {}) };
+}
+
+/** chat_id as sent; `text` is the raw body, where a JSON number too big for a double still has its digits. */
+function chatIdOf(values: Record<string, unknown>, text: string): { chatId?: string } {
   let chatId: string | undefined;
   const raw = values['chat_id'];
   if (typeof raw === 'string') chatId = raw.trim();
@@ -74,7 +111,24 @@ function readParams(req: InternalRequest): Params {
     const exact = Number.isSafeInteger(raw) ? undefined : /"chat_id"\s*:\s*(-?\d+)/.exec(text)?.[1];
     chatId = exact ?? String(raw);
   } else if (typeof raw === 'bigint') chatId = raw.toString();
-  return { values, ...(chatId !== undefined ? { chatId } : {}), ...(error !== undefined ? { error } : {}) };
+  return chatId !== undefined ? { chatId } : {};
+}
+
+/** A multipart body's fields (over the query's) and files, as an upload sends them. */
+async function readFormParams(req: InternalRequest): Promise<Params> {
+  const values: Record<string, unknown> = Object.fromEntries(req.url.searchParams);
+  const form = await readFormBody(req.raw, String(req.headers['content-type']));
+  if (!form) return { values, error: 'Bad Request: invalid multipart/form-data body' };
+  Object.assign(values, form.fields);
+  return { values, files: form.files, ...chatIdOf(values, '') };
+}
+
+/**
+ * The chat_id field of a multipart body, found without parsing it (the server matches faults
+ * before the handler runs, and a form is only read asynchronously).
+ */
+function formChatId(raw: Buffer): string | undefined {
+  return /name="chat_id"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)\r\n/.exec(raw.toString('latin1'))?.[1]?.trim();
 }
 
 /** Telegram error envelope. */
@@ -109,6 +163,55 @@ function plainText(text: string, parseMode: string | undefined): MarkupResult {
   }
 }
 
+const stringParam = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+function parseModeOf(params: Params): string | undefined {
+  const raw = params.values['parse_mode'];
+  return typeof raw === 'string' && raw !== '' ? raw : undefined;
+}
+
+/** A text or caption after entity parsing, or Telegram's refusal of its markup. */
+function parse(text: string, parseMode: string | undefined): { text: string } | { error: InternalReply } {
+  const parsed = plainText(text, parseMode);
+  if (parsed.ok) return { text: parsed.text };
+  return {
+    error:
+      parsed.error === 'unsupported parse_mode'
+        ? tgError(400, 'Bad Request: unsupported parse_mode')
+        : tgError(400, `Bad Request: can't parse entities: ${parsed.error}`),
+  };
+}
+
+/**
+ * What "message is not modified" compares: the visible text, plus the markup when it made
+ * formatting (the fake keeps no entities, so markup that renders the same but is written
+ * differently counts as a change).
+ */
+function contentOf(raw: string, parseMode: string | undefined, plain: string): string {
+  const mode = (parseMode ?? '').toLowerCase();
+  const formatted = mode === 'html' ? raw.includes('<') : mode === 'markdownv2' ? raw.replace(/\\([\s\S])/g, '$1') !== plain : false;
+  return formatted ? `${plain}\u0000${mode}\u0000${raw}` : plain;
+}
+
+/** True for bytes Telegram can decode as a photo: PNG, JPEG, GIF, WebP or BMP by their signature. */
+function isImage(bytes: Buffer): boolean {
+  const ascii = (from: number, to: number): string => bytes.subarray(from, to).toString('latin1');
+  return (
+    ascii(0, 8) === '\x89PNG\r\n\x1a\n' ||
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
+    ascii(0, 4) === 'GIF8' ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') ||
+    ascii(0, 2) === 'BM'
+  );
+}
+
+/** A PNG's width and height from its header, for the photo's size in the answer. */
+function pngSize(file: ReceivedFile): { width?: number; height?: number } {
+  const bytes = Buffer.from(file.base64, 'base64');
+  if (bytes.length < 24 || bytes.subarray(12, 16).toString('latin1') !== 'IHDR') return {};
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 /** The Telegram part of the fake server. */
 export class FakeTelegram implements InternalHandler {
   readonly platform = 'telegram' as const;
@@ -126,6 +229,11 @@ export class FakeTelegram implements InternalHandler {
   private webhookUrl = '';
   private pollers = new Set<Poller>();
   private messageIds = new Map<string, number>();
+  /** Messages sent per chat, by id: what edits and replies find (a deleted one is gone). */
+  private sent = new Map<string, Map<number, SentMessage>>();
+  /** file_ids handed out, so a later send may name the file instead of uploading it again. */
+  private fileIds = new Map<string, ReceivedFile>();
+  private fileCount = 0;
   private perChat = new Map<string, TokenBucket>();
   private perGroup = new Map<string, SlidingWindow>();
   private perBot = new Map<string, SlidingWindow>();
@@ -144,6 +252,13 @@ export class FakeTelegram implements InternalHandler {
     if (!m) return { destination: '', method: '', run: () => tgError(404, 'Not Found') };
     const token = m[1]!;
     const method = m[2]!;
+    if (isMultipart(String(req.headers['content-type'] ?? ''))) {
+      return {
+        destination: formChatId(req.raw) ?? req.url.searchParams.get('chat_id') ?? '',
+        method,
+        run: async () => this.run(token, method, await readFormParams(req), req.signal),
+      };
+    }
     const params = readParams(req);
     return {
       destination: params.chatId ?? '',
@@ -161,6 +276,12 @@ export class FakeTelegram implements InternalHandler {
         return tgOk({ id: jsonId(token.split(':')[0]!), is_bot: true, ...BOT_NAME });
       case 'sendmessage':
         return this.sendMessage(token, params);
+      case 'sendphoto':
+        return this.sendFile(token, params, 'photo');
+      case 'senddocument':
+        return this.sendFile(token, params, 'document');
+      case 'editmessagetext':
+        return this.editMessageText(token, params);
       case 'getchat':
         return this.getChat(params);
       case 'getupdates':
@@ -216,49 +337,193 @@ export class FakeTelegram implements InternalHandler {
     return { id };
   }
 
-  private sendMessage(token: string, params: Params): InternalReply {
+  /** The chat and topic a send or edit goes to, or the error Telegram answers first. */
+  private target(params: Params): { chatId: string; thread?: number } | { error: InternalReply } {
     const chatId = params.chatId;
     const problem = this.chatProblem(chatId, true);
-    if (problem || chatId === undefined) return problem ?? tgError(400, 'Bad Request: chat_id is empty');
+    if (problem || chatId === undefined) return { error: problem ?? tgError(400, 'Bad Request: chat_id is empty') };
     const thread = this.thread(chatId, params.values['message_thread_id']);
-    if (thread.error) return thread.error;
-    const rawText = params.values['text'];
-    const text = typeof rawText === 'string' ? rawText : typeof rawText === 'number' ? String(rawText) : '';
-    const parseModeRaw = params.values['parse_mode'];
-    const parseMode = typeof parseModeRaw === 'string' && parseModeRaw !== '' ? parseModeRaw : undefined;
+    if (thread.error) return { error: thread.error };
+    return { chatId, ...(thread.id !== undefined ? { thread: thread.id } : {}) };
+  }
+
+  private sendMessage(token: string, params: Params): InternalReply {
+    const to = this.target(params);
+    if ('error' in to) return to.error;
+    const text = stringParam(params.values['text']);
+    const parseMode = parseModeOf(params);
     if (text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
-    const parsed = plainText(text, parseMode);
-    if (!parsed.ok) {
-      return parsed.error === 'unsupported parse_mode'
-        ? tgError(400, 'Bad Request: unsupported parse_mode')
-        : tgError(400, `Bad Request: can't parse entities: ${parsed.error}`);
-    }
+    const parsed = parse(text, parseMode);
+    if ('error' in parsed) return parsed.error;
     // Telegram trims the text; markup that leaves nothing is an empty message too.
     if (parsed.text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
     if (codePointLength(parsed.text) > MAX_TEXT) return tgError(400, 'Bad Request: message is too long');
+    return this.accept(token, to, params, { kind: 'text', raw: text, parseMode, plain: parsed.text });
+  }
 
+  /** sendPhoto / sendDocument: a multipart upload, or a file id this fake gave out before. */
+  private sendFile(token: string, params: Params, kind: 'photo' | 'document'): InternalReply {
+    const to = this.target(params);
+    if ('error' in to) return to.error;
+    const file = this.fileParam(params, kind);
+    if ('error' in file) return file.error;
+    if (file.size === 0) return tgError(400, 'Bad Request: file must be non-empty');
+    if (kind === 'photo') {
+      // Observed answers: the Bot API passes the server's error names through.
+      if (file.size > MAX_PHOTO_BYTES) return tgError(400, 'Bad Request: PHOTO_SAVE_FILE_INVALID');
+      if (!isImage(Buffer.from(file.base64, 'base64'))) return tgError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
+    } else if (file.size > MAX_FILE_BYTES) return tgError(413, 'Request Entity Too Large');
+    const caption = stringParam(params.values['caption']);
+    const parseMode = parseModeOf(params);
+    const parsed = parse(caption, parseMode);
+    if ('error' in parsed) return parsed.error;
+    if (codePointLength(parsed.text) > MAX_CAPTION) return tgError(400, 'Bad Request: message caption is too long');
+    return this.accept(token, to, params, { kind, raw: caption, parseMode, plain: parsed.text, file });
+  }
+
+  /** The file a sendPhoto / sendDocument names: its own field, an `attach://<field>`, or a file id given out before. */
+  private fileParam(params: Params, kind: 'photo' | 'document'): ReceivedFile | { error: InternalReply } {
+    const files = params.files ?? [];
+    const own = files.find((f) => f.field === kind);
+    if (own) return own;
+    const named = params.values[kind];
+    if (typeof named !== 'string' || named.trim() === '') return { error: tgError(400, `Bad Request: there is no ${kind} in the request`) };
+    const attached = /^attach:\/\/(.+)$/.exec(named.trim());
+    const found = attached ? files.find((f) => f.field === attached[1]) : this.fileIds.get(named.trim());
+    return found ?? { error: tgError(400, 'Bad Request: wrong file identifier/HTTP URL specified') };
+  }
+
+  /**
+   * Counts a checked message against the limits, gives it the chat's next id and stores it for
+   * edits and replies. A reply to a message the chat does not have is sent without the reply
+   * when allowed (never in a forum topic, as in Telegram), else refused.
+   */
+  private accept(token: string, to: { chatId: string; thread?: number }, params: Params, out: Outgoing): InternalReply {
+    const { chatId, thread } = to;
+    const reply = this.replyTarget(chatId, thread, params);
+    if ('error' in reply) return reply.error;
     const limited = this.checkRate(token, chatId);
     if (limited) return limited;
 
     const messageId = (this.messageIds.get(chatId) ?? 0) + 1;
     this.messageIds.set(chatId, messageId);
     const botId = token.split(':')[0]!;
+    const date = Math.floor(this.clock() / 1000);
+    getOrCreate(this.sent, chatId, () => new Map()).set(messageId, {
+      botId,
+      kind: out.kind,
+      date,
+      ...(thread !== undefined ? { thread } : {}),
+      content: contentOf(out.raw, out.parseMode, out.plain),
+    });
+    const fileId = out.file ? this.issueFileId(out.kind, out.file) : undefined;
     return {
       ...tgOk({
-        message_id: messageId,
-        from: { id: jsonId(botId), is_bot: true, ...BOT_NAME },
-        chat: this.chatObject(chatId),
-        date: Math.floor(this.clock() / 1000),
-        ...(thread.id !== undefined ? { message_thread_id: thread.id, is_topic_message: true } : {}),
+        ...this.messageObject(botId, chatId, messageId, date, thread),
+        ...(reply.id !== undefined
+          ? { reply_to_message: this.messageObject(botId, chatId, reply.id, this.sent.get(chatId)!.get(reply.id)!.date, thread) }
+          : {}),
+        ...(out.kind === 'text' ? { text: out.plain } : {}),
+        ...(out.kind === 'photo' && fileId ? { photo: [{ ...fileId, ...pngSize(out.file!) }] } : {}),
+        ...(out.kind === 'document' && fileId ? { document: { file_name: out.file!.name, mime_type: out.file!.contentType, ...fileId } } : {}),
+        ...(out.kind !== 'text' && out.plain !== '' ? { caption: out.plain } : {}),
+      }),
+      accepted: {
+        destination: chatId,
+        text: out.raw,
+        silent: truthy(params.values['disable_notification']),
+        ...(out.parseMode !== undefined ? { parseMode: out.parseMode } : {}),
+        ...(thread !== undefined ? { thread: String(thread) } : {}),
+        body: params.values,
+        id: String(messageId),
+        ...(reply.id !== undefined ? { replyTo: String(reply.id) } : {}),
+        ...(out.file ? { files: [out.file] } : {}),
+      },
+    };
+  }
+
+  /** The common fields of a Message object the fake returns. */
+  private messageObject(botId: string, chatId: string, messageId: number, date: number, thread: number | undefined): Record<string, unknown> {
+    return {
+      message_id: messageId,
+      from: { id: jsonId(botId), is_bot: true, ...BOT_NAME },
+      chat: this.chatObject(chatId),
+      date,
+      ...(thread !== undefined ? { message_thread_id: thread, is_topic_message: true } : {}),
+    };
+  }
+
+  /** The message a send replies to (`reply_parameters`, or the older `reply_to_message_id`), if any. */
+  private replyTarget(chatId: string, thread: number | undefined, params: Params): { id?: number } | { error: InternalReply } {
+    let raw: unknown = params.values['reply_parameters'];
+    if (typeof raw === 'string') {
+      try {
+        raw = JSON.parse(raw) as unknown;
+      } catch {
+        return { error: tgError(400, "Bad Request: can't parse reply parameters JSON object") };
+      }
+    }
+    const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : undefined;
+    const messageId = given ? given['message_id'] : params.values['reply_to_message_id'];
+    if (messageId === undefined || messageId === null || messageId === '') return {};
+    const allowRaw = given ? given['allow_sending_without_reply'] : params.values['allow_sending_without_reply'];
+    const id = toInt(messageId);
+    if (id !== undefined && this.sent.get(chatId)?.has(id)) return { id };
+    // "Always False for replies in another chat or forum topic."
+    if (truthy(allowRaw) && thread === undefined) return {};
+    return { error: tgError(400, 'Bad Request: message to be replied not found') };
+  }
+
+  private issueFileId(kind: Outgoing['kind'], file: ReceivedFile): { file_id: string; file_unique_id: string; file_size: number } {
+    const n = ++this.fileCount;
+    const fileId = `${kind === 'photo' ? 'AgAC' : 'BQAC'}sandbox${n}`;
+    this.fileIds.set(fileId, file);
+    return { file_id: fileId, file_unique_id: `AQAD${n}`, file_size: file.size };
+  }
+
+  /** editMessageText of a text message this bot sent in the chat; counts against the limits like a send. */
+  private editMessageText(token: string, params: Params): InternalReply {
+    const chatId = params.chatId;
+    const problem = this.chatProblem(chatId, true);
+    if (problem || chatId === undefined) return problem ?? tgError(400, 'Bad Request: chat_id is empty');
+    const rawId = params.values['message_id'];
+    if (rawId === undefined || rawId === null || rawId === '') return tgError(400, 'Bad Request: message identifier is not specified');
+    const messageId = toInt(rawId);
+    if (messageId === undefined || messageId <= 0) return tgError(400, 'Bad Request: MESSAGE_ID_INVALID');
+    const text = stringParam(params.values['text']);
+    const parseMode = parseModeOf(params);
+    if (text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
+    const parsed = parse(text, parseMode);
+    if ('error' in parsed) return parsed.error;
+    if (parsed.text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
+    // The edit's own answer for a long text: the server's error name, unlike sendMessage's.
+    if (codePointLength(parsed.text) > MAX_TEXT) return tgError(400, 'Bad Request: MESSAGE_TOO_LONG');
+    const botId = token.split(':')[0]!;
+    const message = this.sent.get(chatId)?.get(messageId);
+    if (!message) return tgError(400, 'Bad Request: message to edit not found');
+    if (message.botId !== botId) return tgError(400, "Bad Request: message can't be edited");
+    if (message.kind !== 'text') return tgError(400, 'Bad Request: there is no text in the message to edit');
+    const content = contentOf(text, parseMode, parsed.text);
+    if (content === message.content) return tgError(400, NOT_MODIFIED);
+    const limited = this.checkRate(token, chatId);
+    if (limited) return limited;
+
+    message.content = content;
+    return {
+      ...tgOk({
+        ...this.messageObject(botId, chatId, messageId, message.date, message.thread),
+        edit_date: Math.floor(this.clock() / 1000),
         text: parsed.text,
       }),
       accepted: {
         destination: chatId,
         text,
-        silent: truthy(params.values['disable_notification']),
+        silent: false,
         ...(parseMode !== undefined ? { parseMode } : {}),
-        ...(thread.id !== undefined ? { thread: String(thread.id) } : {}),
+        ...(message.thread !== undefined ? { thread: String(message.thread) } : {}),
         body: params.values,
+        id: String(messageId),
+        edits: String(messageId),
       },
     };
   }
@@ -381,6 +646,12 @@ export class FakeTelegram implements InternalHandler {
     }
   }
 
+  /** See {@link FakePlatformServer.deleteMessage}: a later edit answers "message to edit not found". */
+  deleteMessage(destination: string, id: string): void {
+    const n = toInt(id);
+    if (n !== undefined) this.sent.get(String(destination))?.delete(n);
+  }
+
   /** See {@link FakePlatformServer.setWebhookActive}. */
   setWebhookActive(active: boolean): void {
     this.webhookUrl = active ? WEBHOOK_URL : '';
@@ -398,6 +669,9 @@ export class FakeTelegram implements InternalHandler {
     this.nextUpdateId = 1;
     this.webhookUrl = '';
     this.messageIds.clear();
+    this.sent.clear();
+    this.fileIds.clear();
+    this.fileCount = 0;
     this.perChat.clear();
     this.perGroup.clear();
     this.perBot.clear();
