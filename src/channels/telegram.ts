@@ -2,10 +2,12 @@
  * Telegram Bot API driver: `sendMessage` with `parse_mode: HTML`, every character of user text
  * escaped, plain-text resend on "can't parse entities", supergroup migration, forum topics,
  * cards as a bold headline with numbers in monospace, and the per-chat / per-group / per-bot
- * limits from the Bot FAQ. Also resolves `telegram:<chat>[:<topic>]` targets (the GENERAL bot
- * to another chat) and Apprise's `tgram://` URLs.
+ * limits from the Bot FAQ. Files go as `sendPhoto` (images) or `sendDocument` with the text as
+ * caption; live messages are edited with `editMessageText` and alerts sent as replies. Also
+ * resolves `telegram:<chat>[:<topic>]` targets (the GENERAL bot to another chat) and Apprise's
+ * `tgram://` URLs.
  */
-import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
+import type { CardSupport, Channel, FileSupport, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { ConfigProblem } from '../config/problems.js';
 import type { ChannelSpec, Driver, DriverContext, EnvReading, Role, TargetSupport } from './driver.js';
 import { escapeTelegramHtml, telegramCards, telegramCardsHtml } from './telegram-format.js';
@@ -14,7 +16,8 @@ export { escapeTelegramHtml } from './telegram-format.js';
 import { appriseBool, appriseList, parseAppriseUrl } from '../config/apprise-url.js';
 import { type Env, unquote } from '../config/env.js';
 import { readBaseUrl } from '../config/urls.js';
-import { fingerprint, genericOutcome, isOutcome, parseJson, postJson, retryAfterHeaderMs } from './answers.js';
+import { attachmentBlob, fingerprint, genericOutcome, isOutcome, parseJson, postForm, postJson, retryAfterHeaderMs } from './answers.js';
+import type { HttpResponse } from './http.js';
 import { codePoints } from './split.js';
 import { maskSecret } from '../config/redact.js';
 
@@ -22,6 +25,11 @@ import { maskSecret } from '../config/redact.js';
 export const TELEGRAM_DEFAULT_BASE = 'https://api.telegram.org';
 /** Characters per message after entity parsing. */
 export const TELEGRAM_MAX_LENGTH = 4096;
+/**
+ * Files: sendPhoto takes photos up to 10 MB (documents up to 50 MB, but one limit keeps a file
+ * from going one way and not the other); captions are 0–1024 characters after entity parsing.
+ */
+export const TELEGRAM_FILES: FileSupport = { maxBytes: 10 * 1024 * 1024, captionMax: 1024, images: true };
 const TOKEN_RE = /^\d{3,}:[A-Za-z0-9_-]{30,}$/;
 const CHAT_RE = /^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/;
 
@@ -259,7 +267,14 @@ interface TelegramAnswer {
   error_code?: number;
   description?: string;
   parameters?: { retry_after?: number; migrate_to_chat_id?: number | string };
+  /** The sent (or edited) Message; `true` for edits of inline messages, which Herald never makes. */
+  result?: { message_id?: number } | boolean;
 }
+
+/** Edit answers that mean the message is gone, too old, or not one this bot can edit: send anew. */
+const UNEDITABLE = /message to edit not found|message can't be edited|MESSAGE_ID_INVALID|there is no text in the message to edit/i;
+/** A sendPhoto refused for the picture itself (size, dimensions, format): the same file goes as a document. */
+const BAD_PHOTO = /PHOTO_|IMAGE_PROCESS_FAILED/i;
 
 class TelegramChannel implements Channel {
   readonly platform = 'Telegram';
@@ -267,6 +282,8 @@ class TelegramChannel implements Channel {
   readonly secrets: readonly string[];
   readonly id: string;
   readonly cards: CardSupport | undefined;
+  readonly files = TELEGRAM_FILES;
+  readonly edits = true;
   private chatId: string;
   private readonly botKey: string;
 
@@ -305,28 +322,78 @@ class TelegramChannel implements Channel {
   private bucketsFor: { readonly chatId: string; readonly list: RateBucket[] } | undefined;
 
   async send(part: OutgoingPart, signal: AbortSignal): Promise<SendOutcome> {
-    const first = await this.post(part, !this.spec.plain, signal);
-    if (first.kind === 'rejected' && /can't parse entities/i.test(first.reason)) {
-      // Escaping should make this impossible; if Telegram still disagrees, the words matter more than the markup.
-      return this.post(part, false, signal);
+    const how: How = { html: !this.spec.plain, document: false, reply: part.replyTo !== undefined };
+    for (;;) {
+      const outcome = await this.post(part, how, signal);
+      if (outcome.kind !== 'rejected') return outcome;
+      // Each fallback below changes one thing once, so this ends after at most four requests.
+      if (how.html && /can't parse entities/i.test(outcome.reason)) {
+        // Escaping should make this impossible; if Telegram still disagrees, the words matter more than the markup.
+        how.html = false;
+      } else if (how.reply && /message to be replied not found/i.test(outcome.reason)) {
+        // The message is gone and Telegram refused to send without it (always so in a forum topic): the alert still goes.
+        how.reply = false;
+      } else if (part.file && part.edit === undefined && !how.document && isPicture(part) && BAD_PHOTO.test(outcome.reason)) {
+        // Too large or odd for a photo (dimensions, format): a document shows the same file.
+        how.document = true;
+      } else return outcome;
     }
-    return first;
   }
 
-  private async post(part: OutgoingPart, html: boolean, signal: AbortSignal): Promise<SendOutcome> {
-    const text = part.cards ? telegramCardsHtml(part.cards, html) : html ? escapeTelegramHtml(part.text) : part.text;
-    const payload: Record<string, unknown> = {
-      chat_id: this.chatId,
-      text,
-      link_preview_options: { is_disabled: !this.spec.preview },
-    };
-    if (html) payload.parse_mode = 'HTML';
-    if (part.silent || this.spec.silent) payload.disable_notification = true;
-    if (this.spec.topicId) payload.message_thread_id = Number(this.spec.topicId);
-    const res = await postJson(this.ctx.http, `${this.spec.baseUrl}/bot${this.spec.token}/sendMessage`, payload, signal);
+  /** One request for the part: an edit, an upload, or a message. */
+  private async post(part: OutgoingPart, how: How, signal: AbortSignal): Promise<SendOutcome> {
+    const text = part.cards ? telegramCardsHtml(part.cards, how.html) : how.html ? escapeTelegramHtml(part.text) : part.text;
+    const url = (method: string): string => `${this.spec.baseUrl}/bot${this.spec.token}/${method}`;
+    const silent = part.silent || this.spec.silent === true;
+    // Sending without the replied message keeps the alert when the live message was deleted meanwhile.
+    const replyParameters = how.reply && part.replyTo !== undefined ? { message_id: Number(part.replyTo), allow_sending_without_reply: true } : undefined;
+    let res: HttpResponse | SendOutcome;
+    if (part.edit !== undefined) {
+      if (!/^\d+$/.test(part.edit)) return { kind: 'uneditable', reason: `"${part.edit}" is not a Telegram message id` };
+      const payload: Record<string, unknown> = {
+        chat_id: this.chatId,
+        message_id: Number(part.edit),
+        text,
+        link_preview_options: { is_disabled: !this.spec.preview },
+      };
+      if (how.html) payload.parse_mode = 'HTML';
+      res = await postJson(this.ctx.http, url('editMessageText'), payload, signal);
+    } else if (part.file) {
+      const field = isPicture(part) && !how.document ? 'photo' : 'document';
+      const form = new FormData();
+      form.set('chat_id', this.chatId);
+      if (text !== '') form.set('caption', text);
+      if (how.html) form.set('parse_mode', 'HTML');
+      if (silent) form.set('disable_notification', 'true');
+      if (this.spec.topicId) form.set('message_thread_id', this.spec.topicId);
+      if (replyParameters) form.set('reply_parameters', JSON.stringify(replyParameters));
+      form.set(field, attachmentBlob(part.file), part.file.name);
+      res = await postForm(this.ctx.http, url(field === 'photo' ? 'sendPhoto' : 'sendDocument'), form, signal);
+    } else {
+      const payload: Record<string, unknown> = {
+        chat_id: this.chatId,
+        text,
+        link_preview_options: { is_disabled: !this.spec.preview },
+      };
+      if (how.html) payload.parse_mode = 'HTML';
+      if (silent) payload.disable_notification = true;
+      if (this.spec.topicId) payload.message_thread_id = Number(this.spec.topicId);
+      if (replyParameters) payload.reply_parameters = replyParameters;
+      res = await postJson(this.ctx.http, url('sendMessage'), payload, signal);
+    }
     if (isOutcome(res)) return res;
     const answer = (parseJson(res.body) ?? {}) as TelegramAnswer;
-    if (res.status === 200 && answer.ok) return { kind: 'ok' };
+    if (res.status === 200 && answer.ok) {
+      const id = typeof answer.result === 'object' ? answer.result.message_id : undefined;
+      const ref = part.edit ?? (id !== undefined ? String(id) : undefined);
+      return ref !== undefined ? { kind: 'ok', ref } : { kind: 'ok' };
+    }
+    if (part.edit !== undefined && res.status === 400) {
+      const description = answer.description ?? '';
+      // The message already shows this text: nothing to change is success.
+      if (/message is not modified/i.test(description)) return { kind: 'ok', ref: part.edit };
+      if (UNEDITABLE.test(description)) return { kind: 'uneditable', reason: description };
+    }
     return this.classify(res.status, answer, res.headers) ?? genericOutcome(res, 'Telegram');
   }
 
@@ -369,6 +436,21 @@ class TelegramChannel implements Channel {
     if (status === 400) return { kind: 'rejected', reason: description };
     return undefined;
   }
+}
+
+/** How one request renders a part; each fallback turns one of these off. */
+interface How {
+  /** `parse_mode: HTML` with escaped text, else plain text. */
+  html: boolean;
+  /** An image sent with sendDocument instead of sendPhoto. */
+  document: boolean;
+  /** With `reply_parameters`. */
+  reply: boolean;
+}
+
+/** Images are shown as photos; anything else is a document. */
+function isPicture(part: OutgoingPart): boolean {
+  return part.file !== undefined && /^image\//i.test(part.file.contentType);
 }
 
 function forbiddenFix(description: string): string {

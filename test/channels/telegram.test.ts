@@ -174,9 +174,9 @@ describe('Telegram splitting', () => {
 });
 
 describe('Telegram answer classification', () => {
-  it('200 ok → ok', async () => {
+  it('200 ok → ok, with the message id as ref', async () => {
     answer(200, { ok: true, result: { message_id: 5 } });
-    expect(await send(channel())).toEqual({ kind: 'ok' });
+    expect(await send(channel())).toEqual({ kind: 'ok', ref: '5' });
   });
 
   it('429 with parameters.retry_after → retry-after of 1000 × retry_after ms', async () => {
@@ -257,7 +257,7 @@ describe('Telegram answer classification', () => {
     expect(out.kind).toBe('moved');
     if (out.kind !== 'moved') return;
     expect(out.fix).toBe('set GENERAL_TELEGRAM_BOT_CHAT_ID=-1009876543210');
-    expect(await send(c, 'again')).toEqual({ kind: 'ok' });
+    expect(await send(c, 'again')).toEqual({ kind: 'ok', ref: '1' });
     expect(chatIds).toEqual(['-4567', '-1009876543210']);
     expect(
       c
@@ -515,7 +515,7 @@ describe('Telegram cards on the wire', () => {
       }),
     );
     const cards = [fillCard({ title: 'a <b> & c' })];
-    expect(await channel().send({ ...part('x'), cards }, new AbortController().signal)).toEqual({ kind: 'ok' });
+    expect(await channel().send({ ...part('x'), cards }, new AbortController().signal)).toEqual({ kind: 'ok', ref: '1' });
     expect(bodies).toHaveLength(2);
     expect(bodies[1]).not.toHaveProperty('parse_mode');
     expect(bodies[1]!.text).toBe(telegramCardsHtml(cards, false));
