@@ -80,7 +80,7 @@ describe('Slack Web API: auth', () => {
       user_id: 'U0HERALD',
       bot_id: 'B0HERALD',
     });
-    expect(res.headers.get('x-oauth-scopes')).toBe('chat:write,chat:write.public,channels:read,groups:read');
+    expect(res.headers.get('x-oauth-scopes')).toBe('chat:write,chat:write.public,channels:read,groups:read,files:write');
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect((await api('auth.test', {}, { http: 'GET' })).body.ok).toBe(true);
     // auth.test posts nothing.
