@@ -103,6 +103,30 @@ export interface PaperHostOptions {
   disconnectDowntimeMs?: number;
   /** Emit one `custom` `replay-summary` event before `session.terminated`. Default true. */
   summary?: boolean;
+  /** Cash the paper account starts with, in the quote currency (for the equity curve). Default 10 000. */
+  startingCash?: number;
+}
+
+/**
+ * Payload of `report.snapshot`: the account as it stands, emitted after every candle so a
+ * reporting plugin (Herald's periodic report) always has the latest picture.
+ */
+export interface SnapshotEvent {
+  positions: {
+    symbol: string;
+    side: 'long' | 'short';
+    qty: number;
+    entryPrice: number;
+    markPrice: number;
+    pnl: number;
+    pnlPct: number;
+    exchange: string;
+    strategy: string;
+  }[];
+  balances: { asset: string; total: number }[];
+  /** Mark-to-market equity after each candle (epoch ms, quote currency). */
+  equity: { t: number; value: number }[];
+  realisedPnl: number;
 }
 
 /** Payload of `order.*` events. */
@@ -168,6 +192,7 @@ export interface PaperHostEvents {
   'exchange.reconnected': { exchange: string; downtimeMs: number };
   error: { error: Error | string; strategy: string; symbol: string; fatal: boolean };
   custom: { name: string; message?: string; data?: unknown; level?: 'info' | 'error' };
+  'report.snapshot': SnapshotEvent;
 }
 
 /** Counters returned by {@link PaperHost.run}. */
@@ -217,6 +242,8 @@ export class PaperHost {
   private readonly disconnectAt: number | false | undefined;
   private readonly downtimeMs: number;
   private readonly summary: boolean;
+  private readonly startingCash: number;
+  private equity: { t: number; value: number }[] = [];
 
   private orders: PaperOrder[] = [];
   private books = new Map<string, Book>();
@@ -228,6 +255,7 @@ export class PaperHost {
     this.disconnectAt = options.disconnectAt;
     this.downtimeMs = options.disconnectDowntimeMs ?? 4200;
     this.summary = options.summary ?? true;
+    this.startingCash = options.startingCash ?? 10_000;
   }
 
   /**
@@ -254,6 +282,7 @@ export class PaperHost {
     this.orders = [];
     this.books = new Map();
     this.stats = emptyStats();
+    this.equity = [];
     const strategyName = this.strategies.map((s) => s.name).join(', ');
     const disconnectAt = this.disconnectAt === undefined ? Math.floor(candles.length / 2) : this.disconnectAt;
 
@@ -284,6 +313,7 @@ export class PaperHost {
           });
         }
       }
+      this.emit('report.snapshot', this.snapshot(candle, options));
     }
 
     // Orders cannot outlive the session they were placed in.
@@ -304,6 +334,34 @@ export class PaperHost {
     }
     this.emit('session.terminated', { mode, exchange, symbols: [symbol], strategy: strategyName, reason: 'replay finished' });
     return { ...this.stats, realizedPnl: tidy(this.stats.realizedPnl) };
+  }
+
+  /** The account after `candle`: open positions marked at its close, cash, the equity curve. */
+  private snapshot(candle: Candle, run: RunOptions): SnapshotEvent {
+    const positions: SnapshotEvent['positions'] = [];
+    let unrealised = 0;
+    for (const [strategy, book] of this.books) {
+      if (Math.abs(book.qty) <= EPS) continue;
+      const direction = book.qty > 0 ? 1 : -1;
+      const qty = Math.abs(book.qty);
+      const pnl = (candle.close - book.entryPrice) * qty * direction;
+      unrealised += pnl;
+      positions.push({
+        symbol: run.symbol,
+        side: direction > 0 ? 'long' : 'short',
+        qty: tidy(qty),
+        entryPrice: tidy(book.entryPrice),
+        markPrice: candle.close,
+        pnl: tidy(pnl),
+        pnlPct: tidy((pnl / (book.entryPrice * qty)) * 100),
+        exchange: run.exchange,
+        strategy,
+      });
+    }
+    const cash = this.startingCash + this.stats.realizedPnl;
+    this.equity.push({ t: candle.time, value: tidy(cash + unrealised) });
+    const quote = run.symbol.split(/[-/]/)[1] ?? 'USDT';
+    return { positions, balances: [{ asset: quote, total: tidy(cash) }], equity: this.equity, realisedPnl: tidy(this.stats.realizedPnl) };
   }
 
   /** Typed emit: the public emitter stays untyped so any plugin can subscribe to it. */

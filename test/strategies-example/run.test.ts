@@ -61,6 +61,23 @@ async function replay(candles: Candle[], strategies: Strategy[], options: PaperH
 const only = (events: Recorded[], name: string) => events.filter((e) => e.name === name).map((e) => e.payload);
 
 describe('PaperHost', () => {
+  it('emits report.snapshot after every candle: the open position marked at the close, cash and the equity curve', async () => {
+    const host = new PaperHost({ summary: false, disconnectAt: false, startingCash: 1000 });
+    const snapshots: any[] = [];
+    host.events.on('report.snapshot', (s: unknown) => snapshots.push(structuredClone(s)));
+    host.addStrategy(new Script('s', { 0: (ctx) => void ctx.buy(1) }));
+    await host.run(bars([100, 101, 99, 100], [100, 111, 99, 110], [110, 121, 109, 120]), RUN);
+    expect(snapshots).toHaveLength(3);
+    const last = snapshots[2];
+    // Bought 1 at the second candle's open (100), marked at 120.
+    expect(last.positions).toEqual([
+      { symbol: 'BTC-USDT', side: 'long', qty: 1, entryPrice: 100, markPrice: 120, pnl: 20, pnlPct: 20, exchange: 'testex', strategy: 's' },
+    ]);
+    expect(last.balances).toEqual([{ asset: 'USDT', total: 1000 }]);
+    expect(last.equity.map((p: { value: number }) => p.value)).toEqual([1000, 1010, 1020]);
+    expect(last.realisedPnl).toBe(0);
+  });
+
   it('emits strategy.created with the instance before the first candle, then session events around the replay', async () => {
     const host = new PaperHost();
     const order: string[] = [];
