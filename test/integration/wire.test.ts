@@ -124,9 +124,15 @@ describe('on the wire', () => {
     const tg = server.messagesFor('telegram').map((m) => unescape(m.text));
     expect(tg[0]).toBe(tricky);
     expect(tg.slice(1).join('\n')).toBe(long);
-    const discord = server.messagesFor('discord').map((m) => m.text);
+    const discordMessages = server.messagesFor('discord');
+    const discord = discordMessages.map((m) => m.text);
     expect(discord[0]).toBe(tricky);
-    expect(discord.slice(1).join('\n')).toBe(long);
+    // Six Discord messages' worth (more than fileAfterParts, 4): its first part, then the whole text as message.txt.
+    expect(discord).toHaveLength(3);
+    expect(long.startsWith(discord[1]!)).toBe(true);
+    const file = discordMessages[2]!.files?.[0];
+    expect(file?.name).toBe('message.txt');
+    expect(Buffer.from(file!.base64, 'base64').toString('utf8')).toBe(long);
     expect(discord.every((t) => t.length <= 2000)).toBe(true);
     const slack = server.messagesFor('slack').map((m) => unescape(m.text));
     expect(slack[0]).toBe(tricky);
