@@ -41,6 +41,14 @@ export const INBOX_HTML = String.raw`<!doctype html>
   <section class="column telegram" id="col-telegram" aria-label="Telegram">
     <header class="col-head"><span class="dot"></span><h2>Telegram</h2><span class="count" data-count="telegram">0</span><span class="col-note">Bot API · HTML parse mode</span></header>
     <div class="list" data-list="telegram"><p class="empty">No Telegram messages yet.</p></div>
+    <form class="compose" id="compose" hidden autocomplete="off">
+      <label class="compose-as">Send to the bots as the user of <select id="compose-chat"></select></label>
+      <div class="compose-row">
+        <input id="compose-text" type="text" maxlength="4096" placeholder="/status" aria-label="Message to the bot" required>
+        <button type="submit" id="compose-send">Send</button>
+      </div>
+      <p class="compose-error" id="compose-error" role="alert" hidden></p>
+    </form>
   </section>
   <section class="column discord" id="col-discord" aria-label="Discord">
     <header class="col-head"><span class="dot"></span><h2>Discord</h2><span class="count" data-count="discord">0</span><span class="col-note">webhooks &amp; bot · markdown, embeds</span></header>
@@ -203,6 +211,40 @@ button:hover { background: #f9fafb; }
 .slack .msg :is(.body, .rich) .mention { background: rgba(29, 155, 209, 0.1); color: #1264a3; }
 .slack .msg :is(.body, .rich) .mention.ping { background: rgba(245, 158, 11, 0.2); color: #92400e; }
 
+/* Files, edits, replies, and what the user sent. */
+.files { display: flex; flex-direction: column; gap: 6px; margin-top: 4px; }
+.file-image img { display: block; max-width: min(100%, 360px); max-height: 320px; border-radius: 8px; object-fit: contain; background: rgba(0, 0, 0, 0.04); }
+.file-row { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; padding: 6px 10px; border-radius: 8px; background: rgba(0, 0, 0, 0.05); font-size: 13px; }
+.file-row::before { content: "F4CE"; }
+.file-link { font-weight: 600; overflow-wrap: anywhere; }
+.file-size { color: var(--muted); font-size: 11px; }
+.file-preview summary, .history summary { cursor: pointer; font-size: 11px; color: var(--muted); }
+.file-preview pre { margin: 4px 0 0; padding: 6px 8px; border-radius: 6px; background: rgba(0, 0, 0, 0.05); white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; max-height: 220px; overflow-y: auto; }
+.badge.edited { background: #fefce8; color: #854d0e; border-color: #fde68a; }
+.history { margin-top: 4px; }
+.version { border-left: 2px solid var(--line); padding: 2px 0 2px 8px; margin-top: 4px; opacity: 0.8; }
+.version-head { font-size: 11px; color: var(--muted); }
+.reply-quote { display: flex; flex-direction: column; margin: 3px 0 4px; padding: 2px 8px; border-left: 3px solid var(--tg-accent); border-radius: 0 4px 4px 0; background: rgba(42, 158, 241, 0.08); font-size: 12px; cursor: pointer; max-width: 420px; }
+.reply-quote.missing { cursor: default; border-left-color: #9ca3af; background: rgba(156, 163, 175, 0.12); font-style: italic; }
+.quote-name { font-weight: 650; color: var(--tg-accent); }
+.quote-text { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.bot-command { color: var(--tg-accent); }
+.msg.flash .main { animation: flash 1.6s ease-out; }
+@keyframes flash { from { box-shadow: 0 0 0 3px rgba(250, 204, 21, 0.9); } to { box-shadow: 0 0 0 3px rgba(250, 204, 21, 0); } }
+.telegram .msg.out { justify-content: flex-end; }
+.telegram .msg.out .main { background: #effdde; border-radius: 12px 12px 4px 12px; }
+.telegram .msg.out .name { color: #4fae4e; }
+.compose { border-top: 1px solid var(--line); padding: 8px 10px; display: grid; gap: 6px; background: var(--panel); font-size: 12px; }
+.compose-as { color: var(--muted); display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+.compose select { font: inherit; max-width: 100%; }
+.compose-row { display: flex; gap: 6px; }
+.compose-row input { flex: 1; min-width: 0; font: inherit; font-size: 14px; padding: 5px 8px; border: 1px solid var(--line); border-radius: 6px; }
+.compose-error { margin: 0; color: var(--bad); }
+.discord .file-row { background: #2b2d31; color: var(--dc-ink); }
+.discord .quote-name, .discord .reply-quote { color: #f2f3f5; }
+.discord .reply-quote { border-left-color: #4e5058; background: #2b2d31; }
+.discord .msg .badge.edited { background: #2b2d31; border-color: #1e1f22; color: var(--dc-muted); }
+
 /* Side panel: 429s and errors. */
 .side .list { gap: 6px; }
 .problem { border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 6px; padding: 6px 8px; font-size: 12px; background: #fffafa; }
@@ -225,19 +267,25 @@ const CLIENT_JS = String.raw`
   'use strict';
   var R = HeraldRender;
   var PLATFORMS = ['telegram', 'discord', 'slack'];
-  var TAGS = { b: 1, i: 1, u: 1, s: 1, code: 1, pre: 1, a: 1, blockquote: 1, span: 1, div: 1 };
+  var TAGS = { b: 1, i: 1, u: 1, s: 1, code: 1, pre: 1, a: 1, blockquote: 1, span: 1, div: 1, img: 1, details: 1, summary: 1 };
   var CLASSES = {
     spoiler: 1, mention: 1, ping: 1, h1: 1, h2: 1, h3: 1, li: 1, bi: 1, 'link-inert': 1, expandable: 1,
     embed: 1, 'embed-author': 1, 'embed-title': 1, 'embed-desc': 1, 'embed-fields': 1, 'embed-field': 1, inline: 1,
     'field-name': 1, 'field-value': 1, 'embed-footer': 1, 'embed-note': 1,
     'sl-header': 1, 'sl-section': 1, 'sl-text': 1, 'sl-fields': 1, 'sl-field': 1, 'sl-context': 1, 'sl-ctx': 1,
-    'sl-divider': 1, 'sl-note': 1
+    'sl-divider': 1, 'sl-note': 1,
+    body: 1, rich: 1, blocks: 1, embeds: 1, extra: 1, 'notification-text': 1,
+    files: 1, file: 1, 'file-image': 1, 'file-row': 1, 'file-link': 1, 'file-name': 1, 'file-size': 1, 'file-preview': 1,
+    'bot-command': 1, 'reply-quote': 1, missing: 1, 'quote-name': 1, 'quote-text': 1,
+    history: 1, version: 1, 'version-head': 1, 'version-body': 1
   };
   var COLOR = /^#[0-9a-fA-F]{6}$/;
-  var NAMES = { telegram: 'Herald bot', discord: 'Herald', slack: 'Herald' };
   var session = null;
   var seen = Object.create(null);
   var counts = { telegram: 0, discord: 0, slack: 0, problems: 0 };
+  var timeline = R.timeline();
+  // The article that shows each timeline entry, by its key (edits replace it, quotes scroll to it).
+  var shown = Object.create(null);
 
   function $(sel) { return document.querySelector(sel); }
   function make(tag, cls, text) {
@@ -247,7 +295,8 @@ const CLIENT_JS = String.raw`
     return e;
   }
 
-  // The rendered tree becomes DOM nodes: text is only ever a text node.
+  // The rendered tree becomes DOM nodes: text is only ever a text node, and every attribute
+  // comes from a checked field (links, image data: URLs, download paths, colours).
   function toDom(nodes, parent) {
     for (var i = 0; i < nodes.length; i++) {
       var n = nodes[i];
@@ -258,10 +307,22 @@ const CLIENT_JS = String.raw`
       if (typeof n.cls === 'string') {
         n.cls.split(' ').forEach(function (c) { if (Object.prototype.hasOwnProperty.call(CLASSES, c)) e.classList.add(c); });
       }
-      if (tag === 'a') {
+      if (tag === 'img') {
+        var src = R.safeImageSrc(n.src);
+        if (!src) continue;
+        e.setAttribute('src', src);
+        e.setAttribute('alt', typeof n.alt === 'string' ? n.alt : '');
+        e.setAttribute('decoding', 'async');
+      }
+      if (tag === 'a' && n.file !== undefined) {
+        var path = R.safeFilePath(n.file);
+        if (path) { e.setAttribute('href', path); e.setAttribute('download', typeof n.download === 'string' ? n.download : ''); }
+      } else if (tag === 'a') {
         var href = R.safeHref(n.href);
         if (href) { e.setAttribute('href', href); e.setAttribute('target', '_blank'); e.setAttribute('rel', 'noopener noreferrer'); }
       }
+      if (tag === 'details' && n.open === true) e.open = true;
+      if (typeof n.jump === 'string') e.setAttribute('data-jump', n.jump);
       if (tag === 'pre' && typeof n.lang === 'string') e.setAttribute('data-lang', n.lang);
       // CSSOM, not a style attribute: the CSP (style-src 'self') allows it, and only a checked colour gets here.
       if (tag === 'div' && typeof n.color === 'string' && COLOR.test(n.color)) e.style.borderLeftColor = n.color;
@@ -270,11 +331,6 @@ const CLIENT_JS = String.raw`
     }
   }
 
-  function two(n) { return (n < 10 ? '0' : '') + n; }
-  function clock(ms) {
-    var d = new Date(ms);
-    return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
-  }
   function destination(ev) {
     var where = ev.platform === 'telegram' ? 'chat ' + ev.destination : (ev.via === 'bot' ? 'channel ' : 'webhook ') + ev.destination;
     if (ev.thread) where += (ev.platform === 'telegram' ? ' · topic ' : ' · thread ') + ev.thread;
@@ -285,7 +341,7 @@ const CLIENT_JS = String.raw`
     if (e) e.textContent = String(counts[key]);
   }
   function listFor(key) { return document.querySelector('[data-list="' + key + '"]'); }
-  function append(key, node, live) {
+  function append(key, node, live, counted) {
     var list = listFor(key);
     var empty = list.querySelector('.empty');
     if (empty) empty.hidden = true;
@@ -293,55 +349,57 @@ const CLIENT_JS = String.raw`
     if (live) node.classList.add('fresh');
     list.appendChild(node);
     if (atBottom || !live) list.scrollTop = list.scrollHeight;
+    if (counted === false) return;
     counts[key]++;
     setCount(key);
   }
+  function flash(node) {
+    node.classList.remove('flash');
+    void node.offsetWidth; // restart the animation
+    node.classList.add('flash');
+  }
 
-  function messageNode(ev) {
-    var art = make('article', 'msg');
+  // One message as the platform shows it: header, reply quote, content, earlier versions.
+  function messageNode(entry) {
+    var ev = entry.current;
+    var p = R.parts(entry, timeline);
+    var out = ev.kind === 'command';
+    var art = make('article', out ? 'msg out' : 'msg');
     art.setAttribute('data-id', ev.id);
+    if (entry.key !== null) art.setAttribute('data-key', entry.key);
     if (ev.silent) art.classList.add('is-silent');
-    art.appendChild(make('div', 'avatar', 'H'));
+    if (!out) art.appendChild(make('div', 'avatar', 'H'));
     var main = make('div', 'main');
     var meta = make('div', 'meta');
-    meta.appendChild(make('span', 'name', ev.name || NAMES[ev.platform] || 'Herald'));
+    meta.appendChild(make('span', 'name', R.sender(ev)));
     if (ev.platform !== 'telegram') meta.appendChild(make('span', 'app', 'APP'));
-    var t = make('time', 'time', clock(ev.at));
-    t.setAttribute('datetime', new Date(ev.at).toISOString());
-    t.title = new Date(ev.at).toString();
+    var t = make('time', 'time', R.clock(entry.at));
+    t.setAttribute('datetime', new Date(entry.at).toISOString());
+    t.title = new Date(entry.at).toString();
     meta.appendChild(t);
+    if (p.edited) {
+      var ed = make('span', 'badge edited', p.edited);
+      ed.title = entry.orphan && entry.edits === 1 ? 'An edit of a message no longer shown here' : 'Last edited at ' + R.clock(ev.at);
+      meta.appendChild(ed);
+    }
     if (ev.silent) {
       var s = make('span', 'badge silent', 'silent');
       s.title = ev.platform === 'telegram' ? 'disable_notification: delivered without sound' : 'SUPPRESS_NOTIFICATIONS: delivered without a push notification';
       meta.appendChild(s);
     }
-    (ev.pings || []).forEach(function (p) {
-      var b = make('span', 'badge ping', 'pings ' + p);
-      b.title = 'This message would notify ' + p + ' on the real platform.';
+    (ev.pings || []).forEach(function (ping) {
+      var b = make('span', 'badge ping', 'pings ' + ping);
+      b.title = 'This message would notify ' + ping + ' on the real platform.';
       meta.appendChild(b);
     });
     if (ev.parseMode) meta.appendChild(make('span', 'badge mode', ev.parseMode));
     main.appendChild(meta);
-    var blocks = ev.platform === 'slack' && Array.isArray(ev.blocks) && ev.blocks.length > 0;
-    var embeds = ev.platform === 'discord' && Array.isArray(ev.embeds) && ev.embeds.length > 0;
-    if (blocks) {
-      // Slack shows the blocks; the text is only what notifications and screen readers get.
-      var rich = make('div', 'rich blocks');
-      toDom(R.blocks(ev.blocks), rich);
-      main.appendChild(rich);
-      if (ev.text) main.appendChild(make('div', 'extra notification-text', 'notification text: ' + ev.text));
-    } else if (ev.text || !embeds) {
-      var body = make('div', 'body');
-      toDom(R.render(ev.plainText ? 'plain' : ev.platform, ev.text, ev.parseMode), body);
-      main.appendChild(body);
-    }
-    if (embeds) {
-      var cards = make('div', 'rich embeds');
-      toDom(R.embeds(ev.embeds), cards);
-      main.appendChild(cards);
-    }
-    (ev.notes || []).forEach(function (n) { main.appendChild(make('div', 'extra', n)); });
-    main.appendChild(make('div', 'dest', 'to ' + destination(ev)));
+    if (p.quote) toDom([p.quote], main);
+    var content = make('div', 'content');
+    toDom(p.content, content);
+    main.appendChild(content);
+    if (p.history) toDom([p.history], main);
+    main.appendChild(make('div', 'dest', (out ? 'sent by you in ' : 'to ') + destination(ev)));
     art.appendChild(main);
     return art;
   }
@@ -353,17 +411,35 @@ const CLIENT_JS = String.raw`
     head.appendChild(make('span', 'status-code', ev.status === 0 ? 'no answer' : String(ev.status)));
     head.appendChild(make('span', 'platform', ev.platform));
     head.appendChild(make('span', 'kind', ev.kind === 'rate-limited' ? 'rate limited' : 'error'));
-    head.appendChild(make('span', 'time', clock(ev.at)));
+    head.appendChild(make('span', 'time', R.clock(ev.at)));
     d.appendChild(head);
     d.appendChild(make('div', 'pdest', destination(ev)));
     if (ev.detail) d.appendChild(make('div', 'detail', ev.detail));
     return d;
   }
 
+  function onMessage(ev, live) {
+    var step = timeline.apply(ev);
+    var entry = step.entry;
+    var node = messageNode(entry);
+    var old = entry.key !== null ? shown[entry.key] : undefined;
+    if (entry.key !== null) shown[entry.key] = node;
+    if (step.op === 'edit' && old && old.parentNode) {
+      // In place: the message keeps its position; an open history stays open.
+      var wasOpen = old.querySelector('details.history[open]');
+      var history = node.querySelector('details.history');
+      if (wasOpen && history) history.open = true;
+      old.parentNode.replaceChild(node, old);
+      if (live) flash(node);
+      return;
+    }
+    append(ev.platform, node, live, ev.kind !== 'command');
+  }
+
   function onEvent(ev, live) {
     if (!ev || seen[ev.id]) return;
     seen[ev.id] = true;
-    if (ev.kind === 'message' && PLATFORMS.indexOf(ev.platform) >= 0) append(ev.platform, messageNode(ev), live);
+    if ((ev.kind === 'message' || ev.kind === 'command') && PLATFORMS.indexOf(ev.platform) >= 0) onMessage(ev, live);
     else if (ev.kind === 'rate-limited' || ev.kind === 'error') append('problems', problemNode(ev), live);
   }
 
@@ -376,6 +452,48 @@ const CLIENT_JS = String.raw`
       counts[key] = 0;
       setCount(key);
     });
+    timeline.clear();
+    shown = Object.create(null);
+  }
+
+  // The chats the user can write to the bots from, and the box to write in.
+  function setChats(chats) {
+    var select = $('#compose-chat');
+    var keep = select.value;
+    while (select.firstChild) select.removeChild(select.firstChild);
+    (Array.isArray(chats) ? chats : []).forEach(function (c) {
+      var o = make('option', '', c.label + ' (' + c.type + ', ' + c.id + ')');
+      o.value = c.id;
+      select.appendChild(o);
+    });
+    if (keep) select.value = keep;
+    if (!select.value && select.options.length) select.selectedIndex = 0;
+    $('#compose').hidden = select.options.length === 0;
+  }
+  function composeError(text) {
+    var e = $('#compose-error');
+    e.textContent = text || '';
+    e.hidden = !text;
+  }
+  function sendCommand(e) {
+    e.preventDefault();
+    var input = $('#compose-text');
+    var text = input.value;
+    if (!text.trim()) return;
+    var button = $('#compose-send');
+    button.disabled = true;
+    fetch('/inbox/command', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat: $('#compose-chat').value, text: text })
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.ok) { input.value = ''; composeError(''); }
+        else composeError(typeof body.error === 'string' ? body.error : 'not sent (HTTP ' + res.status + ')');
+      });
+    }, function () {
+      composeError('not sent: the sandbox is not reachable');
+    }).then(function () { button.disabled = false; input.focus(); });
   }
 
   function status(text, cls) {
@@ -394,6 +512,7 @@ const CLIENT_JS = String.raw`
       session = hello.session;
       replaying = true;
       if (hello.envLines) $('#env-lines').textContent = hello.envLines;
+      setChats(hello.chats);
       if (hello.showSetup) $('#setup').open = true;
     });
     es.addEventListener('ready', function () {
@@ -413,7 +532,11 @@ const CLIENT_JS = String.raw`
     var t = e.target;
     var spoiler = t && t.closest ? t.closest('.spoiler') : null;
     if (spoiler && !spoiler.classList.contains('revealed')) { spoiler.classList.add('revealed'); e.preventDefault(); }
+    var quote = t && t.closest ? t.closest('.reply-quote[data-jump]') : null;
+    var target = quote ? shown[quote.getAttribute('data-jump')] : undefined;
+    if (target && target.isConnected) { target.scrollIntoView({ block: 'center', behavior: 'smooth' }); flash(target); }
   });
+  $('#compose').addEventListener('submit', sendCommand);
   $('#clear').addEventListener('click', clearView);
   $('#copy-env').addEventListener('click', function () {
     var text = $('#env-lines').textContent;

@@ -11,6 +11,11 @@
  * built and again when the page sets `href`. Cards (embeds, blocks) are `div`s of fixed
  * classes; their one style, an embed's colour, is a `#rrggbb` string checked here and again
  * by the page before it sets `style.borderLeftColor` (CSSOM, which the page's CSP allows).
+ * Files follow the same rule: an image's `src` is only ever a base64 `data:` URL of a PNG,
+ * JPEG, GIF or WebP (`safeImageSrc`), a download link only an inbox path (`safeFilePath`),
+ * both checked here and again by the page. Whole messages (files, caption, cards), the
+ * timeline that lets an edit replace its message and a reply quote its target, and the
+ * message history are built here too, so tests see what the page draws.
  *
  * Writing rules for the string (a `String.raw` template): no backtick characters (write
  * `'\x60'` or use `BT`) and no dollar-brace sequences.
@@ -32,6 +37,96 @@ export interface RElement {
   lang?: string;
   /** Only on a Discord embed's `div`: its colour as `#rrggbb`. */
   color?: string;
+  /** Only on `img`: a `data:image/…;base64,` URL, already checked by `safeImageSrc`. */
+  src?: string;
+  /** Only on `img`: the file name, as alternative text. */
+  alt?: string;
+  /** Only on an `a` that downloads a file of the inbox: its path (`/inbox/files/<event>/<n>`), checked by `safeFilePath`. */
+  file?: string;
+  /** With `file`: the name to save it as. */
+  download?: string;
+  /** Only on `details`: shown open. */
+  open?: boolean;
+  /** Only on a reply's quote: the timeline key of the quoted message (the page scrolls to it). */
+  jump?: string;
+}
+
+/** A file of a message as the page gets it (see `InboxFile` in server.ts). */
+export interface RFile {
+  name: string;
+  contentType: string;
+  size: number;
+  /** The download path, `/inbox/files/<event id>/<index>`. */
+  url?: string;
+  /** The bytes, for an image small enough to show inline. */
+  base64?: string;
+  /** A text file's first lines. */
+  preview?: string;
+  /** True when the file goes on past `preview`. */
+  previewCut?: boolean;
+}
+
+/**
+ * What the message renderers read of an inbox event (structurally `InboxEvent` of server.ts;
+ * tests build them by hand).
+ */
+export interface RMessage {
+  /** `'message'`, or `'command'`: what the user sent the bot from the page. */
+  kind: string;
+  platform: string;
+  destination: string;
+  at: number;
+  text?: string;
+  parseMode?: string;
+  plainText?: boolean;
+  embeds?: unknown[];
+  blocks?: unknown[];
+  notes?: string[];
+  name?: string;
+  /** The platform's id of the message. */
+  messageId?: string;
+  /** The id of the message this one edits. */
+  edits?: string;
+  /** The id of the message this one replies to. */
+  replyTo?: string;
+  files?: RFile[];
+}
+
+/** One message on the page: its current version and the earlier ones an edit replaced. */
+export interface TimelineEntry {
+  /** Platform, destination and message id; null for a message without an id. */
+  key: string | null;
+  /** When it first showed (the original, or the edit that stands for a message not on the page). */
+  at: number;
+  current: RMessage;
+  /** Oldest first, `current` last; at most `historyKept + 1`. */
+  versions: RMessage[];
+  /** How many edits it had. */
+  edits: number;
+  /** Earlier versions no longer kept. */
+  dropped: number;
+  /** True when it is an edit of a message the page does not have. */
+  orphan: boolean;
+}
+
+/** The page's record of the messages it shows, so an edit finds its message and a reply its quote. */
+export interface Timeline {
+  /** Adds a message: a new entry, or (`op: 'edit'`) a new version of the entry it edits. */
+  apply(ev: RMessage): { op: 'new' | 'edit'; entry: TimelineEntry };
+  find(platform: string, destination: string, id: string): TimelineEntry | null;
+  clear(): void;
+  keyOf(platform: string, destination: string, id: string): string;
+}
+
+/** What the page draws for one entry. */
+export interface MessageParts {
+  /** `edited ×N` (or `edited` for an edit whose original is not shown); null if never edited. */
+  edited: string | null;
+  /** The quote of the message it replies to (a `div.reply-quote`), or null. */
+  quote: RElement | null;
+  content: RNode[];
+  /** The earlier versions, a collapsed `details.history`, or null. */
+  history: RElement | null;
 }
 
 /** The functions {@link RENDER_JS} defines (as `HeraldRender` in the page). */
@@ -48,9 +143,35 @@ export interface Renderers {
   blocks(blocks: unknown): RNode[];
   /** An embed `color` (integer) as `#rrggbb`, or null when it is not a colour. */
   hexColor(color: unknown): string | null;
+  /** A message's files: images inline (up to `maxInlineImage`), others as download links, text files with their first lines. */
+  files(files: unknown): RNode[];
+  /** Everything a message shows below its header: files, text or blocks, embeds, notes. An edit replaces this. */
+  content(ev: RMessage): RNode[];
+  /** The data: URL an image file shows inline from, or null (not an image, too large, no bytes). */
+  imageSrc(file: unknown): string | null;
+  /** The value if it is a base64 `data:` URL of a PNG, JPEG, GIF or WebP image; null otherwise. */
+  safeImageSrc(src: unknown): string | null;
+  /** The value if it is an inbox download path (`/inbox/files/<n>/<n>`); null otherwise. */
+  safeFilePath(path: unknown): string | null;
+  /** Where the bot commands of a text are, as Telegram's `bot_command` entities count (UTF-16). */
+  botCommands(text: string): { offset: number; length: number }[];
+  /** One line standing for a message in a reply's quote. */
+  firstLine(ev: RMessage): string;
+  /** The name a message shows as sent by. */
+  sender(ev: RMessage): string;
+  /** `HH:MM:SS`, local time. */
+  clock(ms: number): string;
+  /** A new, empty {@link Timeline}. */
+  timeline(): Timeline;
+  /** What to draw for an entry, its reply quote looked up in `tl`. */
+  parts(entry: TimelineEntry, tl?: Timeline): MessageParts;
+  /** Largest image (bytes) shown inline. */
+  maxInlineImage: number;
+  /** Earlier versions an edited message keeps. */
+  historyKept: number;
 }
 
-/** Browser JavaScript defining `var HeraldRender = { render, safeHref, pings, embeds, blocks, hexColor }`. */
+/** Browser JavaScript defining `var HeraldRender` ({@link Renderers}). */
 export const RENDER_JS = String.raw`
 var HeraldRender = (function () {
   'use strict';
@@ -673,7 +794,237 @@ var HeraldRender = (function () {
     return out;
   }
 
-  return { render: render, safeHref: safeHref, pings: pings, embeds: embeds, blocks: blocks, hexColor: hexColor };
+  // ---------- whole messages: files, caption and cards; edits and replies ----------
+  // An image up to this size shows inline, as a data: URL (which the page's CSP allows); a
+  // larger one, and every other file, is a download link the inbox serves (/inbox/files/...).
+  var MAX_INLINE_IMAGE = 2 * 1024 * 1024;
+  var INLINE_TYPES = { 'image/png': 1, 'image/jpeg': 1, 'image/gif': 1, 'image/webp': 1 };
+  var IMAGE_SRC_RE = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+\/]*={0,2}$/;
+  var FILE_PATH_RE = /^\/inbox\/files\/\d{1,12}\/\d{1,4}$/;
+  // Earlier versions an edited message keeps (a live order edited every few seconds would
+  // otherwise grow without bound).
+  var HISTORY_KEPT = 20;
+  var SENDERS = { telegram: 'Herald bot', discord: 'Herald', slack: 'Herald' };
+  // Telegram's bot_command entities: "/name" or "/name@bot" standing as a word.
+  var COMMAND_RE = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=\s|$)/g;
+
+  function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
+  function present(v) { return v !== undefined && v !== null && v !== ''; }
+  function safeImageSrc(src) { return typeof src === 'string' && IMAGE_SRC_RE.test(src) ? src : null; }
+  function safeFilePath(p) { return typeof p === 'string' && FILE_PATH_RE.test(p) ? p : null; }
+  function clock(ms) {
+    var d = new Date(ms);
+    return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
+  }
+
+  // The type an image shows as, or null when it is not one the page draws. A generic type
+  // (octet-stream, none) is decided by the bytes' signature, PNG and JPEG only.
+  function imageType(f) {
+    if (!isObj(f)) return null;
+    var t = str(f.contentType).split(';')[0].trim().toLowerCase();
+    if (t === 'image/jpg') t = 'image/jpeg';
+    if (has(INLINE_TYPES, t)) return t;
+    if (t === '' || t === 'application/octet-stream') {
+      var b = str(f.base64);
+      if (b.slice(0, 11) === 'iVBORw0KGgo') return 'image/png';
+      if (b.slice(0, 4) === '/9j/') return 'image/jpeg';
+    }
+    return null;
+  }
+  // The data: URL an image shows inline from, or null (not an image, too big, no bytes).
+  function imageSrc(f) {
+    if (!isObj(f) || typeof f.base64 !== 'string' || typeof f.size !== 'number' || !(f.size <= MAX_INLINE_IMAGE)) return null;
+    var type = imageType(f);
+    // The bytes carried are checked too, not only the size the event claims.
+    if (!type || f.base64.length > Math.ceil(MAX_INLINE_IMAGE / 3) * 4) return null;
+    return safeImageSrc('data:' + type + ';base64,' + f.base64);
+  }
+  function byteSize(n) {
+    if (typeof n !== 'number' || !(n >= 0)) return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10 * 1024 ? 1 : 0) + ' KB';
+    return (n / 1048576).toFixed(1) + ' MB';
+  }
+  function fileNode(f) {
+    var name = str(f.name) || 'file';
+    var src = imageSrc(f);
+    if (src) return el('div', [el('img', [], { src: src, alt: name })], { cls: 'file file-image' });
+    var path = safeFilePath(f.url);
+    var row = [path ? el('a', [name], { cls: 'file-link', file: path, download: name }) : el('span', [name], { cls: 'file-name' })];
+    var size = byteSize(f.size);
+    if (size) row.push(el('span', [size], { cls: 'file-size' }));
+    var c = [box('file-row', row)];
+    if (typeof f.preview === 'string') {
+      var cut = f.previewCut === true;
+      c.push(el('details', [el('summary', [cut ? 'first lines' : 'contents']), el('pre', [el('code', [f.preview + (cut ? '\n\u2026' : '')])])], { cls: 'file-preview', open: true }));
+    }
+    return box('file', c);
+  }
+  function files(list) {
+    var out = [];
+    if (!Array.isArray(list)) return out;
+    for (var i = 0; i < list.length && i < 10; i++) if (isObj(list[i])) out.push(fileNode(list[i]));
+    return out;
+  }
+
+  // Where the bot_command entities of a text are (UTF-16 offsets, as Telegram counts them).
+  function botCommands(text) {
+    var s = str(text);
+    var out = [], m;
+    COMMAND_RE.lastIndex = 0;
+    while ((m = COMMAND_RE.exec(s))) out.push({ offset: m.index + m[1].length, length: m[2].length });
+    return out;
+  }
+  function commandText(text) {
+    var s = str(text);
+    var cmds = botCommands(s);
+    var out = [], last = 0;
+    for (var i = 0; i < cmds.length; i++) {
+      pushText(out, s.slice(last, cmds[i].offset));
+      out.push(el('span', [s.substr(cmds[i].offset, cmds[i].length)], { cls: 'bot-command' }));
+      last = cmds[i].offset + cmds[i].length;
+    }
+    pushText(out, s.slice(last));
+    return linkify(out);
+  }
+
+  // What a message shows, an edit replaces, and a history entry repeats: its files, then the
+  // text (a caption when there are files) or Slack's blocks, Discord's embeds, and the notes.
+  function content(ev) {
+    var out = [];
+    if (!isObj(ev)) return out;
+    var text = str(ev.text);
+    if (ev.kind === 'command') { out.push(box('body', commandText(text))); return out; }
+    var shownFiles = files(ev.files);
+    if (shownFiles.length) out.push(box('files', shownFiles));
+    var hasBlocks = ev.platform === 'slack' && Array.isArray(ev.blocks) && ev.blocks.length > 0;
+    var hasEmbeds = ev.platform === 'discord' && Array.isArray(ev.embeds) && ev.embeds.length > 0;
+    if (hasBlocks) {
+      // Slack shows the blocks; the text is only what notifications and screen readers get.
+      out.push(box('rich blocks', blocks(ev.blocks)));
+      if (text) out.push(box('extra notification-text', ['notification text: ' + text]));
+    } else if (text || (!hasEmbeds && !shownFiles.length)) {
+      out.push(box('body', render(ev.plainText ? 'plain' : ev.platform, text, ev.parseMode)));
+    }
+    if (hasEmbeds) out.push(box('rich embeds', embeds(ev.embeds)));
+    var notes = Array.isArray(ev.notes) ? ev.notes : [];
+    for (var i = 0; i < notes.length; i++) if (typeof notes[i] === 'string') out.push(box('extra', [notes[i]]));
+    return out;
+  }
+
+  // A tree's text, with its blocks on lines of their own.
+  function textOf(nodes) {
+    var out = '';
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      if (typeof n === 'string') { out += n; continue; }
+      if (!n || !Array.isArray(n.c)) continue;
+      var inner = textOf(n.c);
+      var block = n.t === 'div' || n.t === 'pre' || n.t === 'blockquote' || /(^| )(h[123]|li)( |$)/.test(str(n.cls));
+      out += block ? '\n' + inner + '\n' : inner;
+    }
+    return out;
+  }
+  function sender(ev) {
+    if (!isObj(ev)) return 'Herald';
+    if (typeof ev.name === 'string' && ev.name.trim() !== '') return ev.name;
+    return ev.kind === 'command' ? 'You' : has(SENDERS, ev.platform) ? SENDERS[ev.platform] : 'Herald';
+  }
+  // One line standing for a message (in a reply's quote): its first line of text, after the
+  // file it carries, cut to 90 characters.
+  function firstLine(ev) {
+    if (!isObj(ev)) return '';
+    var t = '';
+    if (ev.platform === 'slack' && Array.isArray(ev.blocks) && ev.blocks.length) t = textOf(blocks(ev.blocks));
+    if (!t.trim()) t = ev.kind === 'command' ? str(ev.text) : textOf(render(ev.plainText ? 'plain' : ev.platform, str(ev.text), ev.parseMode));
+    if (!t.trim() && ev.platform === 'discord' && Array.isArray(ev.embeds)) t = textOf(embeds(ev.embeds));
+    var rows = t.split('\n');
+    var line = '';
+    for (var i = 0; i < rows.length; i++) if (rows[i].trim()) { line = rows[i].trim(); break; }
+    var f = Array.isArray(ev.files) && isObj(ev.files[0]) ? ev.files[0] : null;
+    if (f) {
+      var label = imageType(f) ? '\ud83d\uddbc Photo' : '\ud83d\udcce ' + (str(f.name) || 'File');
+      line = line ? label + ' \u00b7 ' + line : label;
+    }
+    var chars = Array.from(line);
+    return chars.length > 90 ? chars.slice(0, 89).join('') + '\u2026' : line;
+  }
+
+  // The page's record of the messages it shows, by platform, destination and message id: an
+  // edit finds the message it replaces, a reply the message it quotes.
+  function timeline() {
+    var byKey = Object.create(null);
+    function keyOf(platform, destination, id) { return platform + '\u0000' + destination + '\u0000' + id; }
+    function apply(ev) {
+      if (present(ev.edits)) {
+        var k = keyOf(ev.platform, ev.destination, ev.edits);
+        var old = byKey[k];
+        if (old) {
+          // An edit without files (a new caption; Discord keeps attachments) still shows them.
+          var shown = ev;
+          if (!Array.isArray(ev.files) && Array.isArray(old.current.files)) {
+            shown = {};
+            for (var p in ev) if (has(ev, p)) shown[p] = ev[p];
+            shown.files = old.current.files;
+          }
+          old.versions.push(shown);
+          var extra = old.versions.length - (HISTORY_KEPT + 1);
+          if (extra > 0) { old.versions.splice(0, extra); old.dropped += extra; }
+          old.current = shown;
+          old.edits++;
+          return { op: 'edit', entry: old };
+        }
+        // The original is not on the page (history cut, or cleared): the edit stands alone.
+        var orphan = { key: k, at: ev.at, current: ev, versions: [ev], edits: 1, dropped: 0, orphan: true };
+        byKey[k] = orphan;
+        return { op: 'new', entry: orphan };
+      }
+      var key = present(ev.messageId) ? keyOf(ev.platform, ev.destination, ev.messageId) : null;
+      var entry = { key: key, at: ev.at, current: ev, versions: [ev], edits: 0, dropped: 0, orphan: false };
+      if (key !== null) byKey[key] = entry;
+      return { op: 'new', entry: entry };
+    }
+    function find(platform, destination, id) { return byKey[keyOf(platform, destination, id)] || null; }
+    function clear() { byKey = Object.create(null); }
+    return { apply: apply, find: find, clear: clear, keyOf: keyOf };
+  }
+
+  function versionLabel(entry, index) {
+    var n = entry.dropped + index;
+    if (n === 0 && !entry.orphan) return 'original';
+    return 'edit ' + (entry.orphan ? n + 1 : n);
+  }
+  // What the page draws for a timeline entry: the edited marker, the quote of the message it
+  // replies to (found in tl), the current content, and the earlier versions (collapsed).
+  function parts(entry, tl) {
+    var ev = entry.current;
+    var quote = null;
+    if (present(ev.replyTo)) {
+      var target = tl ? tl.find(ev.platform, ev.destination, ev.replyTo) : null;
+      quote = target
+        ? el('div', [el('span', [sender(target.current)], { cls: 'quote-name' }), el('span', [firstLine(target.current)], { cls: 'quote-text' })], { cls: 'reply-quote', jump: target.key })
+        : el('div', [el('span', ['reply to a message not shown here'], { cls: 'quote-text' })], { cls: 'reply-quote missing' });
+    }
+    var edited = entry.edits === 0 ? null : entry.orphan && entry.edits === 1 ? 'edited' : 'edited \u00d7' + entry.edits;
+    var history = null;
+    var earlier = entry.versions.length - 1;
+    if (earlier > 0) {
+      var rows = [el('summary', ['history: ' + earlier + ' earlier version' + (earlier === 1 ? '' : 's') + (entry.dropped ? ' (' + entry.dropped + ' older not kept)' : '')])];
+      for (var i = 0; i < earlier; i++) {
+        var v = entry.versions[i];
+        rows.push(box('version', [box('version-head', [versionLabel(entry, i) + ' \u00b7 ' + clock(v.at)]), box('version-body', content(v))]));
+      }
+      history = el('details', rows, { cls: 'history' });
+    }
+    return { edited: edited, quote: quote, content: content(ev), history: history };
+  }
+
+  return {
+    render: render, safeHref: safeHref, pings: pings, embeds: embeds, blocks: blocks, hexColor: hexColor,
+    files: files, content: content, imageSrc: imageSrc, safeImageSrc: safeImageSrc, safeFilePath: safeFilePath,
+    botCommands: botCommands, firstLine: firstLine, sender: sender, clock: clock, timeline: timeline, parts: parts,
+    maxInlineImage: MAX_INLINE_IMAGE, historyKept: HISTORY_KEPT
+  };
 })();
 `;
 
@@ -682,13 +1033,26 @@ export const renderers: Renderers = new Function(`${RENDER_JS}\nreturn HeraldRen
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Serializes a rendered tree as HTML (every text and attribute escaped); for tests and snapshots. */
+/** Serializes a rendered tree as HTML (every text and attribute escaped), as the page would build it; for tests and snapshots. */
 export function toHtml(nodes: readonly RNode[]): string {
   return nodes
     .map((n) => {
       if (typeof n === 'string') return escapeHtml(n);
-      const attrs = `${n.href !== undefined ? ` href="${escapeHtml(n.href)}"` : ''}${n.cls ? ` class="${escapeHtml(n.cls)}"` : ''}${n.color !== undefined ? ` data-color="${escapeHtml(n.color)}"` : ''}`;
-      return `<${n.t}${attrs}>${toHtml(n.c)}</${n.t}>`;
+      const attr = (name: string, v: string | undefined): string => (v === undefined ? '' : ` ${name}="${escapeHtml(v)}"`);
+      const attrs = [
+        attr('href', n.href ?? n.file),
+        attr('download', n.file !== undefined ? (n.download ?? '') : undefined),
+        attr('src', n.src),
+        attr('alt', n.alt),
+        attr('class', n.cls || undefined),
+        attr('data-color', n.color),
+        attr('data-jump', n.jump),
+        n.open === true ? ' open' : '',
+      ].join('');
+      return n.t === 'img' ? `<img${attrs}>` : `<${n.t}${attrs}>${toHtml(n.c)}</${n.t}>`;
     })
     .join('');
 }
+
+/** Largest image (bytes) the page shows inline; a larger one is a download link. */
+export const INLINE_IMAGE_MAX_BYTES: number = renderers.maxInlineImage;
