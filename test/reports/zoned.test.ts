@@ -1,6 +1,6 @@
 /** Wall-clock time in a zone with Intl alone: offsets, gaps and folds. */
 import { describe, expect, it } from 'vitest';
-import { canonicalTimeZone, clockText, firstInstantAtOrAfter, instantsOf, minuteOfDay, offsetAt, wallOf } from '../../src/reports/zoned.js';
+import { clockText, firstInstantAtOrAfter, instantsOf, minuteOfDay, offsetAt, wallOf } from '../../src/reports/zoned.js';
 
 const z = (iso: string): number => Date.parse(iso);
 const H = 3_600_000;
@@ -48,13 +48,5 @@ describe('firstInstantAtOrAfter', () => {
 
   it('a repeated time falls at its first showing', () => {
     expect(firstInstantAtOrAfter(z('2024-10-27T02:30:00Z'), 'Europe/Berlin')).toBe(z('2024-10-27T00:30:00Z'));
-  });
-});
-
-describe('canonicalTimeZone', () => {
-  it('spells a known zone the IANA way and refuses others', () => {
-    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
-    expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
-    expect(canonicalTimeZone('+05:30')).toBeUndefined();
   });
 });
