@@ -283,9 +283,13 @@ export class FakePlatformServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.telegram.addChat(chat);
   }
 
-  /** Telegram: queue an update for getUpdates (an `update_id` is assigned if missing or stale). */
-  pushUpdate(update: object): void {
-    this.telegram.pushUpdate(update);
+  /**
+   * Telegram: queue an update for getUpdates (an `update_id` is assigned if missing or stale).
+   * A user's `message` becomes part of its chat: it gets the chat's next `message_id` (and a
+   * `date`) when it has none, and bots can reply to it. Returns the update as queued.
+   */
+  pushUpdate(update: object): Record<string, unknown> & { update_id: number } {
+    return this.telegram.pushUpdate(update);
   }
 
   /** Telegram: while active, getUpdates answers 409 Conflict and getWebhookInfo shows a URL. */

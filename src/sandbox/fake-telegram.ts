@@ -635,15 +635,45 @@ export class FakeTelegram implements InternalHandler {
   }
 
   /** See {@link FakePlatformServer.pushUpdate}. */
-  pushUpdate(update: object): void {
+  pushUpdate(update: object): Record<string, unknown> & { update_id: number } {
     const given = toInt((update as { update_id?: unknown }).update_id);
     const updateId = given !== undefined && given >= this.nextUpdateId ? given : this.nextUpdateId;
     this.nextUpdateId = updateId + 1;
-    this.updates.push({ ...(update as Record<string, unknown>), update_id: updateId });
+    const stored: Record<string, unknown> & { update_id: number } = { ...(update as Record<string, unknown>), update_id: updateId };
+    const message = this.userMessage(stored['message']);
+    if (message) stored['message'] = message;
+    this.updates.push(stored);
     for (const p of [...this.pollers]) {
       const ready = this.pending(p.offset, p.limit);
       if (ready.length > 0) p.finish(tgOk(ready));
     }
+    return stored;
+  }
+
+  /**
+   * A user's message in a pushed update, made part of its chat: it takes the chat's next
+   * message id when it has none (ids are per chat, shared with the bots' messages), later bot
+   * messages get higher ids, and bots can reply to it (not edit it).
+   */
+  private userMessage(raw: unknown): Record<string, unknown> | undefined {
+    if (raw === null || typeof raw !== 'object') return undefined;
+    const message = raw as Record<string, unknown>;
+    const chatId = (message['chat'] as { id?: unknown } | undefined)?.id;
+    if (typeof chatId !== 'number' && typeof chatId !== 'string') return undefined;
+    const chat = String(chatId);
+    const last = this.messageIds.get(chat) ?? 0;
+    const messageId = toInt(message['message_id']) ?? last + 1;
+    this.messageIds.set(chat, Math.max(last, messageId));
+    const date = toInt(message['date']) ?? Math.floor(this.clock() / 1000);
+    const thread = toInt(message['message_thread_id']);
+    getOrCreate(this.sent, chat, () => new Map()).set(messageId, {
+      botId: '',
+      kind: 'text',
+      date,
+      ...(thread !== undefined ? { thread } : {}),
+      content: typeof message['text'] === 'string' ? message['text'] : '',
+    });
+    return { ...message, message_id: messageId, date };
   }
 
   /** See {@link FakePlatformServer.deleteMessage}: a later edit answers "message to edit not found". */

@@ -73,6 +73,16 @@ function command(s: Sandbox, body: unknown, headers: Record<string, string> = {}
   );
 }
 
+/** A Bot API call of the GENERAL bot, straight to the fake. */
+async function bot(s: Sandbox, method: string, body: unknown): Promise<Record<string, any>> {
+  const res = await fetch(`${s.url}/bot${SANDBOX_IDS.generalBotToken}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as Record<string, any>;
+}
+
 /** getUpdates of the GENERAL bot, straight to the fake (no long poll). */
 async function updates(s: Sandbox): Promise<Record<string, any>[]> {
   const res = await fetch(`${s.url}/bot${SANDBOX_IDS.generalBotToken}/getUpdates`, {
@@ -160,10 +170,13 @@ describe('POST /inbox/command', () => {
       { id: SANDBOX_IDS.generalChatId, label: 'GENERAL bot chat', type: 'private' },
       { id: SANDBOX_IDS.errorChatId, label: 'ERROR bot chat', type: 'supergroup' },
     ]);
+    // A bot message first: the user's message takes the chat's next id after it.
+    expect((await bot(s, 'sendMessage', { chat_id: SANDBOX_IDS.generalChatId, text: 'started' })).result.message_id).toBe(1);
     const before = Math.floor(Date.now() / 1000);
     const sent = await command(s, { chat: SANDBOX_IDS.generalChatId, text: '/status BTC' });
     expect(sent.status).toBe(200);
     const { message_id } = JSON.parse(sent.body) as { message_id: number };
+    expect(message_id).toBe(2);
     const group = await command(s, { chat: SANDBOX_IDS.errorChatId, text: 'hello /help@herald_sandbox_bot' });
     expect(group.status).toBe(200);
 
@@ -186,14 +199,26 @@ describe('POST /inbox/command', () => {
     expect(g.chat).toEqual({ id: Number(SANDBOX_IDS.errorChatId), type: 'supergroup', title: 'ERROR bot chat' });
     expect(g.from.id).toBe(Number(SANDBOX_IDS.generalChatId)); // the same user, in the group
     expect(g.entities).toEqual([{ type: 'bot_command', offset: 6, length: 24 }]);
-    expect(g.message_id).toBe(message_id + 1);
+    expect(g.message_id).toBe(1); // ids are per chat
 
-    // The page gets both as outgoing messages (not the fake's: no message counted by the fake).
-    expect(s.inbox.events.map((e: InboxEvent) => [e.kind, e.destination, e.text, e.messageId])).toEqual([
-      ['command', SANDBOX_IDS.generalChatId, '/status BTC', String(message_id)],
-      ['command', SANDBOX_IDS.errorChatId, 'hello /help@herald_sandbox_bot', String(message_id + 1)],
+    // The bot answers with a reply to it: accepted, recorded as a reply, with the next id.
+    const answer = await bot(s, 'sendMessage', { chat_id: SANDBOX_IDS.generalChatId, text: 'BTC: flat', reply_parameters: { message_id } });
+    expect(answer.ok).toBe(true);
+    expect(answer.result.message_id).toBe(3);
+    expect(s.fake.messages.at(-1)).toMatchObject({ id: '3', replyTo: '2', text: 'BTC: flat' });
+    // The user's message is not the bot's to edit.
+    const edit = await bot(s, 'editMessageText', { chat_id: SANDBOX_IDS.generalChatId, message_id, text: 'x' });
+    expect(edit).toMatchObject({ ok: false, description: "Bad Request: message can't be edited" });
+
+    // The page gets both as outgoing messages among the bot's (they are not messages of the fake).
+    expect(s.inbox.events.map((e: InboxEvent) => [e.kind, e.destination, e.text, e.messageId, e.replyTo])).toEqual([
+      ['message', SANDBOX_IDS.generalChatId, 'started', '1', undefined],
+      ['command', SANDBOX_IDS.generalChatId, '/status BTC', '2', undefined],
+      ['command', SANDBOX_IDS.errorChatId, 'hello /help@herald_sandbox_bot', '1', undefined],
+      ['message', SANDBOX_IDS.generalChatId, 'BTC: flat', '3', '2'],
+      ['error', SANDBOX_IDS.generalChatId, undefined, undefined, undefined], // the refused edit
     ]);
-    expect(s.fake.messages).toEqual([]);
+    expect(s.fake.messages.map((m) => m.text)).toEqual(['started', 'BTC: flat']);
   });
 
   it('refuses other origins, other sites, non-JSON, large bodies, unknown chats and empty texts, and pushes nothing for them', async () => {

@@ -105,8 +105,6 @@ const PREVIEW_LINES = 12;
 const PREVIEW_CHARS = 2000;
 /** Bytes of a text file read for its preview (more than the preview can hold in the common case). */
 const PREVIEW_BYTES = 16 * 1024;
-/** Message ids of what the user sends from the page start here, above any id the fake gives the bots' messages in practice. */
-const COMMAND_FIRST_MESSAGE_ID = 1_000_001;
 /** The sandbox's user, as the bots see the sender of a page message (the sandbox's private chat is with this user). */
 const SANDBOX_USER = { is_bot: false, first_name: 'Sandbox', username: 'sandbox_user', language_code: 'en' } as const;
 
@@ -243,7 +241,6 @@ export class Inbox {
   private readonly files = new Map<number, readonly ReceivedFile[]>();
   private readonly clients = new Set<ServerResponse>();
   private readonly chats: InboxChat[];
-  private nextCommandId = COMMAND_FIRST_MESSAGE_ID;
   private readonly labels: Partial<Record<Platform, Record<string, string>>>;
   private readonly replayLimit: number;
   private readonly timer: NodeJS.Timeout;
@@ -293,14 +290,12 @@ export class Inbox {
     if (!chat) return { ok: false, error: 'unknown chat: pick one of the sandbox chats' };
     if (text.trim() === '') return { ok: false, error: 'the message is empty' };
     if ([...text].length > COMMAND_MAX_CHARS) return { ok: false, error: `the message is longer than ${COMMAND_MAX_CHARS} characters` };
-    const messageId = this.nextCommandId++;
     const at = Date.now();
     const user = this.chats.find((c) => c.type === 'private')?.id ?? '1';
     const commands = renderers.botCommands(text);
-    this.broadcast(this.addCommand(chat, text, messageId, at));
-    this.fake.pushUpdate({
+    // The fake gives the message the chat's next id, so the bots' answers can reply to it.
+    const queued = this.fake.pushUpdate({
       message: {
-        message_id: messageId,
         from: { id: jsonId(user), ...SANDBOX_USER },
         chat:
           chat.type === 'private'
@@ -311,6 +306,8 @@ export class Inbox {
         ...(commands.length ? { entities: commands.map((c) => ({ type: 'bot_command', ...c })) } : {}),
       },
     });
+    const messageId = (queued['message'] as { message_id: number }).message_id;
+    this.broadcast(this.addCommand(chat, text, messageId, at));
     return { ok: true, messageId };
   }
 
