@@ -1,12 +1,14 @@
 /**
  * What the Discord webhook and bot API fakes share: Discord's error bodies, reading a message
- * body, the message checks (content ≤ 2000, embeds within their limits, allowed_mentions, not
- * empty), the X-RateLimit-* headers and snowflake ids.
+ * body (JSON, form, or multipart with `payload_json` and `files[n]`), the message checks
+ * (content ≤ 2000, embeds within their limits, allowed_mentions, not empty, files ≤ 10 MiB), the
+ * messages sent (for edits), the X-RateLimit-* headers and snowflake ids.
  */
 import { createHash } from 'node:crypto';
+import { isMultipart, readFormBody } from './form-body.js';
 import type { FixedWindowState } from './rate-window.js';
 import { codePointLength } from './telegram-markup.js';
-import type { InternalReply, InternalRequest } from './types.js';
+import type { InternalReply, InternalRequest, ReceivedFile } from './types.js';
 
 /** `flags` bit for a silent message (no push or desktop notification). */
 export const SUPPRESS_NOTIFICATIONS = 4096;
@@ -106,30 +108,60 @@ function checkAllowedMentions(am: unknown): FieldErrors | undefined {
   return undefined;
 }
 
-/** A message body read from a request, or the error to answer. */
-export type ReadBody = { body: Record<string, unknown>; error?: undefined } | { body?: undefined; error: InternalReply };
+/** Discord's default upload limit per file (its docs' "Uploading Files": 10 MiB). */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-/** Parse a message body: JSON, or form fields (Discord accepts both for simple posts). */
-export function readDiscordBody(req: InternalRequest): ReadBody {
-  const text = req.raw.toString('utf8');
-  const type = String(req.headers['content-type'] ?? '').toLowerCase();
-  const invalidJson = (): ReadBody => ({ error: discordError(400, 'The request body contains invalid JSON.', 50109) });
-  if (type.includes('x-www-form-urlencoded')) {
-    const body: Record<string, unknown> = Object.fromEntries(new URLSearchParams(text));
-    if (typeof body['flags'] === 'string') body['flags'] = Number(body['flags']);
-    return { body };
-  }
-  if (type.includes('multipart/form-data')) {
-    return { error: discordError(400, 'The sandbox accepts JSON message bodies only (no multipart).', 50109) };
-  }
-  if (text.trim() === '') return { body: {} };
+/** A message body read from a request (with the files of a multipart one), or the error to answer. */
+export type ReadBody =
+  { body: Record<string, unknown>; files: ReceivedFile[]; error?: undefined } | { body?: undefined; files?: undefined; error: InternalReply };
+
+const invalidJson = (): ReadBody => ({ error: discordError(400, 'The request body contains invalid JSON.', 50109) });
+
+/** A JSON object from text, or the invalid-JSON answer. */
+function jsonObject(text: string): ReadBody {
+  if (text.trim() === '') return { body: {}, files: [] };
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return invalidJson();
-    return { body: parsed as Record<string, unknown> };
+    return { body: parsed as Record<string, unknown>, files: [] };
   } catch {
     return invalidJson();
   }
+}
+
+/** Form fields as a message body: `flags` is a number there. */
+function formFields(fields: Record<string, string>): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...fields };
+  if (typeof body['flags'] === 'string') body['flags'] = Number(body['flags']);
+  return body;
+}
+
+/**
+ * Parse a message body: JSON, form fields, or multipart (Discord's file uploads), where
+ * `payload_json` holds the JSON body and each `files[n]` a file; a file over
+ * {@link MAX_FILE_BYTES} answers 413 "Request entity too large" (code 40005) as Discord does.
+ */
+export async function readDiscordBody(req: InternalRequest): Promise<ReadBody> {
+  const rawType = String(req.headers['content-type'] ?? '');
+  const type = rawType.toLowerCase();
+  if (type.includes('x-www-form-urlencoded')) return { body: formFields(Object.fromEntries(new URLSearchParams(req.raw.toString('utf8')))), files: [] };
+  if (!isMultipart(rawType)) return jsonObject(req.raw.toString('utf8'));
+  const form = await readFormBody(req.raw, rawType);
+  if (!form) return { error: invalidForm({}) };
+  if (form.files.some((f) => f.size > MAX_FILE_BYTES)) return { error: discordError(413, 'Request entity too large', 40005) };
+  const { payload_json: json, ...rest } = form.fields;
+  if (json === undefined) return { body: formFields(rest), files: form.files };
+  const read = jsonObject(json);
+  return read.error ? read : { body: read.body, files: form.files };
+}
+
+/** The `attachments` of a message object for uploaded files. */
+export function attachmentObjects(files: readonly ReceivedFile[], channelId: string, nextId: () => string): Record<string, unknown>[] {
+  return files.map((f) => {
+    const id = nextId();
+    const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${encodeURIComponent(f.name)}`;
+    return { id, filename: f.name, size: f.size, url, proxy_url: url.replace('cdn.discordapp.com', 'media.discordapp.net'), content_type: f.contentType };
+  });
 }
 
 /** A message that passed {@link checkMessage}. */
@@ -142,9 +174,14 @@ export interface CheckedMessage {
 /**
  * Discord's checks of a message body, in Discord's order: `content` a string of at most 2000
  * characters, then `more` (the caller's own fields, e.g. a webhook's `username`), then embeds
- * and allowed_mentions, then "not empty" (50006).
+ * and allowed_mentions, then "not empty" (50006; uploaded `files` count as content). An `edit`
+ * is not checked for emptiness here: what it leaves out stays (see {@link applyEdit}).
  */
-export function checkMessage(body: Record<string, unknown>, more?: () => InternalReply | undefined): CheckedMessage | InternalReply {
+export function checkMessage(
+  body: Record<string, unknown>,
+  more?: () => InternalReply | undefined,
+  options: { files?: number; edit?: boolean } = {},
+): CheckedMessage | InternalReply {
   const rawContent = body['content'];
   if (rawContent !== undefined && rawContent !== null && typeof rawContent !== 'string') {
     return invalidForm({ content: fieldError('BASE_TYPE_STRING', 'Must be a string.') });
@@ -158,13 +195,78 @@ export function checkMessage(body: Record<string, unknown>, more?: () => Interna
   const hasEmbeds = Array.isArray(body['embeds']) && body['embeds'].length > 0;
   const hasOther =
     ['components', 'attachments', 'sticker_ids'].some((k) => Array.isArray(body[k]) && (body[k] as unknown[]).length > 0) || body['poll'] != null;
-  if (content.trim() === '' && !hasEmbeds && !hasOther) return discordError(400, 'Cannot send an empty message', 50006);
+  if (!options.edit && content.trim() === '' && !hasEmbeds && !hasOther && !options.files) return discordError(400, 'Cannot send an empty message', 50006);
   const flags = typeof body['flags'] === 'number' ? body['flags'] : 0;
   return { content, flags, silent: (flags & SUPPRESS_NOTIFICATIONS) !== 0 };
 }
 
 /** True when {@link checkMessage} refused the message. */
 export const isReply = (r: CheckedMessage | InternalReply): r is InternalReply => 'status' in r;
+
+/** A message a fake sent and may edit: the message object it answered, and where it is. */
+export interface SentMessage {
+  /** The webhook id or the channel id, as the fake records it. */
+  readonly destination: string;
+  /** The thread a webhook posted it into. */
+  readonly thread?: string;
+  /** The message object, updated by edits. */
+  readonly message: Record<string, unknown>;
+}
+
+/** How many sent messages a fake remembers for edits; older ones answer Unknown Message, like deleted ones. */
+const MAX_SENT = 5000;
+
+/** The messages a fake sent, by id, the oldest forgotten past {@link MAX_SENT} (a long-running sandbox stays small). */
+export class SentMessages {
+  private readonly byId = new Map<string, SentMessage>();
+
+  add(id: string, sent: SentMessage): void {
+    this.byId.set(id, sent);
+    if (this.byId.size > MAX_SENT) this.byId.delete(this.byId.keys().next().value!);
+  }
+
+  /** The message `id` of `destination`, unless it was deleted or never sent there. */
+  get(destination: string, id: string): SentMessage | undefined {
+    const sent = this.byId.get(id);
+    return sent?.destination === destination ? sent : undefined;
+  }
+
+  /** Forgets a message of `destination`, as a user deleting it. */
+  delete(destination: string, id: string): void {
+    if (this.get(destination, id)) this.byId.delete(id);
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+}
+
+/**
+ * Applies an edit's body to a sent message as Discord does: `content`, `embeds` and `attachments`
+ * that the body names replace the old ones (null clears), uploaded files are appended; the rest
+ * stays. Returns the edited message, or Discord's answer for an edit that would leave it empty.
+ */
+export function applyEdit(
+  sent: Record<string, unknown>,
+  body: Record<string, unknown>,
+  files: readonly ReceivedFile[],
+  now: number,
+  nextId: () => string,
+): { message: Record<string, unknown>; error?: undefined } | { message?: undefined; error: InternalReply } {
+  const edited: Record<string, unknown> = { ...sent };
+  if ('content' in body) edited['content'] = body['content'] ?? '';
+  if ('embeds' in body) edited['embeds'] = Array.isArray(body['embeds']) ? body['embeds'] : [];
+  // Since API v10 `attachments` lists every file to keep; without it the old ones stay.
+  const kept = Array.isArray(body['attachments'])
+    ? (sent['attachments'] as { id: string }[]).filter((a) => (body['attachments'] as ({ id?: unknown } | null)[]).some((k) => String(k?.id) === a.id))
+    : (sent['attachments'] as unknown[]);
+  edited['attachments'] = [...kept, ...attachmentObjects(files, String(sent['channel_id']), nextId)];
+  const content = String(edited['content'] ?? '');
+  if (content.trim() === '' && (edited['embeds'] as unknown[]).length === 0 && (edited['attachments'] as unknown[]).length === 0)
+    return { error: discordError(400, 'Cannot send an empty message', 50006) };
+  edited['edited_timestamp'] = new Date(now).toISOString();
+  return { message: edited };
+}
 
 /** X-RateLimit-* headers for a window; the bucket is a stable opaque hash of `bucketKey`, like Discord's. */
 export function rateLimitHeaders(bucketKey: string, s: FixedWindowState): Record<string, string> {

@@ -1,13 +1,17 @@
 /**
- * Fake Discord bot API: `POST /api/v10/channels/{id}/messages`, `GET /api/v10/channels/{id}`
- * and `GET /api/v10/users/@me` (v9 and unversioned paths too), with `Authorization: Bot
- * <token>`. Answers like Discord (.scratch/bot-apis.md §6–8): 401 for a bad or revoked token,
- * 50035 for an id that is not a snowflake, 10003 for an unknown channel, 50001 for one the
- * bot cannot see, 50013 for one it cannot post in; nonce + enforce_nonce make a resend return
- * the first message instead of creating a second. Limits: a fixed window per bot and channel
- * for creating messages, and the global 50 requests per second per bot.
+ * Fake Discord bot API: `POST /api/v10/channels/{id}/messages` (JSON or multipart uploads,
+ * replies by `message_reference`), `PATCH /api/v10/channels/{id}/messages/{message_id}`,
+ * `GET /api/v10/channels/{id}` and `GET /api/v10/users/@me` (v9 and unversioned paths too), with
+ * `Authorization: Bot <token>`. Answers like Discord (.scratch/bot-apis.md §6–8): 401 for a bad
+ * or revoked token, 50035 for an id that is not a snowflake, 10003 for an unknown channel, 50001
+ * for one the bot cannot see, 50013 for one it cannot post in, 10008 for an edit of a message
+ * that is not there, 50005 for one another author sent; nonce + enforce_nonce make a resend
+ * return the first message instead of creating a second. Limits: a fixed window per bot and
+ * channel for creating and editing messages, and the global 50 requests per second per bot.
  */
 import {
+  applyEdit,
+  attachmentObjects,
   checkMessage,
   discordError,
   fieldError,
@@ -18,6 +22,7 @@ import {
   rateLimited,
   rateLimitHeaders,
   readDiscordBody,
+  SentMessages,
   snowflakeAt,
 } from './discord-payload.js';
 import { FixedWindow, getOrCreate, safeDecode, SlidingWindow } from './rate-window.js';
@@ -38,6 +43,7 @@ export interface FakeDiscordChannel {
 
 const OWNS_RE = /^\/api(?:\/v\d+)?\/(?:channels|users)(?:\/|$)/;
 const MESSAGES_RE = /^\/api(?:\/v\d+)?\/channels\/([^/]*)\/messages\/?$/;
+const MESSAGE_RE = /^\/api(?:\/v\d+)?\/channels\/([^/]*)\/messages\/([^/]+)\/?$/;
 const CHANNEL_RE = /^\/api(?:\/v\d+)?\/channels\/([^/]*)\/?$/;
 const ME_RE = /^\/api(?:\/v\d+)?\/users\/(?:@me|%40me)\/?$/i;
 const TOKEN_RE = /^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{25,}$/;
@@ -48,7 +54,8 @@ const BOT_NAME = 'Herald Sandbox';
 /** How long enforce_nonce remembers a nonce; Discord says "the past few minutes". */
 const NONCE_WINDOW_MS = 5 * 60_000;
 
-type Route = { kind: 'messages' | 'channel'; channelId: string } | { kind: 'me' } | { kind: 'unknown' };
+type Route =
+  { kind: 'messages' | 'channel'; channelId: string } | { kind: 'message'; channelId: string; messageId: string } | { kind: 'me' } | { kind: 'unknown' };
 
 interface Known {
   id: string;
@@ -63,6 +70,8 @@ const unauthorized = (): InternalReply => discordError(401, '401: Unauthorized',
 function route(pathname: string): Route {
   let m = MESSAGES_RE.exec(pathname);
   if (m) return { kind: 'messages', channelId: safeDecode(m[1]!) };
+  m = MESSAGE_RE.exec(pathname);
+  if (m) return { kind: 'message', channelId: safeDecode(m[1]!), messageId: safeDecode(m[2]!) };
   m = CHANNEL_RE.exec(pathname);
   if (m) return { kind: 'channel', channelId: safeDecode(m[1]!) };
   if (ME_RE.test(pathname)) return { kind: 'me' };
@@ -100,6 +109,8 @@ export class FakeDiscordBot implements InternalHandler {
   private windows = new Map<string, FixedWindow>();
   /** `bot|channel|nonce` → the message it created and when. */
   private nonces = new Map<string, { at: number; message: Record<string, unknown> }>();
+  /** Messages the bots sent, for edits and replies. */
+  private sent = new SentMessages();
   private counter = 0;
 
   constructor(
@@ -113,11 +124,11 @@ export class FakeDiscordBot implements InternalHandler {
 
   prepare(req: InternalRequest): InternalPrepared {
     const r = route(req.url.pathname);
-    const destination = r.kind === 'messages' || r.kind === 'channel' ? r.channelId : '';
+    const destination = r.kind === 'messages' || r.kind === 'message' || r.kind === 'channel' ? r.channelId : '';
     return { destination, method: req.method, run: () => this.run(req, r) };
   }
 
-  private run(req: InternalRequest, r: Route): InternalReply {
+  private async run(req: InternalRequest, r: Route): Promise<InternalReply> {
     if (r.kind === 'unknown') return discordError(404, '404: Not Found', 0);
     const token = botToken(req);
     if (token === undefined || this.revoked.has(token)) return unauthorized();
@@ -139,14 +150,14 @@ export class FakeDiscordBot implements InternalHandler {
     if (!isSnowflake(channelId)) {
       return invalidForm({ channel_id: fieldError('NUMBER_TYPE_COERCE', `Value "${channelId}" is not snowflake.`) });
     }
-    const posting = r.kind === 'messages';
-    if (posting ? req.method !== 'POST' : req.method !== 'GET') return discordError(405, '405: Method Not Allowed', 0);
+    const expected = r.kind === 'messages' ? 'POST' : r.kind === 'message' ? 'PATCH' : 'GET';
+    if (req.method !== expected) return discordError(405, '405: Method Not Allowed', 0);
 
     // One bucket per route and channel (a top-level resource), per bot; the route's bucket
     // hash is the same for every channel, like Discord's. Charged before the channel is looked
-    // at, so refused requests cost a slot too.
+    // at, so refused requests cost a slot too. Edits share the bucket of creating messages.
     const { limit, windowMs } = this.limits.discordPerChannel;
-    const routeKey = posting ? 'POST /channels/{id}/messages' : 'GET /channels/{id}';
+    const routeKey = r.kind === 'channel' ? 'GET /channels/{id}' : 'POST /channels/{id}/messages';
     const state = getOrCreate(this.windows, `${routeKey}|${botId}|${channelId}`, () => new FixedWindow(limit, windowMs)).consume(now);
     const headers = rateLimitHeaders(routeKey, state);
     if (!state.allowed) return rateLimited(state.resetAfterMs, false, headers);
@@ -155,7 +166,8 @@ export class FakeDiscordBot implements InternalHandler {
     const channel = this.channels.get(channelId);
     if (!channel) return withHeaders(discordError(404, 'Unknown Channel', 10003));
     if (!channel.canView) return withHeaders(discordError(403, 'Missing Access', 50001));
-    if (!posting) {
+    if (r.kind === 'message') return withHeaders(await this.editMessage(req, botId, channel, r.messageId, now));
+    if (r.kind === 'channel') {
       return withHeaders({
         status: 200,
         body: {
@@ -172,15 +184,21 @@ export class FakeDiscordBot implements InternalHandler {
       });
     }
     if (!channel.canSend) return withHeaders(discordError(403, 'Missing Permissions', 50013));
-    return withHeaders(this.createMessage(req, botId, channel, now));
+    return withHeaders(await this.createMessage(req, botId, channel, now));
   }
 
-  private createMessage(req: InternalRequest, botId: string, channel: Known, now: number): InternalReply {
-    const { body, error } = readDiscordBody(req);
+  private nextId(now: number): string {
+    return snowflakeAt(now, ++this.counter);
+  }
+
+  private async createMessage(req: InternalRequest, botId: string, channel: Known, now: number): Promise<InternalReply> {
+    const { body, files, error } = await readDiscordBody(req);
     if (error) return error;
-    const checked = checkMessage(body, () => checkNonce(body['nonce']));
+    const checked = checkMessage(body, () => checkNonce(body['nonce']), { files: files.length });
     if (isReply(checked)) return checked;
     const { content, flags, silent } = checked;
+    const reference = this.reference(body['message_reference'], channel.id);
+    if (reference && 'status' in reference) return reference;
 
     const nonce = body['nonce'];
     const enforce = body['enforce_nonce'] === true && (typeof nonce === 'string' || typeof nonce === 'number');
@@ -191,15 +209,18 @@ export class FakeDiscordBot implements InternalHandler {
       // The message this author already created with this nonce, and nothing new recorded.
       if (earlier) return { status: 200, body: earlier.message };
     }
+    const id = this.nextId(now);
     const message: Record<string, unknown> = {
-      id: snowflakeAt(now, ++this.counter),
-      type: 0,
+      id,
+      // 19 is a reply, 0 an ordinary message.
+      type: reference ? 19 : 0,
       channel_id: channel.id,
       content,
       embeds: Array.isArray(body['embeds']) ? body['embeds'] : [],
       ...(nonce !== undefined && nonce !== null ? { nonce } : {}),
       author: { id: botId, username: BOT_NAME, discriminator: '0000', global_name: null, avatar: null, bot: true },
-      attachments: [],
+      attachments: attachmentObjects(files, channel.id, () => this.nextId(now)),
+      ...(reference ? { message_reference: { type: 0, message_id: reference.id, channel_id: channel.id, guild_id: channel.guildId } } : {}),
       mentions: [],
       mention_roles: [],
       mention_everyone: false,
@@ -211,7 +232,68 @@ export class FakeDiscordBot implements InternalHandler {
       components: [],
     };
     if (enforce) this.nonces.set(nonceKey, { at: now, message });
-    return { status: 200, body: message, accepted: { destination: channel.id, text: content, silent, body } };
+    this.sent.add(id, { destination: channel.id, message });
+    return {
+      status: 200,
+      body: message,
+      accepted: {
+        destination: channel.id,
+        text: content,
+        silent,
+        body,
+        id,
+        ...(reference ? { replyTo: reference.id } : {}),
+        ...(files.length ? { files } : {}),
+      },
+    };
+  }
+
+  /**
+   * The message a `message_reference` replies to: its id, nothing when there is no reference or
+   * it names a missing message with `fail_if_not_exists: false` (then a plain message), else
+   * Discord's refusal.
+   */
+  private reference(raw: unknown, channelId: string): { id: string } | InternalReply | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      return invalidForm({ message_reference: fieldError('MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType') });
+    const ref = raw as Record<string, unknown>;
+    const id = String(ref['message_id'] ?? '');
+    if (!isSnowflake(id)) return invalidForm({ message_reference: { message_id: fieldError('NUMBER_TYPE_COERCE', `Value "${id}" is not snowflake.`) } });
+    if (this.sent.get(channelId, id)) return { id };
+    if (ref['fail_if_not_exists'] === false) return undefined;
+    return invalidForm({ message_reference: fieldError('REPLIES_UNKNOWN_MESSAGE', 'Unknown message') });
+  }
+
+  /** Edit Message: only a message of this channel, and only one this bot sent. */
+  private async editMessage(req: InternalRequest, botId: string, channel: Known, messageId: string, now: number): Promise<InternalReply> {
+    const sent = this.sent.get(channel.id, messageId);
+    if (!sent) return discordError(404, 'Unknown Message', 10008);
+    if ((sent.message['author'] as { id?: string } | undefined)?.id !== botId)
+      return discordError(403, 'Cannot edit a message authored by another user', 50005);
+    const { body, files, error } = await readDiscordBody(req);
+    if (error) return error;
+    const checked = checkMessage(body, undefined, { edit: true });
+    if (isReply(checked)) return checked;
+    const { message: edited, error: empty } = applyEdit(sent.message, body, files, now, () => this.nextId(now));
+    if (empty) return empty;
+    this.sent.add(messageId, { ...sent, message: edited });
+    // An edit never notifies anyone: recorded as silent.
+    const accepted = {
+      destination: channel.id,
+      text: String(edited['content'] ?? ''),
+      silent: true,
+      body,
+      id: messageId,
+      edits: messageId,
+      ...(files.length ? { files } : {}),
+    };
+    return { status: 200, body: edited, accepted };
+  }
+
+  /** See {@link FakePlatformServer.deleteMessage}: `destination` is the channel id. */
+  deleteMessage(destination: string, id: string): void {
+    this.sent.delete(String(destination), String(id));
   }
 
   /** Drops nonces older than the window (the map is in insertion order, so oldest first). */
@@ -245,6 +327,7 @@ export class FakeDiscordBot implements InternalHandler {
     this.global.clear();
     this.windows.clear();
     this.nonces.clear();
+    this.sent.clear();
     this.counter = 0;
   }
 

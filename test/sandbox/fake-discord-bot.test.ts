@@ -294,7 +294,8 @@ describe('Discord bot API: lookups', () => {
 
   it('answers 404 for routes it does not have and 405 for methods it does not take', async () => {
     expect(await call('GET', '/v10/guilds/1100000000000000001')).toMatchObject({ status: 404, body: { message: '404: Not Found', code: 0 } });
-    expect(await call('GET', `/v10/channels/${GENERAL}/messages/1`)).toMatchObject({ status: 404 });
+    expect(await call('GET', `/v10/channels/${GENERAL}/messages/1/reactions`)).toMatchObject({ status: 404 });
+    expect((await call('GET', `/v10/channels/${GENERAL}/messages/1`)).status).toBe(405);
     expect((await call('GET', `/v10/channels/${GENERAL}/messages`)).status).toBe(405);
     expect((await call('POST', `/v10/channels/${GENERAL}`, { name: 'x' })).status).toBe(405);
   });
