@@ -1,14 +1,27 @@
 /**
  * Discord bot-token driver: `POST /v10/channels/{id}/messages` with `Authorization: Bot …`
  * into any channel the bot may post to, each channel its own destination with its own route
- * bucket, the bot's global limit shared by all of them. Every part carries a `nonce` with
- * `enforce_nonce`, so a resend after a timeout cannot post twice.
+ * bucket, the bot's global limit shared by all of them. Every new message carries a `nonce` with
+ * `enforce_nonce`, so a resend after a timeout cannot post twice. Files go as multipart uploads,
+ * edits as `PATCH /v10/channels/{id}/messages/{message_id}`, replies with a `message_reference`.
  */
-import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
+import type { CardSupport, Channel, FileSupport, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { BotAccount, BotSupport, ChannelSpec, Driver, DriverContext } from './driver.js';
-import { fingerprint, isOutcome, postJson } from './answers.js';
+import { fingerprint, isOutcome } from './answers.js';
 import { readDiscordApiBase } from './discord.js';
-import { commonOutcome, DISCORD_MAX_LENGTH, DISCORD_USER_AGENT, discordCards, discordError, discordPayload } from './discord-format.js';
+import {
+  commonOutcome,
+  DISCORD_MAX_LENGTH,
+  DISCORD_USER_AGENT,
+  discordCards,
+  discordEditPayload,
+  discordError,
+  discordFiles,
+  discordPayload,
+  isSnowflake,
+  sendDiscord,
+} from './discord-format.js';
+import type { HttpResponse } from './http.js';
 import { utf16Length } from './split.js';
 import type { ConfigProblem } from '../config/problems.js';
 import { maskSecret } from '../config/redact.js';
@@ -95,6 +108,8 @@ class DiscordBotChannel implements Channel {
   readonly label: string;
   readonly group: string;
   readonly cards: CardSupport = discordCards;
+  readonly files: FileSupport = discordFiles;
+  readonly edits = true;
   private readonly bucketKey: string;
   private readonly globalKey: string;
   private readonly url: string;
@@ -116,7 +131,8 @@ class DiscordBotChannel implements Channel {
   measure = utf16Length;
 
   buckets(): RateBucket[] {
-    // Per-channel route bucket (5 per 5 s until the headers say otherwise) and the bot's 50/s global limit.
+    // Per-channel route bucket (5 per 5 s until the headers say otherwise) and the bot's 50/s
+    // global limit; edits and uploads are charged to the same buckets as sends.
     return [
       { key: this.bucketKey, capacity: 5, intervalMs: 1000 },
       { key: this.globalKey, capacity: 50, intervalMs: 20 },
@@ -124,15 +140,28 @@ class DiscordBotChannel implements Channel {
   }
 
   async send(part: OutgoingPart, signal: AbortSignal): Promise<SendOutcome> {
+    const headers = { authorization: `Bot ${this.spec.token}`, 'user-agent': DISCORD_USER_AGENT };
+    if (part.edit !== undefined) {
+      // Only ids this driver returned come back here; anything else cannot name a message of this channel.
+      if (!isSnowflake(part.edit)) return { kind: 'uneditable', reason: `"${part.edit}" is not a Discord message id` };
+      // An edit is idempotent by itself: no nonce (Edit Message takes none).
+      const res = await sendDiscord(this.ctx.http, `${this.url}/${part.edit}`, discordEditPayload(part.text, part.cards), undefined, signal, headers, 'PATCH');
+      return isOutcome(res) ? res : this.outcome(res, true);
+    }
     const payload = discordPayload(part.text, part.cards, part.silent);
     if (part.key) {
       // Discord returns the message already created with this nonce instead of posting again.
       payload.nonce = part.key.slice(0, 25);
       payload.enforce_nonce = true;
     }
-    const res = await postJson(this.ctx.http, this.url, payload, signal, { authorization: `Bot ${this.spec.token}`, 'user-agent': DISCORD_USER_AGENT });
-    if (isOutcome(res)) return res;
-    const common = commonOutcome(res, this.bucketKey, this.globalKey);
+    // A reply to a message deleted meanwhile goes as a plain message rather than failing.
+    if (part.replyTo !== undefined && isSnowflake(part.replyTo)) payload.message_reference = { message_id: part.replyTo, fail_if_not_exists: false };
+    const res = await sendDiscord(this.ctx.http, this.url, payload, part.file, signal, headers);
+    return isOutcome(res) ? res : this.outcome(res, false);
+  }
+
+  private outcome(res: HttpResponse, edit: boolean): SendOutcome {
+    const common = commonOutcome(res, this.bucketKey, this.globalKey, edit);
     if (common) return common;
     const { body, what } = discordError(res);
     const channel = `channel ${this.spec.channelId}`;

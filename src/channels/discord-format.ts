@@ -1,13 +1,13 @@
 /**
  * How Discord shows Herald's messages, for webhooks and the bot alike: plain `content` with
- * mentions disabled, cards as embeds within every embed limit, and the answers both share
- * (`X-RateLimit-*` headers, 429s).
+ * mentions disabled, cards as embeds within every embed limit, files as multipart uploads, edits,
+ * and the answers both share (`X-RateLimit-*` headers, 429s, the created message's id).
  */
 import { createRequire } from 'node:module';
 import { type Card, type CardRules, type Tone, splitCard } from './card.js';
-import type { CardSupport, RateObservation, SendOutcome } from './channel.js';
-import { genericOutcome, parseJson, retryAfterHeaderMs } from './answers.js';
-import type { HttpResponse } from './http.js';
+import type { Attachment, CardSupport, FileSupport, MessageRef, RateObservation, SendOutcome } from './channel.js';
+import { attachmentBlob, genericOutcome, parseJson, postForm, postJson, retryAfterHeaderMs } from './answers.js';
+import type { HttpClient, HttpResponse } from './http.js';
 import { utf16Length } from './split.js';
 
 /** Discord asks API clients to name themselves `DiscordBot ($url, $version)` (or Cloudflare may refuse them). */
@@ -24,6 +24,10 @@ function packageVersion(): string {
 
 /** Characters per `content`. */
 export const DISCORD_MAX_LENGTH = 2000;
+/** Discord's default upload limit per file (discord.com/developers/reference#uploading-files: 10 MiB; boosted servers allow more). */
+export const DISCORD_MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** How Discord takes files, for webhooks and bots alike: images are shown inline, the caption is the message's `content`. */
+export const discordFiles: FileSupport = { maxBytes: DISCORD_MAX_FILE_BYTES, captionMax: DISCORD_MAX_LENGTH, images: true };
 /** Discord's `flags` bit for a message without push/desktop notification. */
 export const SUPPRESS_NOTIFICATIONS = 1 << 12;
 /** Embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
@@ -122,6 +126,41 @@ export function discordPayload(text: string, cards: readonly Card[] | undefined,
   return payload;
 }
 
+/**
+ * The body of an edit: the same rendering as a send, with the other form cleared (a text edit of a
+ * card message removes its embeds, and the reverse). No `flags`: an edit may only change
+ * SUPPRESS_EMBEDS, and edits never notify anyway.
+ */
+export function discordEditPayload(text: string, cards: readonly Card[] | undefined): Record<string, unknown> {
+  // `content: null` is how Discord's docs reset a message's content.
+  return { content: cards ? null : text, embeds: cards ? cards.map(embedOf) : [], allowed_mentions: { parse: [] } };
+}
+
+/** True for a Discord id (a snowflake): what a message ref must be before it goes into a URL. */
+export function isSnowflake(ref: MessageRef): boolean {
+  return /^\d{1,20}$/.test(ref);
+}
+
+/**
+ * Sends a message body, as JSON or, with a file, as multipart: `payload_json` (the same body plus
+ * `attachments: [{ id: 0, filename }]`) and the bytes as `files[0]`. Never throws.
+ */
+export async function sendDiscord(
+  http: HttpClient,
+  url: string,
+  payload: Record<string, unknown>,
+  file: Attachment | undefined,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+  method = 'POST',
+): Promise<HttpResponse | SendOutcome> {
+  if (!file) return postJson(http, url, payload, signal, headers, method);
+  const form = new FormData();
+  form.append('payload_json', JSON.stringify({ ...payload, attachments: [{ id: 0, filename: file.name }] }));
+  form.append('files[0]', attachmentBlob(file), file.name);
+  return postForm(http, url, form, signal, { method, headers });
+}
+
 /** Discord's rate-limit headers as an observation of one bucket. */
 export function observeRate(headers: Headers, bucketKey: string): RateObservation | undefined {
   const remaining = headers.get('x-ratelimit-remaining');
@@ -146,20 +185,43 @@ export function discordError(res: HttpResponse): { body: DiscordError; what: str
   return { body, what };
 }
 
-/** True for a created message's JSON (what a 200 from Discord carries). */
-function isMessage(body: string): boolean {
+/** The id of the message a 200 carries (created or edited), or undefined when the body is not a message. */
+function messageId(body: string): MessageRef | undefined {
   const m = parseJson(body);
-  return typeof m === 'object' && m !== null && 'id' in m;
+  const id = typeof m === 'object' && m !== null ? (m as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && isSnowflake(id) ? id : undefined;
 }
 
+/** Error codes of an edit whose message can no longer be edited: send the part as a new message instead. */
+const UNEDITABLE: Readonly<Record<number, string>> = {
+  10008: 'the message was deleted',
+  30046: 'the message is too old to be edited again now',
+  50083: 'the message is in an archived thread',
+};
+
 /**
- * What webhooks and bots answer alike: success (with the bucket observation), 429 (a global
- * one blocks `globalKey`), and the generic rest; undefined for the caller's own cases.
+ * What webhooks and bots answer alike: success (with the bucket observation and the message's id
+ * as `ref`), 429 (a global one blocks `globalKey`), an edit whose message is gone (`uneditable`),
+ * and the generic rest; undefined for the caller's own cases.
  */
-export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: string): SendOutcome | undefined {
-  const rate = observeRate(res.headers, bucketKey);
-  // 204 is a webhook's answer; a 200 must carry the created message, or it is not Discord's.
-  if (res.status === 204 || (res.status === 200 && isMessage(res.body))) return rate ? { kind: 'ok', rate } : { kind: 'ok' };
+export function commonOutcome(res: HttpResponse, bucketKey: string, globalKey: string, edit = false): SendOutcome | undefined {
+  const observed = observeRate(res.headers, bucketKey);
+  // An edit's route may be its own bucket at Discord: its answer may only lower what is left of the
+  // send bucket it is charged to here, never set that bucket's size.
+  const rate = observed && edit ? { bucketKey, remaining: observed.remaining, resetAfterMs: observed.resetAfterMs } : observed;
+  const withRate = rate ? { rate } : {};
+  // Herald asks for `?wait=true` and Discord then answers 200 with the message; a 200 without one
+  // is not Discord's (a proxy's or captive portal's page). A 204 is what a webhook answers without
+  // `wait`: it has no body that could be someone else's page, so it counts as delivered, only
+  // without a ref (a later update of that message is then a new message).
+  if (res.status === 204) return { kind: 'ok', ...withRate };
+  const ref = res.status === 200 ? messageId(res.body) : undefined;
+  if (ref !== undefined) return { kind: 'ok', ...withRate, ref };
+  if (edit && res.status >= 400 && res.status < 500 && res.status !== 429) {
+    const { body, what } = discordError(res);
+    const why = body.code !== undefined ? UNEDITABLE[body.code] : undefined;
+    if (why) return { kind: 'uneditable', reason: `${what}: ${why}` };
+  }
   if (res.status === 429) {
     const { body } = discordError(res);
     const global = body.global === true || res.headers.get('x-ratelimit-global') === 'true';

@@ -1,14 +1,27 @@
 /**
  * Discord webhook driver: `content` up to 2000 characters or cards as embeds, mentions disabled
  * so `@everyone` in a message never pings, silent via SUPPRESS_NOTIFICATIONS, threads via
- * `?thread_id=`, and limits learned from the `X-RateLimit-*` headers. Also reads Apprise's
+ * `?thread_id=`, files as multipart uploads, edits of the messages it sent (`?wait=true` returns
+ * their ids), and limits learned from the `X-RateLimit-*` headers. Also reads Apprise's
  * `discord://{id}/{token}` URLs.
  */
-import type { CardSupport, Channel, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
+import type { CardSupport, Channel, FileSupport, MessageRef, OutgoingPart, RateBucket, SendOutcome } from './channel.js';
 import type { ChannelSpec, Driver, DriverContext, EnvReading, Role, TargetSupport, WebhookSupport } from './driver.js';
 import { readingOf } from './driver.js';
-import { isOutcome, postJson } from './answers.js';
-import { commonOutcome, DISCORD_MAX_LENGTH, DISCORD_USER_AGENT, discordCards, discordError, discordPayload } from './discord-format.js';
+import { isOutcome } from './answers.js';
+import type { HttpResponse } from './http.js';
+import {
+  commonOutcome,
+  DISCORD_MAX_LENGTH,
+  DISCORD_USER_AGENT,
+  discordCards,
+  discordEditPayload,
+  discordError,
+  discordFiles,
+  discordPayload,
+  isSnowflake,
+  sendDiscord,
+} from './discord-format.js';
 import { utf16Length } from './split.js';
 import { parseAppriseUrl } from '../config/apprise-url.js';
 import type { Env } from '../config/env.js';
@@ -150,7 +163,11 @@ class DiscordWebhookChannel implements Channel {
   readonly id: string;
   readonly label: string;
   readonly cards: CardSupport | undefined;
+  readonly files: FileSupport = discordFiles;
+  readonly edits = true;
   private readonly bucketKey: string;
+  /** Execute Webhook with `?wait=true`: Discord answers 200 with the message, whose id later edits need. */
+  private readonly executeUrl: string;
 
   constructor(
     private readonly spec: DiscordSpec,
@@ -161,25 +178,51 @@ class DiscordWebhookChannel implements Channel {
     this.secrets = [spec.token, spec.url];
     this.bucketKey = `discord:webhook:${spec.webhookId}`;
     this.cards = spec.plain ? undefined : discordCards;
+    const url = new URL(spec.url);
+    url.searchParams.set('wait', 'true');
+    this.executeUrl = url.toString();
   }
 
   measure = utf16Length;
 
   buckets(): RateBucket[] {
-    // Observed: 5 requests / 2 s per webhook until the headers say otherwise; 50/s global.
+    // Observed: 5 requests / 2 s per webhook until the headers say otherwise; 50/s global. Edits
+    // and uploads are charged to the same buckets as sends.
     return [
       { key: this.bucketKey, capacity: 5, intervalMs: 400 },
       { key: 'discord:global', capacity: 50, intervalMs: 20 },
     ];
   }
 
+  /** Edit Webhook Message: `PATCH …/webhooks/{id}/{token}/messages/{message_id}`, in the webhook's thread when it has one. */
+  private editUrl(ref: MessageRef): string {
+    const url = new URL(this.spec.url);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}/messages/${ref}`;
+    url.search = '';
+    // A message in a thread is found only with its thread's id.
+    if (this.spec.threadId) url.searchParams.set('thread_id', this.spec.threadId);
+    return url.toString();
+  }
+
   async send(part: OutgoingPart, signal: AbortSignal): Promise<SendOutcome> {
+    const headers = { 'user-agent': DISCORD_USER_AGENT };
+    if (part.edit !== undefined) {
+      // Only ids this driver returned come back here; anything else cannot name a message of this webhook.
+      if (!isSnowflake(part.edit)) return { kind: 'uneditable', reason: `"${part.edit}" is not a Discord message id` };
+      const res = await sendDiscord(this.ctx.http, this.editUrl(part.edit), discordEditPayload(part.text, part.cards), undefined, signal, headers, 'PATCH');
+      return isOutcome(res) ? res : this.outcome(res, true);
+    }
+    // Webhooks cannot reply (Execute Webhook takes no message_reference): a part with `replyTo`
+    // goes as a plain new message, which still notifies.
     const payload = discordPayload(part.text, part.cards, part.silent);
     if (this.spec.username) payload.username = this.spec.username;
     if (this.spec.avatarUrl) payload.avatar_url = this.spec.avatarUrl;
-    const res = await postJson(this.ctx.http, this.spec.url, payload, signal, { 'user-agent': DISCORD_USER_AGENT });
-    if (isOutcome(res)) return res;
-    const common = commonOutcome(res, this.bucketKey, 'discord:global');
+    const res = await sendDiscord(this.ctx.http, this.executeUrl, payload, part.file, signal, headers);
+    return isOutcome(res) ? res : this.outcome(res, false);
+  }
+
+  private outcome(res: HttpResponse, edit: boolean): SendOutcome {
+    const common = commonOutcome(res, this.bucketKey, 'discord:global', edit);
     if (common) return common;
     const { what } = discordError(res);
     if (res.status === 404)

@@ -167,7 +167,11 @@ describe('Discord bot request', () => {
 describe('Discord bot answers', () => {
   it("200 with X-RateLimit headers → ok with a rate observation of the channel's route bucket", async () => {
     const c = channel();
-    expect(await send(c)).toEqual({ kind: 'ok', rate: { bucketKey: keys(c).route, limit: 5, remaining: 4, resetAfterMs: 1000 } });
+    expect(await send(c)).toEqual({
+      kind: 'ok',
+      ref: expect.stringMatching(/^\d+$/),
+      rate: { bucketKey: keys(c).route, limit: 5, remaining: 4, resetAfterMs: 1000 },
+    });
   });
 
   it('200 with fractional reset-after and remaining 0 → the exact observation', async () => {
@@ -185,9 +189,9 @@ describe('Discord bot answers', () => {
     }
   });
 
-  it('200 without rate headers → plain ok', async () => {
+  it('200 without rate headers → ok with the message id as ref', async () => {
     answer(200, { id: '1' });
-    expect(await send(channel())).toEqual({ kind: 'ok' });
+    expect(await send(channel())).toEqual({ kind: 'ok', ref: '1' });
   });
 
   it('401 → dead with scope group (the token is dead for every channel)', async () => {

@@ -35,6 +35,8 @@ function parse(raw: string, origin = 'GENERAL_DISCORD_WEBHOOK'): DiscordSpec {
 const channel = (raw = DISCORD_URL): Channel => discordDriver.create(parse(raw), { http: httpClient });
 const part = (text: string, silent = false): OutgoingPart => ({ text, level: 'info', silent });
 const send = (c: Channel, text = 'hi'): Promise<SendOutcome> => c.send(part(text), new AbortController().signal);
+/** The URL a send goes to: the webhook's with `wait=true` added (the answer then carries the message and its id). */
+const waiting = (url: string): string => `${url}${url.includes('?') ? '&' : '?'}wait=true`;
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): void {
   mswServer.use(http.post(HOOK_URL, () => (body === null ? new HttpResponse(null, { status, headers }) : HttpResponse.json(body, { status, headers }))));
@@ -46,7 +48,7 @@ describe('Discord request', () => {
     notifier.log('filled 1 BTC');
     await notifier.close();
     const [req] = sent('discord', WEBHOOK_ID);
-    expect(req!.url).toBe(DISCORD_URL.replace('/api/webhooks/', '/api/v10/webhooks/')); // pinned: retry_after in seconds
+    expect(req!.url).toBe(waiting(DISCORD_URL.replace('/api/webhooks/', '/api/v10/webhooks/'))); // pinned: retry_after in seconds
     expect(req!.body).toEqual({ content: 'filled 1 BTC', allowed_mentions: { parse: [] } });
   });
 
@@ -73,7 +75,8 @@ describe('Discord request', () => {
 
   it('splits 10,000 characters into ordered parts of at most 2000', async () => {
     const original = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(4, '0')} ${'d'.repeat(94)}`).join('\n');
-    const { notifier } = make(dcEnv(), { limits: noLimits });
+    // Parts, not the first part and a .txt file: this is about splitting.
+    const { notifier } = make(dcEnv(), { limits: noLimits, delivery: { fileAfterParts: 100 } });
     notifier.log(original);
     await notifier.close();
     const parts = sent('discord', WEBHOOK_ID).map((c) => c.body.content as string);
@@ -122,7 +125,7 @@ describe('Discord webhook URL parsing', () => {
     );
     const out = await send(channel('https://discordapp.com/api/v10/webhooks/42/abc_DEF?thread_id=7'));
     expect(out.kind).toBe('ok');
-    expect(urls).toEqual(['https://discordapp.com/api/v10/webhooks/42/abc_DEF?thread_id=7']);
+    expect(urls).toEqual(['https://discordapp.com/api/v10/webhooks/42/abc_DEF?thread_id=7&wait=true']);
   });
 
   it('rejects other hosts and other paths (off loopback)', () => {
@@ -149,9 +152,9 @@ describe('Discord answer classification', () => {
     expect(await send(channel())).toEqual({ kind: 'ok', rate: { bucketKey: `discord:webhook:${WEBHOOK_ID}`, limit: 5, remaining: 0, resetAfterMs: 1250 } });
   });
 
-  it('200 (wait=true) without rate headers → plain ok', async () => {
+  it('200 (wait=true) without rate headers → ok with the message id as ref', async () => {
     answer(200, { id: '1', content: 'hi' });
-    expect(await send(channel())).toEqual({ kind: 'ok' });
+    expect(await send(channel())).toEqual({ kind: 'ok', ref: '1' });
   });
 
   it('429 with retry_after 1.5 → retry-after 1500 ms, no global block', async () => {
@@ -261,7 +264,7 @@ describe('Discord webhook ?thread_id=', () => {
     const s = parse(`${DISCORD_URL}?thread_id=987654321098765432`);
     expect(s.threadId).toBe('987654321098765432');
     const req = await wire(s);
-    expect(req.url).toBe(`https://discord.com/api/v10/webhooks/${WEBHOOK_ID}/${WEBHOOK_TOKEN}?thread_id=987654321098765432`);
+    expect(req.url).toBe(`https://discord.com/api/v10/webhooks/${WEBHOOK_ID}/${WEBHOOK_TOKEN}?thread_id=987654321098765432&wait=true`);
     const c = createChannel(s, { http: httpClient });
     expect(c.id).toBe(`discord:${WEBHOOK_ID}:987654321098765432`);
     expect(c.label).toContain('thread 987654321098765432');
@@ -294,7 +297,7 @@ describe('discord:// (Apprise) targets', () => {
       token: APPRISE_TOKEN,
     });
     const req = await wire(s, part('@everyone hi'));
-    expect(req.url).toBe(s.url);
+    expect(req.url).toBe(waiting(s.url));
     expect(req.body).toEqual({ content: '@everyone hi', allowed_mentions: { parse: [] } });
   });
 
@@ -314,7 +317,7 @@ describe('discord:// (Apprise) targets', () => {
     const s = apprise(`${APPRISE}?thread=42`, { DISCORD_API_BASE_URL: `${LOCAL_API}/` });
     expect(s.url).toBe(`${LOCAL_API}/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}?thread_id=42`);
     expect((await send(createChannel(s, { http: httpClient }))).kind).toBe('ok');
-    expect(urls).toEqual([s.url]);
+    expect(urls).toEqual([waiting(s.url)]);
   });
 
   it('a DISCORD_API_BASE_URL that is not https (off loopback) → its problem', () => {
@@ -401,7 +404,7 @@ describe('GENERAL_DISCORD_WEBHOOK / ERROR_DISCORD_WEBHOOK = discord://…', () =
       expect(reading.specs).toEqual([expect.objectContaining({ origin: `${role}_DISCORD_WEBHOOK`, webhookId: APPRISE_ID, username: 'herald' })]);
     }
     const reading = discordDriver.fromEnv!({ GENERAL_DISCORD_WEBHOOK: APPRISE }, 'GENERAL');
-    expect((await wire(reading.specs[0]!)).url).toBe(`https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}`);
+    expect((await wire(reading.specs[0]!)).url).toBe(`https://discord.com/api/v10/webhooks/${APPRISE_ID}/${APPRISE_TOKEN}?wait=true`);
   });
 
   it('a malformed discord:// → a problem naming the variable', () => {
