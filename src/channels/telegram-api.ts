@@ -31,6 +31,16 @@ export interface TelegramFailure {
 /** The answer of one Bot API call. */
 export type TelegramResult<T> = TelegramOk<T> | TelegramFailure;
 
+/**
+ * Which other consumer a 409 from getUpdates names: a webhook set on the bot (`webhook`: Telegram
+ * answers no getUpdates while one is active) or another getUpdates poller (`poller`: "terminated
+ * by other getUpdates request"); undefined for anything else.
+ */
+export function telegramConflict(f: TelegramFailure): 'webhook' | 'poller' | undefined {
+  if (f.status !== 409) return undefined;
+  return /webhook/i.test(f.description) ? 'webhook' : 'poller';
+}
+
 /** The request never got an answer (connection refused, DNS, timeout…). */
 export class TelegramUnreachableError extends Error {
   override readonly name = 'TelegramUnreachableError';
@@ -241,6 +251,18 @@ export class TelegramApi {
     return this.call<TelegramChat>('getChat', { chat_id: chatId }, signal);
   }
 
+  /**
+   * `getUpdates`: the updates after `offset` (which confirms everything before it), waiting up
+   * to `timeout` seconds for one. `allowed_updates` is never sent: Telegram stores it for the
+   * bot, and Herald must not change how another program receives the bot's updates.
+   */
+  getUpdates(
+    params: { readonly offset?: number; readonly timeout: number; readonly limit?: number },
+    signal?: AbortSignal,
+  ): Promise<TelegramResult<TelegramUpdate[]>> {
+    return this.call<TelegramUpdate[]>('getUpdates', { ...params }, signal);
+  }
+
   /** `sendMessage` with plain text. */
   sendMessage(chatId: string, text: string, signal?: AbortSignal): Promise<TelegramResult<unknown>> {
     return this.call('sendMessage', { chat_id: chatId, text }, signal);
@@ -381,11 +403,7 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
     const timer = setTimeout(() => deadline.abort(), timerMs(remaining));
     let answer: TelegramResult<TelegramUpdate[]>;
     try {
-      answer = await api.call<TelegramUpdate[]>(
-        'getUpdates',
-        { ...(offset !== undefined ? { offset } : {}), timeout: seconds },
-        AbortSignal.any([options.signal, deadline.signal]),
-      );
+      answer = await api.getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: seconds }, AbortSignal.any([options.signal, deadline.signal]));
     } catch (err) {
       if (options.signal.aborted) return { kind: 'interrupted' };
       if (deadline.signal.aborted) continue;
@@ -399,12 +417,13 @@ export async function pollUpdates(api: TelegramApi, options: PollOptions): Promi
     }
     networkErrors = 0;
     if (!answer.ok) {
-      if (answer.status === 409 && /webhook/i.test(answer.description) && options.deleteWebhook) {
+      const conflict = telegramConflict(answer);
+      if (conflict === 'webhook' && options.deleteWebhook) {
         const deleted = await deleteWebhook(api, options);
         if (deleted.kind !== 'stopped') return deleted;
         continue;
       }
-      if (answer.status === 409 && /webhook/i.test(answer.description)) {
+      if (conflict === 'webhook') {
         return { kind: 'failed', failure: answer, webhookActive: true };
       }
       if (answer.status === 429 || answer.status >= 500) {

@@ -6,7 +6,7 @@
 import type { Problem } from './output.js';
 import type { Env } from '../config/env.js';
 import { checkTelegramToken, readTelegramBaseUrl } from '../channels/telegram.js';
-import { TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramFailure } from '../channels/telegram-api.js';
+import { telegramConflict, TelegramApi, TelegramUnreachableError, type TelegramBot, type TelegramFailure } from '../channels/telegram-api.js';
 
 /** The fix for a Telegram answer, naming the variable (or option) that holds the token. */
 export function explainTelegramFailure(f: TelegramFailure, tokenSource: string, command = 'chat-id'): Problem {
@@ -22,7 +22,7 @@ export function explainTelegramFailure(f: TelegramFailure, tokenSource: string, 
       fix: `check ${tokenSource} (the whole token @BotFather gave you) and TELEGRAM_API_BASE_URL`,
     };
   }
-  if (f.status === 409 && /webhook/i.test(f.description)) {
+  if (telegramConflict(f) === 'webhook') {
     return {
       message: `this bot has a webhook set, and Telegram does not answer getUpdates while one is active (409 ${f.description})`,
       fix: `run \`herald ${command} --delete-webhook\` to remove it (whatever receives the webhook gets no updates until it sets it again), or open https://api.telegram.org/bot<TOKEN>/deleteWebhook`,
