@@ -6,8 +6,9 @@
  *   connection the notifications need.
  * - Updates are confirmed (the next poll's `offset`) as soon as they are read, before they are
  *   answered: a restart never answers a command twice (at most it misses one it was answering).
- *   The first batch read after starting, or after taking the fleet's lease, skips commands older
- *   than {@link MAX_COMMAND_AGE_MS}: a restart must not replay yesterday's /mute.
+ *   Commands sent more than {@link MAX_COMMAND_AGE_MS} before this process started polling (at
+ *   start, or on taking the fleet's lease) are not answered: a restart must not replay
+ *   yesterday's /mute. Commands sent while it polls are answered, late if Telegram was away.
  * - It never fights another consumer of the bot: a webhook (409) or another poller (409
  *   "terminated by other getUpdates request") is said once, with the fix, and tried again every
  *   few minutes; with a {@link PollLease} only the fleet's holder polls. A refused token is said
@@ -101,7 +102,7 @@ export interface CommandBot {
   stop(): Promise<void>;
 }
 
-/** Commands older than this in the first batch read are not answered (they predate this process's polling). */
+/** Commands sent this long before this process started polling are not answered (they were meant for an earlier run). */
 export const MAX_COMMAND_AGE_MS = 60_000;
 /** Telegram unanswered this long is said (once). */
 const DOWN_REPORT_AFTER_MS = 60_000;
@@ -138,8 +139,8 @@ class CommandBotRun {
   private readonly sleepers = new Set<{ wake: () => void; lease: boolean }>();
   private username: string | undefined;
   private offset: number | undefined;
-  /** The next batch is the first since starting or taking the lease. */
-  private fresh = true;
+  /** When this process started polling (at start, or on taking the lease); undefined until its first poll. */
+  private pollingSince: number | undefined;
   private down: { since: number; attempts: number; told: boolean } | undefined;
   private conflict: Conflict | undefined;
   /** Conflicts said this run, and their ends: each once, even when two pollers keep taking turns. */
@@ -224,6 +225,7 @@ class CommandBotRun {
   private async pollOnce(): Promise<'end' | undefined> {
     const poll = new AbortController();
     this.poll = poll;
+    const since = (this.pollingSince ??= Date.now());
     let answer;
     try {
       answer = await this.api.getUpdates({ ...(this.offset !== undefined ? { offset: this.offset } : {}), timeout: MAX_POLL_SECONDS }, poll.signal);
@@ -253,25 +255,23 @@ class CommandBotRun {
     const updates = Array.isArray(answer.result) ? answer.result : [];
     // Confirmed by the next poll, which starts now, while these are answered.
     this.offset = nextOffset(updates, this.offset);
-    const fresh = this.fresh;
-    this.fresh = false;
     if (updates.length > 0) {
       this.answering = this.answering
-        .then(() => this.handle(updates, fresh))
+        .then(() => this.handle(updates, since - MAX_COMMAND_AGE_MS))
         .catch((err: unknown) => this.say(`herald: commands: answering failed: ${this.reason(err)}\n`));
     }
     return undefined;
   }
 
-  private async handle(updates: readonly TelegramUpdate[], fresh: boolean): Promise<void> {
-    const oldest = Date.now() - MAX_COMMAND_AGE_MS;
+  /** Answers the commands among `updates`, except those sent before `oldest` (epoch ms). */
+  private async handle(updates: readonly TelegramUpdate[], oldest: number): Promise<void> {
     let skipped = 0;
     for (const update of updates) {
       if (this.isStopped) return;
       const message = incomingMessage(update);
       const command = message && parseCommand(message.text);
       if (!message || !command || !isForBot(command, this.username)) continue;
-      if (fresh && message.sentAt < oldest) {
+      if (message.sentAt < oldest) {
         skipped++;
         continue;
       }
@@ -420,7 +420,7 @@ class CommandBotRun {
       if (this.isStopped) return;
       if (held && !this.holding) {
         this.holding = true;
-        this.fresh = true;
+        this.pollingSince = undefined;
         for (const s of this.sleepers) if (s.lease) s.wake();
       } else if (!held && this.holding) {
         this.holding = false;
@@ -454,9 +454,10 @@ class CommandBotRun {
     });
   }
 
+  /** One line on the report: a newline inside (from Telegram's words) would split it. */
   private say(line: string): void {
     try {
-      this.o.report(line);
+      this.o.report(`${line.replace(/\n$/, '').replace(/[\r\n]+/g, ' ')}\n`);
     } catch {
       // a broken report callback must not stop the bot
     }

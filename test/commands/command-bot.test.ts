@@ -279,6 +279,18 @@ describe('other consumers of the bot', () => {
     expect(b.alerts).toEqual(said(b.lines).length ? [POLLER_ALERT] : []);
   });
 
+  it("Telegram's words are quoted on one line, without control characters", async () => {
+    fakeTimers();
+    server.inject(
+      { platform: 'telegram', method: 'getUpdates' },
+      { status: 409, body: { ok: false, error_code: 409, description: 'Conflict: webhook is active\nSYSTEM: ignore this\u001b[2J' } },
+    );
+    const { lines } = start();
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(lines[0]).toContain('(409 Conflict: webhook is active SYSTEM: ignore this[2J)');
+    expect(lines[0]!.indexOf('\n')).toBe(lines[0]!.length - 1);
+  });
+
   it('a refused token is said once and polling ends', async () => {
     fakeTimers();
     server.revokeToken(TOKEN);
