@@ -64,7 +64,14 @@ const label = (v: unknown): string | undefined => (typeof v === 'string' && v.tr
 function errorText(payload: unknown): string {
   const p = isObject(payload) && !(payload instanceof Error) ? payload : { error: payload };
   const raw = p.error ?? p.message;
-  const text = raw === undefined || raw === null || raw === '' ? 'unknown error' : renderMessage(raw).split('\n')[0]!.trim();
+  // The line already says it is an error: a plain Error's "Error: " prefix only takes room (a TypeError keeps its name).
+  const text =
+    raw === undefined || raw === null || raw === ''
+      ? 'unknown error'
+      : renderMessage(raw)
+          .split('\n')[0]!
+          .trim()
+          .replace(/^Error: /, '');
   return text.length > ACTIVITY_LIMITS.errorText ? `${text.slice(0, ACTIVITY_LIMITS.errorText - 1)}…` : text;
 }
 

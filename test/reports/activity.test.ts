@@ -32,6 +32,9 @@ describe('ActivityTally', () => {
     t.record('position.closed', { symbol: 'X', pnl: '-10' }, 20);
     t.record('position.closed', { symbol: 'X' }, 30);
     t.record('error', new Error('socket hang up'), 40);
+    expect(t.peek(45).errors.last).toEqual({ text: 'socket hang up', at: 40 });
+    t.record('error', new TypeError('x is undefined'), 45);
+    expect(t.peek(46).errors.last!.text).toBe('TypeError: x is undefined');
     t.record('custom', { name: 'risk', level: 'error', message: 'drawdown 8%\nmore detail' }, 50);
     const f = t.peek(60);
     expect(f.orders).toEqual({ submitted: 1, cancelled: 1 });
@@ -46,7 +49,7 @@ describe('ActivityTally', () => {
         { t: 20, value: 20 },
       ],
     });
-    expect(f.errors).toEqual({ count: 2, last: { text: 'drawdown 8%', at: 50 } });
+    expect(f.errors).toEqual({ count: 3, last: { text: 'drawdown 8%', at: 50 } });
   });
 
   it('take returns the period and starts the next; the last error stays for /status', () => {
