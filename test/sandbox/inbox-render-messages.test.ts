@@ -193,7 +193,7 @@ describe('replies and commands', () => {
     const answer = tl.apply(msg({ text: '<b>Status</b>: 2 open orders', parseMode: 'HTML', messageId: '7', replyTo: '1000001' }));
     const quote = R.parts(answer.entry, tl).quote!;
     expect(html([quote])).toBe(
-      `<div class="reply-quote" data-jump="${tl.keyOf('telegram', '111', '1000001')}"><span class="quote-name">You</span><span class="quote-text">/status@herald_sandbox_bot now</span></div>`,
+      `<div class="reply-quote" data-jump="${tl.keyOf('telegram', '111', '1000001').replaceAll('"', '&quot;')}"><span class="quote-name">You</span><span class="quote-text">/status@herald_sandbox_bot now</span></div>`,
     );
     expect(quote.jump).toBe(cmd.entry.key);
 

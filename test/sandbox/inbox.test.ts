@@ -5,10 +5,12 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toolAvailable } from '../setup/optional-tool.js';
 import { createNotifier, type Notifier } from '../../src/index.js';
+import { pollUpdates, TelegramApi, type TelegramUpdate } from '../../src/channels/telegram-api.js';
 import { SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { isLoopbackHost } from '../setup/no-internet.js';
@@ -70,14 +72,76 @@ async function newPage(): Promise<Page> {
   return p;
 }
 
+/** A Bot API call, waiting out a 429 (the tests share the sandbox's real per-chat limits). */
+async function telegramOk(token: string, method: string, body: unknown | FormData): Promise<Record<string, any>> {
+  for (;;) {
+    const res = await fetch(`${sandbox.url}/bot${token}/${method}`, {
+      method: 'POST',
+      ...(body instanceof FormData ? { body } : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const answer = (await res.json()) as Record<string, any>;
+    if (res.status !== 429) return answer;
+    await new Promise((r) => setTimeout(r, Number(answer.parameters?.retry_after ?? 1) * 1000));
+  }
+}
+
+/** A w×h PNG of one colour, drawn big enough to see in the screenshot. */
+function solidPng(w: number, h: number, rgb: readonly [number, number, number]): Buffer {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer): number => {
+    let c = 0xffffffff;
+    for (const b of buf) c = table[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc(typed));
+    return Buffer.concat([head, typed, tail]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // truecolour
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w * 3 }, (_, i) => rgb[i % 3]!))]);
+  const pixels = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(pixels)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** The position of the first message of a column whose current content contains `text` (-1 if none). */
+const positionOf = (column: string, text: string): Promise<number> =>
+  page
+    .locator(`#col-${column} .list > .msg`)
+    .evaluateAll(
+      (els, t) =>
+        els.findIndex((e) =>
+          ((e as unknown as { querySelector(s: string): { textContent: string } | null }).querySelector('.content')?.textContent ?? '').includes(t),
+        ),
+      text,
+    );
+
 /** What the counters of the page show, in {@link COUNTERS} order. */
 const countsOn = async (p: Page): Promise<number[]> => (await Promise.all(COUNTERS.map((k) => p.locator(`[data-count="${k}"]`).innerText()))).map(Number);
 
-/** The same counts from the server's record: accepted messages per platform, and 429s/errors. */
+/** The same counts from the server's record: accepted messages per platform (an edit is no new message), and 429s/errors. */
 function serverCounts(): number[] {
   const events = sandbox.fake.events;
   return COUNTERS.map((k) =>
-    k === 'problems' ? events.filter((e) => e.kind !== 'message').length : events.filter((e) => e.kind === 'message' && e.platform === k).length,
+    k === 'problems'
+      ? events.filter((e) => e.kind !== 'message').length
+      : events.filter((e) => e.kind === 'message' && e.platform === k && e.message?.edits === undefined).length,
   );
 }
 
@@ -316,6 +380,158 @@ describe.skipIf(!RUN)('inbox page (headless Chromium)', () => {
     expect(await sl.locator('.notification-text').innerText()).toBe('notification text: fallback for notifications');
     expect(await sl.locator('.dest').innerText()).toBe(`to Slack bot #alerts · channel ${SANDBOX_IDS.slackChannels.alerts.id}`);
     expect(reports).toEqual([]); // no CSP violation, no page error
+  });
+
+  it('shows a photo inline with its caption, and a text file as a download with its first lines', async () => {
+    const token = SANDBOX_IDS.generalBotToken;
+    const photo = new FormData();
+    photo.set('chat_id', SANDBOX_IDS.generalChatId);
+    photo.set('caption', '<b>BTC 4h</b> breakout &amp; retest');
+    photo.set('parse_mode', 'HTML');
+    photo.set('photo', new Blob([solidPng(160, 90, [46, 204, 113])], { type: 'image/png' }), 'chart.png');
+    expect((await telegramOk(token, 'sendPhoto', photo)).ok).toBe(true);
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const doc = new FormData();
+    doc.set('chat_id', SANDBOX_IDS.generalChatId);
+    doc.set('caption', 'the full text');
+    doc.set('document', new Blob([lines], { type: 'text/plain' }), 'message.txt');
+    expect((await telegramOk(token, 'sendDocument', doc)).ok).toBe(true);
+
+    const tg = message('telegram', 'breakout');
+    await tg.waitFor({ timeout: UI_MS });
+    const img = tg.locator('.file-image img');
+    await expect.poll(() => img.evaluate((e) => (e as unknown as { naturalWidth: number }).naturalWidth), { timeout: UI_MS }).toBe(160);
+    expect(await img.getAttribute('src')).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    expect(await img.getAttribute('alt')).toBe('chart.png');
+    expect((await img.boundingBox())!.width).toBeGreaterThan(100);
+    expect(await tg.locator('.body').innerText()).toBe('BTC 4h breakout & retest');
+    expect(await tg.locator('.body b').innerText()).toBe('BTC 4h');
+
+    const txt = message('telegram', 'the full text');
+    await txt.waitFor({ timeout: UI_MS });
+    const link = txt.locator('a.file-link');
+    expect(await link.innerText()).toBe('message.txt');
+    expect(await link.getAttribute('download')).toBe('message.txt');
+    const download = await fetch(new URL((await link.getAttribute('href'))!, sandbox.url));
+    expect(await download.text()).toBe(lines);
+    expect(await txt.locator('.file-size').innerText()).toBe(`${Buffer.byteLength(lines)} B`);
+    const preview = txt.locator('details.file-preview');
+    expect(await preview.getAttribute('open')).not.toBeNull();
+    expect(await preview.locator('pre').innerText()).toMatch(/^line 1\nline 2\n[\s\S]*line 12\n…$/);
+    await preview.locator('summary').click();
+    expect(await preview.getAttribute('open')).toBeNull(); // collapsible
+    expect(reports).toEqual([]);
+  });
+
+  it('updates an edited message in place, marks it edited ×N and keeps its earlier versions', async () => {
+    const token = SANDBOX_IDS.errorBotToken;
+    const chat = SANDBOX_IDS.errorChatId;
+    const sent = await telegramOk(token, 'sendMessage', { chat_id: chat, parse_mode: 'HTML', text: '<b>SUBMITTED</b> BUY 0.5 BTC-USDT' });
+    const id = sent.result.message_id as number;
+    expect((await telegramOk(SANDBOX_IDS.generalBotToken, 'sendMessage', { chat_id: SANDBOX_IDS.generalChatId, text: 'a later message' })).ok).toBe(true);
+    await message('telegram', 'a later message').waitFor({ timeout: UI_MS });
+    const at = await positionOf('telegram', 'SUBMITTED');
+    expect(at).toBeGreaterThanOrEqual(0);
+    const count = await page.locator('[data-count="telegram"]').innerText();
+
+    for (const text of ['<b>PARTIAL</b> 0.2 of 0.5 BTC-USDT', '<b>FILLED</b> 0.5 BTC-USDT @ 64,210']) {
+      expect((await telegramOk(token, 'editMessageText', { chat_id: chat, message_id: id, parse_mode: 'HTML', text })).ok).toBe(true);
+    }
+    const edited = page.locator('#col-telegram .list > .msg').nth(at);
+    await expect.poll(() => edited.locator('.content').innerText(), { timeout: UI_MS }).toBe('FILLED 0.5 BTC-USDT @ 64,210');
+    expect(await edited.locator('.badge.edited').innerText()).toBe('edited ×2');
+    expect(await edited.getAttribute('class')).toContain('flash');
+    expect(await positionOf('telegram', 'a later message')).toBe(at + 1); // kept its place
+    expect(await page.locator('[data-count="telegram"]').innerText()).toBe(count); // no new message
+    expect(await page.locator('#col-telegram .content').filter({ hasText: 'SUBMITTED' }).count()).toBe(0);
+
+    // The earlier versions, collapsed until asked for: submitted → partial.
+    const history = edited.locator('details.history');
+    expect(await history.getAttribute('open')).toBeNull();
+    expect(await history.locator('.version-body').first().isVisible()).toBe(false);
+    expect(await history.locator('summary').innerText()).toBe('history: 2 earlier versions');
+    await history.locator('summary').click();
+    expect(await history.locator('.version-body').allInnerTexts()).toEqual(['SUBMITTED BUY 0.5 BTC-USDT', 'PARTIAL 0.2 of 0.5 BTC-USDT']);
+    expect(await history.locator('.version-head').allInnerTexts()).toEqual([
+      expect.stringMatching(/^original · \d\d:\d\d:\d\d$/),
+      expect.stringMatching(/^edit 1 · /),
+    ]);
+    expect(reports).toEqual([]);
+  });
+
+  it("sends what the user types to the bot, and shows the bot's answer as a reply to it", async () => {
+    // A tiny bot: long-polls getUpdates through Herald's Telegram client and answers /ping.
+    const api = new TelegramApi({ baseUrl: sandbox.url, token: SANDBOX_IDS.generalBotToken });
+    const stop = new AbortController();
+    const seen: TelegramUpdate[] = [];
+    const answers: Promise<unknown>[] = [];
+    const deadline = Date.now() + UI_MS;
+    const bot = pollUpdates(api, {
+      signal: stop.signal,
+      deadline: () => deadline,
+      deleteWebhook: false,
+      onUpdates: (updates) => {
+        for (const u of updates) {
+          seen.push(u);
+          const m = u.message as { message_id: number; chat: { id: string }; text?: string } | undefined;
+          if (m?.text?.startsWith('/ping')) {
+            answers.push(
+              (async () => {
+                for (;;) {
+                  const r = await api.call('sendMessage', { chat_id: m.chat.id, text: 'pong 🏓', reply_parameters: { message_id: m.message_id } });
+                  if (r.ok || r.status !== 429) return r;
+                  await new Promise((done) => setTimeout(done, (r.retryAfter ?? 1) * 1000));
+                }
+              })(),
+            );
+            return true;
+          }
+        }
+        return false;
+      },
+    });
+    try {
+      const count = Number(await page.locator('[data-count="telegram"]').innerText());
+      const compose = page.locator('#compose');
+      expect(await compose.isVisible()).toBe(true);
+      expect(await page.locator('#compose-chat option').allInnerTexts()).toEqual([
+        `GENERAL bot chat (private, ${SANDBOX_IDS.generalChatId})`,
+        `ERROR bot chat (supergroup, ${SANDBOX_IDS.errorChatId})`,
+      ]);
+      await page.selectOption('#compose-chat', SANDBOX_IDS.generalChatId);
+      await page.fill('#compose-text', '/ping from the page');
+      await page.press('#compose-text', 'Enter');
+
+      // The user's message, on the right, with its command marked.
+      const mine = page.locator('#col-telegram .msg.out').filter({ hasText: '/ping from the page' });
+      await mine.waitFor({ timeout: UI_MS });
+      expect(await mine.locator('.bot-command').innerText()).toBe('/ping');
+      expect(await mine.locator('.name').innerText()).toBe('You');
+      expect(await page.inputValue('#compose-text')).toBe('');
+
+      expect(await bot).toEqual({ kind: 'stopped' });
+      const answer = await Promise.all(answers);
+      expect(answer).toEqual([expect.objectContaining({ ok: true })]);
+      const update = seen.at(-1)!.message as Record<string, any>;
+      expect(update).toMatchObject({ chat: { id: SANDBOX_IDS.generalChatId, type: 'private' }, from: { is_bot: false }, text: '/ping from the page' });
+      expect(update.entities).toEqual([{ type: 'bot_command', offset: 0, length: 5 }]);
+
+      // The bot's answer: a message like any other, quoting the command it replies to.
+      const pong = message('telegram', 'pong 🏓');
+      await pong.waitFor({ timeout: UI_MS });
+      expect(await pong.locator('.reply-quote .quote-name').innerText()).toBe('You');
+      expect(await pong.locator('.reply-quote .quote-text').innerText()).toBe('/ping from the page');
+      expect(await positionOf('telegram', 'pong')).toBe((await positionOf('telegram', '/ping from the page')) + 1);
+      await expect.poll(() => page.locator('[data-count="telegram"]').innerText(), { timeout: UI_MS }).toBe(String(count + 1)); // the bot's message only
+      await mine.evaluate((e) => (e as unknown as { classList: { remove(c: string): void } }).classList.remove('flash'));
+      await pong.locator('.reply-quote').click();
+      expect(await mine.getAttribute('class')).toContain('flash');
+      expect(reports).toEqual([]);
+    } finally {
+      stop.abort();
+      await bot;
+      await api.close();
+    }
   });
 
   it('replays everything to a page opened late, and leaves a screenshot', async () => {

@@ -215,7 +215,7 @@ button:hover { background: #f9fafb; }
 .files { display: flex; flex-direction: column; gap: 6px; margin-top: 4px; }
 .file-image img { display: block; max-width: min(100%, 360px); max-height: 320px; border-radius: 8px; object-fit: contain; background: rgba(0, 0, 0, 0.04); }
 .file-row { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; padding: 6px 10px; border-radius: 8px; background: rgba(0, 0, 0, 0.05); font-size: 13px; }
-.file-row::before { content: "F4CE"; }
+.file-row::before { content: "\1F4CE"; }
 .file-link { font-weight: 600; overflow-wrap: anywhere; }
 .file-size { color: var(--muted); font-size: 11px; }
 .file-preview summary, .history summary { cursor: pointer; font-size: 11px; color: var(--muted); }

@@ -954,7 +954,7 @@ var HeraldRender = (function () {
   // edit finds the message it replaces, a reply the message it quotes.
   function timeline() {
     var byKey = Object.create(null);
-    function keyOf(platform, destination, id) { return platform + '\u0000' + destination + '\u0000' + id; }
+    function keyOf(platform, destination, id) { return JSON.stringify([String(platform), String(destination), String(id)]); }
     function apply(ev) {
       if (present(ev.edits)) {
         var k = keyOf(ev.platform, ev.destination, ev.edits);
