@@ -8,6 +8,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakePlatformServer, type ReceivedFile, type ReceivedMessage, type ServerEvent } from '../../src/sandbox/fake-platforms.js';
+import { renderers as R, toHtml } from '../../src/sandbox/inbox/render.js';
 import { COMMAND_MAX_BODY_BYTES, INLINE_IMAGE_MAX_BYTES, Inbox, type InboxEvent } from '../../src/sandbox/inbox/server.js';
 import { SANDBOX_IDS } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
@@ -160,6 +161,58 @@ describe('inbox events for messages with ids, edits, replies and files', () => {
     fake.emit('event', accepted({ id: '3' }));
     expect(inbox.events.map((e) => e.messageId)).toEqual(['2', '3']);
     expect((await fetch(`${fake.url}/inbox/files/${first}/0`)).status).toBe(404);
+  });
+});
+
+describe('through the real fake', () => {
+  /** A Slack Web API call with the sandbox bot token (JSON, or a form when `form` is set). */
+  async function slack(s: Sandbox, method: string, values: Record<string, unknown>, form = false): Promise<Record<string, any>> {
+    const res = await fetch(`${s.env.SLACK_API_BASE_URL}/${method}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${s.env.SLACK_BOT_TOKEN}`,
+        'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8',
+      },
+      body: form ? new URLSearchParams(values as Record<string, string>).toString() : JSON.stringify(values),
+    });
+    return (await res.json()) as Record<string, any>;
+  }
+
+  it('Slack: an update edits the message, a thread reply quotes it, a shared upload shows its image with the comment', async () => {
+    const s = await sandboxFor();
+    const alerts = SANDBOX_IDS.slackChannels.alerts.id;
+    const general = SANDBOX_IDS.slackChannels.general.id;
+    const posted = await slack(s, 'chat.postMessage', { channel: alerts, text: '*SUBMITTED* BUY 0.5 BTC' });
+    expect(posted.ok).toBe(true);
+    expect((await slack(s, 'chat.update', { channel: alerts, ts: posted.ts, text: '*FILLED* BUY 0.5 BTC' })).ok).toBe(true);
+    expect((await slack(s, 'chat.postMessage', { channel: alerts, thread_ts: posted.ts, text: 'filled at 64,210' })).ok).toBe(true);
+    const bytes = Buffer.from(PNG, 'base64');
+    const url = await slack(s, 'files.getUploadURLExternal', { filename: 'chart.png', length: String(bytes.length) }, true);
+    expect((await fetch(url.upload_url as string, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes })).status).toBe(200);
+    const shared = await slack(s, 'files.completeUploadExternal', {
+      files: [{ id: url.file_id, title: 'chart.png' }],
+      channel_id: general,
+      initial_comment: 'chart *4h*',
+    });
+    expect(shared.ok).toBe(true);
+
+    const [original, edit, reply, upload] = s.inbox.events;
+    expect(original).toMatchObject({ platform: 'slack', destination: alerts, messageId: posted.ts });
+    expect(edit).toMatchObject({ destination: alerts, messageId: posted.ts, edits: posted.ts });
+    expect(reply).toMatchObject({ destination: alerts, replyTo: posted.ts, thread: posted.ts });
+    expect(upload!.files).toEqual([{ name: 'chart.png', contentType: 'image/png', size: bytes.length, url: `/inbox/files/${upload!.id}/0`, base64: PNG }]);
+
+    // What the page makes of them: one message, edited once, the reply quoting its new text.
+    const tl = R.timeline();
+    const steps = s.inbox.events.map((ev) => tl.apply(ev));
+    expect(steps.map((x) => x.op)).toEqual(['new', 'edit', 'new', 'new']);
+    const parts = R.parts(steps[1]!.entry, tl);
+    expect(parts.edited).toBe('edited ×1');
+    expect(toHtml(parts.content)).toBe('<div class="body"><b>FILLED</b> BUY 0.5 BTC</div>');
+    expect(toHtml(R.parts(steps[2]!.entry, tl).quote!.c)).toBe('<span class="quote-name">Herald</span><span class="quote-text">FILLED BUY 0.5 BTC</span>');
+    expect(toHtml(R.content(steps[3]!.entry.current))).toBe(
+      `<div class="files"><div class="file file-image"><img src="data:image/png;base64,${PNG}" alt="chart.png"></div></div><div class="body">chart <b>4h</b></div>`,
+    );
   });
 });
 
