@@ -164,7 +164,7 @@ describe('inbox events for messages with ids, edits, replies and files', () => {
   });
 });
 
-describe('through the real fake', () => {
+describe('through the real Slack fake', () => {
   /** A Slack Web API call with the sandbox bot token (JSON, or a form when `form` is set). */
   async function slack(s: Sandbox, method: string, values: Record<string, unknown>, form = false): Promise<Record<string, any>> {
     const res = await fetch(`${s.env.SLACK_API_BASE_URL}/${method}`, {
@@ -212,6 +212,40 @@ describe('through the real fake', () => {
     expect(toHtml(R.parts(steps[2]!.entry, tl).quote!.c)).toBe('<span class="quote-name">Herald</span><span class="quote-text">FILLED BUY 0.5 BTC</span>');
     expect(toHtml(R.content(steps[3]!.entry.current))).toBe(
       `<div class="files"><div class="file file-image"><img src="data:image/png;base64,${PNG}" alt="chart.png"></div></div><div class="body">chart <b>4h</b></div>`,
+    );
+  });
+});
+
+describe('through the real Discord fake', () => {
+  it('an upload shows its image with the content, a PATCH edits it and keeps the image, a reply quotes it', async () => {
+    const s = await sandboxFor();
+    const channel = s.env.DISCORD_DEFAULT_CHANNEL;
+    const api = `${s.env.DISCORD_API_BASE_URL}/v10/channels/${channel}/messages`;
+    const auth = { authorization: `Bot ${s.env.DISCORD_BOT_TOKEN}` };
+    const form = new FormData();
+    form.set('payload_json', JSON.stringify({ content: '**BTC** 4h', attachments: [{ id: 0, filename: 'chart.png' }] }));
+    form.set('files[0]', new Blob([Buffer.from(PNG, 'base64')], { type: 'image/png' }), 'chart.png');
+    const created = await fetch(api, { method: 'POST', headers: auth, body: form });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    const json = { ...auth, 'content-type': 'application/json' };
+    expect((await fetch(`${api}/${id}`, { method: 'PATCH', headers: json, body: JSON.stringify({ content: '**BTC** 4h, closed above' }) })).status).toBe(200);
+    const reply = await fetch(api, { method: 'POST', headers: json, body: JSON.stringify({ content: 'noted', message_reference: { message_id: id } }) });
+    expect(reply.status).toBe(200);
+
+    const [upload, edit, answer] = s.inbox.events;
+    expect(upload).toMatchObject({ platform: 'discord', via: 'bot', destination: channel, messageId: id, files: [{ name: 'chart.png', base64: PNG }] });
+    expect(edit).toMatchObject({ messageId: id, edits: id, text: '**BTC** 4h, closed above' });
+    expect(answer).toMatchObject({ replyTo: id });
+
+    const tl = R.timeline();
+    const steps = s.inbox.events.map((ev) => tl.apply(ev));
+    expect(steps.map((x) => x.op)).toEqual(['new', 'edit', 'new']);
+    expect(toHtml(R.parts(steps[1]!.entry, tl).content)).toBe(
+      `<div class="files"><div class="file file-image"><img src="data:image/png;base64,${PNG}" alt="chart.png"></div></div><div class="body"><b>BTC</b> 4h, closed above</div>`,
+    );
+    expect(toHtml(R.parts(steps[2]!.entry, tl).quote!.c)).toBe(
+      '<span class="quote-name">Herald</span><span class="quote-text">🖼 Photo · BTC 4h, closed above</span>',
     );
   });
 });
