@@ -108,6 +108,14 @@ describe('nextReportAt', () => {
     ]);
   });
 
+  it('every minute across Berlin spring-forward: 01:59 CET, then 03:00 CEST', () => {
+    expect(slots('2024-03-31T00:58:30Z', { everyMs: MIN, timeZone: berlin }, 3)).toEqual([
+      '2024-03-31T00:59:00Z',
+      '2024-03-31T01:00:00Z',
+      '2024-03-31T01:01:00Z',
+    ]);
+  });
+
   it('refuses a period that does not divide a day', () => {
     expect(() => nextReportAt(0, { everyMs: 7 * MIN, timeZone: 'UTC' })).toThrow(RangeError);
   });
