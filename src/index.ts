@@ -7,6 +7,7 @@ export {
   Notifier,
   type NotifierOptions,
   type NotifyOptions,
+  type NotifyFile,
   type NotifierEvents,
   type NotifierStats,
   type RoutePreview,
@@ -24,7 +25,23 @@ export { EVENT_KINDS, DEFAULT_TEMPLATES, applyTemplate, type EventKind, type Tem
 export { HeraldConfigError, type ConfigProblem } from './config/problems.js';
 export { readConfig, type HeraldConfig } from './core/configuration.js';
 export { loadEnv, type Env } from './config/env.js';
-export type { Level, Channel, OutgoingPart, SendOutcome, RateBucket, RateObservation, CardSupport } from './channels/channel.js';
+export type {
+  Level,
+  Channel,
+  OutgoingPart,
+  SendOutcome,
+  RateBucket,
+  RateObservation,
+  CardSupport,
+  Attachment,
+  FileSupport,
+  MessageRef,
+} from './channels/channel.js';
+export type { LiveUpdate } from './delivery/entry.js';
+export type { ReportOptions, QuietOptions, SnapshotSource } from './reports/options.js';
+export type { Snapshot, SnapshotPosition, SnapshotBalance, EquityPoint } from './reports/snapshot.js';
+export { equityChartSvg, renderEquityChart, type EquityChartOptions, type EquityChartPng } from './reports/chart.js';
+export { startCommandBot, type CommandBot, type CommandBotOptions, type CommandHandlers, type PollLease } from './commands/command-bot.js';
 export type { Card, CardField, Tone } from './channels/card.js';
 export type { Role, ChannelSpec, Driver, WebhookSupport, BotAccount, BotSupport, TargetSupport } from './channels/driver.js';
 export type { Tags } from './config/tags.js';

@@ -18,7 +18,7 @@ import { cleanTags, type Tags } from '../config/tags.js';
 import { type BotConfig, type HeraldConfig, readConfig } from './configuration.js';
 import { HeraldConfigError } from '../config/problems.js';
 import { Delivery, type FlushReport } from '../delivery/delivery.js';
-import { type LiveUpdate, makeEntry } from '../delivery/entry.js';
+import { type LiveUpdate, makeEntry, type OutboxEntry } from '../delivery/entry.js';
 import type { DeliveryEvents, FailedEvent, WarningEvent } from '../delivery/events.js';
 import type { LaneStats } from '../delivery/lane.js';
 import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/options.js';
@@ -28,9 +28,15 @@ import type { RedisClient } from '../fleet/redis-link.js';
 import { redisLabel } from '../config/redis-env.js';
 import { type DestinationReplay, FileOutbox, type OutboxLoad, type OutboxOptions, OutboxInUseError } from '../delivery/outbox.js';
 import { startHeartbeat } from '../supervisor/heartbeat.js';
+import type { PollLease } from '../commands/command-bot.js';
 import { drainOnExit } from './exit-drain.js';
 import { Redactor } from '../config/redact.js';
 import { renderMessage } from './render.js';
+import { HoldBuffer, quietHeading } from '../reports/digest.js';
+import { type QuietOptions, type ReportOptions, readReportSettings } from '../reports/options.js';
+import { type QuietHours, quietState } from '../reports/quiet.js';
+import { type ReportMessage, Reporting } from '../reports/reporting.js';
+import { clockText, machineTimeZone } from '../reports/zoned.js';
 import { resolveTarget } from './targets.js';
 
 /** Options of {@link createNotifier}. */
@@ -67,6 +73,18 @@ export interface NotifierOptions {
    * it off even then. Needs the optional `ioredis` package.
    */
   redis?: string | RedisClient | false;
+  /**
+   * A periodic report (open positions, the period's fills and PnL, Herald's health, an equity
+   * chart): `{ every: '1d', at: '08:00', timeZone?, snapshot? }`. Default: `HERALD_REPORT_EVERY`,
+   * `HERALD_REPORT_AT`, `HERALD_REPORT_TZ`; `false` turns it off even then.
+   */
+  report?: ReportOptions | false;
+  /**
+   * Quiet hours: info notifications go out silent between `from` and `to` (or, with `hold`, are
+   * held and sent as one message at the end); errors are never silenced or held. Default:
+   * `HERALD_QUIET` (`23:00-07:00`, `23:00-07:00,hold`); `false` turns them off even then.
+   */
+  quiet?: QuietOptions | false;
 }
 
 /** Options of one notification. */
@@ -177,13 +195,29 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   private closing: Promise<FlushReport> | undefined;
   /** Fleet mode: connecting, then connected (limits and queues shared through Redis). */
   private fleet: Promise<Fleet | undefined> | undefined;
+  private readonly reporting: Reporting;
+  /** Reports being built (snapshot, chart): close() waits for them. */
+  private readonly reportsInFlight = new Set<Promise<void>>();
+  private readonly quietHours: QuietHours | undefined;
+  /** The quiet state, recomputed only when it can change (`until`). */
+  private quietNow: { until: number; quiet: boolean; endsAt: number } = { until: 0, quiet: false, endsAt: 0 };
+  private mutedUntilMs = 0;
+  /** Info notifications held by quiet hours (with hold) or a mute, per set of destinations. */
+  private readonly held = new Map<string, { channels: readonly Channel[]; buffer: HoldBuffer; heading: string }>();
+  private releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: NotifierOptions = {}) {
     super();
     this.env = options.env ?? loadEnv(options.envFile);
     const config = readConfig(this.env);
-    if (config.problems.length) throw new HeraldConfigError(config.problems);
+    const extra = readReportSettings(
+      { ...(options.report !== undefined ? { report: options.report } : {}), ...(options.quiet !== undefined ? { quiet: options.quiet } : {}) },
+      this.env,
+    );
+    // Every mistake at once: the destinations', the report's and the quiet hours'.
+    if (config.problems.length || extra.problems.length) throw new HeraldConfigError([...config.problems, ...extra.problems]);
     this.config = config;
+    this.quietHours = extra.quiet;
     this.reportLine = options.diagnostics ?? ((line) => void process.stderr.write(line));
     this.exitDeadlineMs = options.exitDeadlineMs ?? 10_000;
     const opened = this.openOutbox(options.outbox === false ? undefined : (options.outbox ?? config.outbox), options.delivery?.maxQueueBytes);
@@ -211,6 +245,17 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.generalFixed = general.length || this.bots.length ? unique(general) : [this.channel(createConsoleChannel(options.console))];
     this.errorFixed = unique([...error, ...this.generalFixed]);
     if (opened) this.replay(opened.load);
+    this.reporting = new Reporting({
+      ...(extra.report ? { schedule: extra.report } : {}),
+      timeZone: extra.report?.timeZone ?? extra.quiet?.timeZone ?? machineTimeZone(),
+      ...(extra.quiet ? { quiet: extra.quiet } : {}),
+      send: (report) => this.sendReportMessage(report),
+      stats: () => this.stats(),
+      diagnostics: this.reportLine,
+      notes: () =>
+        this.mutedUntilMs > Date.now() ? [`🔕 Muted until ${clockText(this.mutedUntilMs, this.reporting.timeZone)} (errors still come through)`] : [],
+    });
+    this.reporting.start();
     this.unregisterExit =
       options.drainOnExit === false
         ? () => {}
@@ -272,20 +317,180 @@ export class Notifier extends EventEmitter<NotifierEvents> {
         const target = this.target(options.to);
         // A target without a secret in it is kept with the entry, so a replay finds it again.
         const kept = typeof options.to === 'string' && !options.to.includes('://') ? { ...extras, target: options.to } : extras;
-        if (target.channels.length) this.delivery.enqueue(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), kept));
+        if (target.channels.length) this.admit(target.channels, makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), kept));
         // What could not be resolved goes where it would have gone without a target, saying why.
         if (target.note)
-          this.delivery.enqueue(
+          this.admit(
             this.route(level, tags),
             makeEntry(this.delivery.nextSeq(), `${target.note}\n${text}`, level, silent, Date.now(), tags ? { tags } : undefined),
           );
         return;
       }
-      this.delivery.enqueue(this.route(level, tags), makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
+      this.admit(this.route(level, tags), makeEntry(this.delivery.nextSeq(), text, level, silent, Date.now(), extras));
     } catch (err) {
       // Nothing may escape into the strategy; say what happened instead.
       this.reportLine(`herald: could not queue a notification: ${this.redactor.apply((err as Error).message)}\n`);
     }
+  }
+
+  /**
+   * Queues an entry, unless quiet hours or a mute hush it: an info notification is then held for
+   * the digest at the end (with quiet `hold`, or muted), or sent silent. A file or a live update
+   * is never held (it would lose its file or its message to edit): it goes silent. Errors always go.
+   */
+  private admit(channels: readonly Channel[], entry: OutboxEntry): void {
+    if (entry.level === 'error' || channels.length === 0) {
+      this.delivery.enqueue(channels, entry);
+      return;
+    }
+    const now = entry.createdAt;
+    const muted = this.mutedUntilMs > now;
+    const quiet = this.quietHours ? this.quietAt(now) : false;
+    if (!muted && !quiet) {
+      this.delivery.enqueue(channels, entry);
+      return;
+    }
+    const hold = muted || this.quietHours!.hold;
+    if (!hold || entry.file || entry.live) {
+      this.delivery.enqueue(channels, entry.silent ? entry : { ...entry, silent: true });
+      return;
+    }
+    const key = channels.map((c) => c.id).join('\0');
+    let group = this.held.get(key);
+    if (!group) {
+      const heading = muted ? `🔕 Held while muted (from ${clockText(now, this.reporting.timeZone)})` : quietHeading(this.quietHours!);
+      group = { channels, buffer: new HoldBuffer({ timeZone: this.reporting.timeZone }), heading };
+      this.held.set(key, group);
+    }
+    group.buffer.hold(entry.text, now);
+    this.armRelease(now);
+  }
+
+  /** True in quiet hours; the state is recomputed only when it can have changed. */
+  private quietAt(now: number): boolean {
+    if (now >= this.quietNow.until) {
+      const s = quietState(now, this.quietHours!);
+      this.quietNow = { quiet: s.quiet, until: (s.quiet ? s.endsAt : s.startsAt) ?? Number.MAX_SAFE_INTEGER, endsAt: s.endsAt ?? 0 };
+    }
+    return this.quietNow.quiet;
+  }
+
+  /** When what is held may go: the end of the mute and of quiet hours (with hold), whichever is later. */
+  private armRelease(now: number): void {
+    const quietEnd = this.quietHours?.hold && this.quietAt(now) ? this.quietNow.endsAt : 0;
+    const at = Math.max(this.mutedUntilMs, quietEnd);
+    clearTimeout(this.releaseTimer);
+    if (at <= now) {
+      this.releaseHeld();
+      return;
+    }
+    this.releaseTimer = setTimeout(() => this.armRelease(Date.now()), Math.min(at - now, 2 ** 31 - 1));
+    // Holding must not keep a finished process alive; close() sends what is held.
+    this.releaseTimer.unref?.();
+  }
+
+  /** Sends each group's held notifications as one message (a long one is attached as a file by the lane). */
+  private releaseHeld(): void {
+    clearTimeout(this.releaseTimer);
+    for (const [key, group] of this.held) {
+      this.held.delete(key);
+      const digest = group.buffer.take(group.heading);
+      if (digest)
+        this.delivery.enqueue(group.channels, makeEntry(this.delivery.nextSeq(), digest.text, 'info', false, Date.now(), { tags: { event: 'held' } }));
+    }
+  }
+
+  /**
+   * Mutes info notifications for `ms` (errors still go): they are held and sent as one message
+   * when the mute ends. Returns when it ends (epoch ms).
+   */
+  mute(ms: number): number {
+    const now = Date.now();
+    this.mutedUntilMs = now + Math.max(0, ms);
+    this.armRelease(now);
+    return this.mutedUntilMs;
+  }
+
+  /** Ends a mute now; what it held is sent. */
+  unmute(): void {
+    this.mutedUntilMs = 0;
+    this.armRelease(Date.now());
+  }
+
+  /** When the mute ends (epoch ms), or undefined when not muted. */
+  get mutedUntil(): number | undefined {
+    return this.mutedUntilMs > Date.now() ? this.mutedUntilMs : undefined;
+  }
+
+  /**
+   * Tells the periodic report what the host did: `report.snapshot` payloads are kept as the
+   * latest state; order, position and error events make the period's figures. The plugin calls
+   * this for every host event.
+   */
+  observe(event: string, payload: unknown): void {
+    try {
+      this.reporting.observe(event, payload);
+    } catch (err) {
+      this.reportLine(`herald: the report could not read a ${event} event: ${this.redactor.apply((err as Error).message)}\n`);
+    }
+  }
+
+  /** Builds the report now (with its chart, when there is an equity curve) and queues it. Never rejects. */
+  sendReport(options: { periodEnd?: boolean } = {}): Promise<void> {
+    const sending = this.reporting.send(options);
+    this.reportsInFlight.add(sending);
+    void sending.finally(() => this.reportsInFlight.delete(sending));
+    return sending;
+  }
+
+  /** The time zone reports and `/status` read times in. */
+  get reportTimeZone(): string {
+    return this.reporting.timeZone;
+  }
+
+  /** The environment this notifier read its configuration from (secrets included: keep it to yourself). */
+  get environment(): Env {
+    return this.env;
+  }
+
+  /**
+   * With Redis, a lease so that one process of the fleet polls a bot for commands (lazy: the
+   * lease waits for the fleet's connection); undefined without Redis.
+   */
+  commandLease(token: string): PollLease | undefined {
+    const fleet = this.fleet;
+    if (!fleet) return undefined;
+    let lease: Promise<PollLease | undefined> | undefined;
+    const get = (): Promise<PollLease | undefined> =>
+      (lease ??= fleet.then(async (f) => {
+        if (!f) return undefined;
+        const { CommandLease } = await import('../fleet/command-lease.js');
+        return new CommandLease({ client: f.link.client, token });
+      }));
+    return {
+      renewMs: 5000,
+      // Without a fleet (Redis refused at start), this process polls alone.
+      hold: async () => {
+        const l = await get();
+        return l ? l.hold() : true;
+      },
+      release: async () => (await get())?.release(),
+    };
+  }
+
+  /** True when periodic reports are on (`report` or `HERALD_REPORT_EVERY`). */
+  get reportsScheduled(): boolean {
+    return this.reporting.scheduled;
+  }
+
+  /** A short status: open positions, today's PnL, the backlog, the last error, a mute. For `/status`. */
+  status(): Promise<string> {
+    return this.reporting.status();
+  }
+
+  private sendReportMessage(report: ReportMessage): void {
+    const file = report.chart ? { file: { name: report.chart.name, data: report.chart.png, contentType: 'image/png' } } : {};
+    this.notify(report.text, { tags: { event: 'report' }, ...file });
   }
 
   /** A caller's file as an attachment; a malformed one is reported and the text goes without it. */
@@ -308,6 +513,10 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.closing ??= (async () => {
       this.unregisterExit();
       this.stopHeartbeat();
+      this.reporting.stop();
+      // A report being built (a snapshot, a chart) is queued before the queues close; what is held goes too.
+      await Promise.all([...this.reportsInFlight]);
+      this.releaseHeld();
       const report = await this.delivery.close(timeoutMs);
       clearTimeout(this.orphanTimer);
       if (!report.complete) {
