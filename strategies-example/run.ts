@@ -41,7 +41,16 @@ async function sandboxOptions(): Promise<HeraldPluginOptions | undefined> {
   return { env: sandboxEnv(base) };
 }
 
-const plugin = heraldPlugin((await sandboxOptions()) ?? {});
+/**
+ * A daily report (with the equity curve as a chart where the destination takes images) and one at
+ * the end of the session, unless HERALD_REPORT_EVERY says otherwise; order messages that update in
+ * place where the destination can edit.
+ */
+const shown: HeraldPluginOptions = {
+  ...(process.env.HERALD_REPORT_EVERY ? {} : { report: { every: '1d' } }),
+  liveMessages: true,
+};
+const plugin = heraldPlugin({ ...shown, ...(await sandboxOptions()) });
 const host = new PaperHost();
 const handle = plugin.install(host);
 const strategy = host.addStrategy(new EmaCross());

@@ -196,8 +196,6 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   /** Fleet mode: connecting, then connected (limits and queues shared through Redis). */
   private fleet: Promise<Fleet | undefined> | undefined;
   private readonly reporting: Reporting;
-  /** Reports being built (snapshot, chart): close() waits for them. */
-  private readonly reportsInFlight = new Set<Promise<void>>();
   private readonly quietHours: QuietHours | undefined;
   /** The quiet state, recomputed only when it can change (`until`). */
   private quietNow: { until: number; quiet: boolean; endsAt: number } = { until: 0, quiet: false, endsAt: 0 };
@@ -307,7 +305,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       const tags = options.tags === undefined ? undefined : cleanTags(options.tags);
       const card = isCard(options.card) ? options.card : undefined;
       const file = options.file === undefined ? undefined : this.attachment(options.file);
-      const live = isLive(options.live) ? { key: options.live.key, ...(options.live.alert ? { alert: renderMessage(options.live.alert) } : {}) } : undefined;
+      const live = isLive(options.live) ? liveOf(options.live) : undefined;
       const extras =
         tags || card || file || live
           ? { ...(tags ? { tags } : {}), ...(card ? { card } : {}), ...(file ? { file } : {}), ...(live ? { live } : {}) }
@@ -436,11 +434,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   }
 
   /** Builds the report now (with its chart, when there is an equity curve) and queues it. Never rejects. */
-  sendReport(options: { periodEnd?: boolean } = {}): Promise<void> {
-    const sending = this.reporting.send(options);
-    this.reportsInFlight.add(sending);
-    void sending.finally(() => this.reportsInFlight.delete(sending));
-    return sending;
+  sendReport(options: { periodEnd?: boolean; label?: string } = {}): Promise<void> {
+    return this.reporting.send(options);
   }
 
   /** The time zone reports and `/status` read times in. */
@@ -515,7 +510,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       this.stopHeartbeat();
       this.reporting.stop();
       // A report being built (a snapshot, a chart) is queued before the queues close; what is held goes too.
-      await Promise.all([...this.reportsInFlight]);
+      await this.reporting.idle();
       this.releaseHeld();
       const report = await this.delivery.close(timeoutMs);
       clearTimeout(this.orphanTimer);
@@ -799,6 +794,15 @@ function attachmentOf(file: NotifyFile): Attachment {
     contentType: file.contentType ?? CONTENT_TYPES[ext] ?? 'application/octet-stream',
     base64: Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength).toString('base64'),
   };
+}
+
+/** A caller's live update as plain data: its key, alert and own text (a JS caller may pass anything in them). */
+function liveOf(live: LiveUpdate): LiveUpdate {
+  const single =
+    live.single && typeof live.single.text === 'string'
+      ? { text: live.single.text, ...(isCard(live.single.card) ? { card: live.single.card } : {}) }
+      : undefined;
+  return { key: live.key, ...(live.alert ? { alert: renderMessage(live.alert) } : {}), ...(single ? { single } : {}) };
 }
 
 function isLive(live: unknown): live is LiveUpdate {

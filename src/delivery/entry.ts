@@ -36,6 +36,11 @@ export interface LiveUpdate {
    * closed), this short text is sent as a reply to the edited message, so the phone still rings.
    */
   readonly alert?: string;
+  /**
+   * What this update says on its own (without the history a live message gathers): sent instead
+   * where the destination cannot edit, so each state reads as a message of its own there.
+   */
+  readonly single?: { readonly text: string; readonly card?: Card };
 }
 
 const ENTRY_OVERHEAD_BYTES = 80;
@@ -77,7 +82,13 @@ export function isAttachment(x: unknown): x is Attachment {
 /** True for a {@link LiveUpdate} read back from a journal or a stream. */
 export function isLiveUpdate(x: unknown): x is LiveUpdate {
   const u = x as LiveUpdate | undefined;
-  return typeof u === 'object' && u !== null && typeof u.key === 'string' && (u.alert === undefined || typeof u.alert === 'string');
+  return (
+    typeof u === 'object' &&
+    u !== null &&
+    typeof u.key === 'string' &&
+    (u.alert === undefined || typeof u.alert === 'string') &&
+    (u.single === undefined || (typeof u.single === 'object' && u.single !== null && typeof u.single.text === 'string'))
+  );
 }
 
 /** Size in bytes of an attachment's content. */

@@ -427,9 +427,11 @@ export class Lane {
     const first = entries[0]!;
     const stem = keyBase ?? `${this.ctx.journal?.id ?? RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}`;
     const key = (i: number): string => `${stem}.${i.toString(36)}`;
-    let parts = this.partsOf(entries);
-    if (entries.length === 1) parts = this.withFile(first, parts);
     const live = entries.length === 1 ? first.live : undefined;
+    // Where nothing can be edited, each state goes as a message of its own, without the history.
+    const shown = live?.single && !this.channel.edits ? [withoutCard({ ...first, text: live.single.text }, live.single.card)] : entries;
+    let parts = this.partsOf(shown);
+    if (entries.length === 1) parts = this.withFile(shown[0]!, parts);
     const ref = live && this.channel.edits ? this.liveRefs.get(live.key) : undefined;
     // An update of a live message edits it when it still fits one message; the alert is a reply, since edits make no sound.
     if (live && ref !== undefined && parts.length === 1 && !parts[0]!.file) {
@@ -637,6 +639,12 @@ export class Lane {
 /** An entry as a card: its own, or its text as a plain card. */
 function cardOf(entry: OutboxEntry): Card {
   return entry.card ?? { title: '', tone: 'plain', fields: [], description: entry.text };
+}
+
+/** The entry with this card, or with none. */
+function withoutCard(entry: OutboxEntry, card: Card | undefined): OutboxEntry {
+  const { card: _old, ...rest } = entry;
+  return card ? { ...rest, card } : rest;
 }
 
 /** True for an entry that is sent alone: it carries a file, or it updates a live message. */

@@ -86,7 +86,8 @@ export class LiveOrders {
     const timeline = [...(order.dropped ? [`… ${order.dropped} earlier`] : []), ...order.timeline].join('\n');
     // One line alone (the first state) needs no timeline under it.
     const body = order.timeline.length + order.dropped > 1 ? `${text}\n${timeline}` : text;
-    const live: LiveUpdate = alert ? { key: order.key, alert } : { key: order.key };
+    const single = body === text ? {} : { single: card ? { text, card } : { text } };
+    const live: LiveUpdate = { key: order.key, ...(alert ? { alert } : {}), ...single };
     if (!card) return { text: body, live };
     const withTimeline =
       order.timeline.length + order.dropped > 1 ? { ...card, description: card.description ? `${card.description}\n${timeline}` : timeline } : card;

@@ -259,7 +259,7 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
       if (drain) void notifier.flush(drainDeadline);
       return;
     }
-    const report = notifier.sendReport();
+    const report = notifier.sendReport({ periodEnd: true, label: 'end of session' });
     if (drain) void report.then(() => notifier.flush(drainDeadline));
   };
 

@@ -5,6 +5,7 @@
  * bounded whatever the host sends.
  */
 import { renderMessage } from '../core/render.js';
+import { FillSizes } from './fill-size.js';
 import { readNumber, type SnapshotPosition } from './snapshot.js';
 
 /** Fills of one symbol in the period. */
@@ -75,14 +76,9 @@ function errorText(payload: unknown): string {
   return text.length > ACTIVITY_LIMITS.errorText ? `${text.slice(0, ACTIVITY_LIMITS.errorText - 1)}…` : text;
 }
 
-/** A fill's size: the filled part when the payload says it, else the order's size. */
-function fillQty(p: Record<string, unknown>): number | undefined {
-  return readNumber(p.filledQty) ?? readNumber(p.qty) ?? readNumber(p.amount);
-}
-
 /** A fill's price: its average when given, else its price. */
 function fillPrice(p: Record<string, unknown>): number | undefined {
-  return readNumber(p.avgPrice) ?? readNumber(p.price);
+  return readNumber(p.lastFillPrice) ?? readNumber(p.avgPrice) ?? readNumber(p.price);
 }
 
 type MutableSymbolFills = { -readonly [K in keyof SymbolFills]: SymbolFills[K] };
@@ -110,6 +106,9 @@ export class ActivityTally {
   private curve: RealisedPoint[] = [];
   private errorCount = 0;
   private lastError: { text: string; at: number } | undefined;
+
+  /** Orders' filled totals, kept across periods: a partial fill's size is what it added. */
+  private readonly fillSizes = new FillSizes();
 
   /** @param start epoch ms the first period begins. */
   constructor(start: number) {
@@ -153,7 +152,7 @@ export class ActivityTally {
       s = { symbol, buys: 0, sells: 0, buyQty: 0, sellQty: 0, netQty: 0, notional: 0 };
       this.bySymbol.set(symbol, s);
     }
-    const qty = fillQty(p);
+    const qty = this.fillSizes.size(p);
     const price = fillPrice(p);
     if (side === 'buy') s.buys++;
     else if (side === 'sell') s.sells++;

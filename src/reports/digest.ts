@@ -9,6 +9,7 @@ import type { Card } from '../channels/card.js';
 import { describeDuration } from '../config/duration.js';
 import { formatQty, formatSigned } from '../plugin/format.js';
 import { describeQuietHours, type QuietHours } from './quiet.js';
+import { FillSizes } from './fill-size.js';
 import { readNumber } from './snapshot.js';
 import { splitSymbol } from './symbols.js';
 import { clockText } from './zoned.js';
@@ -80,7 +81,7 @@ const label = (v: unknown): string | undefined => (typeof v === 'string' && v.tr
 /** A signed size: `+0.42`, `-3`, `0`. */
 const signedQty = (n: number): string => (n > 0 ? `+${formatQty(n)}` : formatQty(n));
 
-function tally(w: Window, kind: string, payload: unknown): void {
+function tally(w: Window, kind: string, payload: unknown, sizes: FillSizes): void {
   if (!isObject(payload)) return;
   const side = typeof payload.side === 'string' ? payload.side.toLowerCase() : '';
   if (side === 'buy') w.buys++;
@@ -88,7 +89,7 @@ function tally(w: Window, kind: string, payload: unknown): void {
   else if (side === 'long') w.long++;
   else if (side === 'short') w.short++;
   if (kind === 'order.filled') {
-    const qty = readNumber(payload.filledQty) ?? readNumber(payload.qty);
+    const qty = sizes.size(payload);
     const symbol = label(payload.symbol);
     if (qty === undefined || !symbol || (side !== 'buy' && side !== 'sell')) return;
     const asset = splitSymbol(symbol).base;
@@ -175,6 +176,8 @@ function summaryText(w: Window, windowMs: number): string {
  */
 export class DigestBuffer {
   private readonly open = new Map<string, Window>();
+  /** Orders' filled totals: a partial fill adds only what it filled to the net size. */
+  private readonly sizes = new FillSizes();
 
   /** @param windows digest window per event kind, ms (from `readReportSettings`). `error` is never digested. */
   constructor(private readonly windows: Readonly<Partial<Record<string, number>>>) {}
@@ -220,7 +223,7 @@ export class DigestBuffer {
     w.lastTexts.push(clip(text, DIGEST_LIMITS.textChars));
     if (w.lastTexts.length > DIGEST_LIMITS.lastTexts) w.lastTexts.shift();
     try {
-      tally(w, kind, payload);
+      tally(w, kind, payload, this.sizes);
     } catch {
       // A payload whose getters throw still counts, without its figures.
     }

@@ -57,6 +57,8 @@ export class Reporting {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private dueAt: number | undefined;
   private stopped = false;
+  /** Reports being built (snapshot, chart), on demand or scheduled. */
+  private readonly building = new Set<Promise<void>>();
   private snapshotWarned = false;
   private chartWarned = false;
   private readonly now: () => number;
@@ -105,10 +107,26 @@ export class Reporting {
     clearTimeout(this.timer);
   }
 
-  /** Builds the report now and queues it; resolves once it is queued. `periodEnd` closes the period (a scheduled report). */
-  async send(options: { periodEnd?: boolean } = {}): Promise<void> {
+  /**
+   * Builds the report now and queues it; resolves once it is queued. `periodEnd` closes the
+   * period (a scheduled report, the session's end); `label` replaces `last 24 h` in the headline.
+   */
+  send(options: { periodEnd?: boolean; label?: string } = {}): Promise<void> {
+    // Tracked whoever asked (the schedule included), so close() can wait for it: a report being built is not lost.
+    const sending = this.sendNow(options);
+    this.building.add(sending);
+    void sending.finally(() => this.building.delete(sending));
+    return sending;
+  }
+
+  /** Resolves once every report being built has been queued (or given up). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.building]);
+  }
+
+  private async sendNow(options: { periodEnd?: boolean; label?: string }): Promise<void> {
     try {
-      const report = await this.build(options.periodEnd === true);
+      const report = await this.build(options.periodEnd === true, options.label);
       const chart = report.equity ? await this.chart(report) : undefined;
       this.ctx.send({ text: report.text, ...(chart ? { chart } : {}) });
     } catch (err) {
@@ -134,7 +152,7 @@ export class Reporting {
     });
   }
 
-  private async build(periodEnd: boolean): Promise<Report> {
+  private async build(periodEnd: boolean, label: string | undefined): Promise<Report> {
     const now = this.now();
     const { snapshot, dropped } = await this.snapshot();
     const activity = periodEnd ? this.period.take(now) : this.period.peek(now);
@@ -142,7 +160,7 @@ export class Reporting {
     const health = summariseHealth(stats, this.statsAtStart);
     if (periodEnd) this.statsAtStart = stats;
     const schedule = this.ctx.schedule;
-    const periodLabel = periodEnd && schedule ? describePeriod(schedule.everyMs) : `last ${describeDuration(Math.max(now - activity.from, 1000))}`;
+    const periodLabel = label ?? (periodEnd && schedule ? describePeriod(schedule.everyMs) : `last ${describeDuration(Math.max(now - activity.from, 1000))}`);
     return buildReport({
       ...(snapshot ? { snapshot } : {}),
       eventPositions: this.book.positions(),

@@ -184,6 +184,22 @@ describe('live messages', () => {
     expect(failed()).toEqual([]);
   });
 
+  it('sends an update’s own text, without the history, where the channel cannot edit', async () => {
+    const ch = new ScriptedChannel('w', 200);
+    const editing = liveChannel();
+    const { send, delivery } = setup();
+    send([ch, editing], 'v1', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch, editing], 'v2\nt1 v1\nt2 v2', { live: { key: 'o', single: { text: 'v2' } } });
+    await vi.advanceTimersByTimeAsync(0);
+    await delivery.flush();
+    expect(ch.delivered.map((r) => r.text)).toEqual(['v1', 'v2']);
+    expect(editing.delivered.map((r) => [r.text, r.edit])).toEqual([
+      ['v1', undefined],
+      ['v2\nt1 v1\nt2 v2', 'm1'],
+    ]);
+  });
+
   it('sends updates as new messages where the channel cannot edit', async () => {
     const ch = new ScriptedChannel('w', 200);
     const { send, delivery } = setup();

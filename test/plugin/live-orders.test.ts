@@ -18,7 +18,11 @@ describe('LiveOrders', () => {
     const b = step(live, 'order.filled', { ...order, filledQty: 0.6, avgPrice: 63_995 }, 2);
     const c = step(live, 'order.filled', { ...order, filledQty: 1, avgPrice: 63_989 }, 3);
     expect(a?.live).toEqual({ key: 'order:binance:BTC/USDT:ema:42' });
-    expect(b?.live).toEqual({ key: 'order:binance:BTC/USDT:ema:42' });
+    // Later states carry their own text too, for destinations that cannot edit (no history there).
+    expect(b?.live).toEqual({
+      key: 'order:binance:BTC/USDT:ema:42',
+      single: { text: DEFAULT_TEMPLATES['order.filled']({ ...order, filledQty: 0.6, avgPrice: 63_995 }) },
+    });
     expect(c?.live.key).toBe('order:binance:BTC/USDT:ema:42');
     expect(c?.live.alert).toBe('✅ FILLED BUY 1 BTC/USDT @ 63,989.00 · binance · ema');
     // The first state alone; later ones lead with the current state and keep the timeline.
@@ -41,7 +45,8 @@ describe('LiveOrders', () => {
       { exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ema', side: 'long', qty: 1, entryPrice: 64_000, exitPrice: 65_000, pnl: 1000, pnlPct: 1.56 },
       3,
     );
-    expect(opened?.live).toEqual({ key: 'order:binance:BTC/USDT:ema:42' });
+    expect(opened?.live.key).toBe('order:binance:BTC/USDT:ema:42');
+    expect(opened?.live.alert).toBeUndefined();
     expect(closed?.live.alert).toMatch(/^💰 CLOSED LONG 1 BTC\/USDT @ 65,000.00 · PnL \+1,000(\.00)? \(\+1\.56%\)/);
     // After the close, a position event has no order message to go to: it is a message of its own.
     expect(step(live, 'position.opened', { exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ema', side: 'long', qty: 1, entryPrice: 1 }, 4)).toBeUndefined();
