@@ -509,10 +509,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       this.unregisterExit();
       this.stopHeartbeat();
       this.reporting.stop();
-      // A report being built (a snapshot, a chart) is queued before the queues close; what is held goes too.
-      await this.reporting.idle();
+      // A report being built (a snapshot, a chart) is queued before the queues close, within the
+      // deadline (a hung snapshot must not hold the exit); what is held goes too.
+      const started = Date.now();
+      if (!(await this.reporting.idle(timeoutMs))) this.reportLine(`herald: a report still being built at the ${timeoutMs} ms shutdown deadline is not sent\n`);
       this.releaseHeld();
-      const report = await this.delivery.close(timeoutMs);
+      const report = await this.delivery.close(Math.max(0, timeoutMs - (Date.now() - started)));
       clearTimeout(this.orphanTimer);
       if (!report.complete) {
         const where = report.undelivered.map((u) => `${u.count} to ${u.destination}`).join(', ');

@@ -207,7 +207,15 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
     if (err instanceof HeraldConfigError && digestSettings.problems.length) throw new HeraldConfigError([...err.problems, ...digestSettings.problems]);
     throw err;
   }
-  if (digestSettings.problems.length) throw new HeraldConfigError(digestSettings.problems);
+  // Commands read the notifier's environment; their problem is reported with the digests'.
+  const commandsOn = options.commands ?? notifier.settings.commands ?? false;
+  const commandSetup = commandsOn ? readCommandSetup(notifier.environment) : undefined;
+  const startProblems = [...digestSettings.problems, ...(commandSetup && 'variable' in commandSetup ? [commandSetup] : [])];
+  if (startProblems.length) {
+    // A notifier made here must not outlive the failed start (its exit hooks, heartbeat and sockets).
+    if (!options.notifier) void notifier.close(0);
+    throw new HeraldConfigError(startProblems);
+  }
   const digests = new DigestBuffer(digestSettings.digests);
   let digestTimer: ReturnType<typeof setTimeout> | undefined;
   /** Where each digested kind's summary goes (its setting's target) and its latest tags. */
@@ -247,9 +255,6 @@ export function heraldPlugin(options: HeraldPluginOptions = {}): HeraldPlugin {
   const liveOrders = new LiveOrders();
   const drainDeadline = options.drainDeadlineMs ?? 10_000;
   const session: SessionContext = {};
-  const commandsOn = options.commands ?? env.commands ?? false;
-  const commandSetup = commandsOn ? readCommandSetup(notifier.environment) : undefined;
-  if (commandSetup && 'variable' in commandSetup) throw new HeraldConfigError([commandSetup]);
   const observing = notifier.reportsScheduled || commandsOn;
   /** The session ended: open digests go now, a final report when reports are on, then the drain. */
   const endSession = (): void => {

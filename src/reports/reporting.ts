@@ -119,9 +119,19 @@ export class Reporting {
     return sending;
   }
 
-  /** Resolves once every report being built has been queued (or given up). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.building]);
+  /**
+   * Resolves once every report being built has been queued (or given up); with `withinMs`, at that
+   * deadline at the latest. True when none is left being built.
+   */
+  async idle(withinMs?: number): Promise<boolean> {
+    if (this.building.size === 0) return true;
+    const all = Promise.all([...this.building]).then(() => true);
+    if (withinMs === undefined) return all;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)));
+    const done = await Promise.race([all, late]);
+    clearTimeout(timer);
+    return done;
   }
 
   private async sendNow(options: { periodEnd?: boolean; label?: string }): Promise<void> {
