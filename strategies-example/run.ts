@@ -44,11 +44,11 @@ async function sandboxOptions(): Promise<HeraldPluginOptions | undefined> {
 /**
  * A daily report (with the equity curve as a chart where the destination takes images) and one at
  * the end of the session, unless HERALD_REPORT_EVERY says otherwise; order messages that update in
- * place where the destination can edit.
+ * place where the destination can edit, unless HERALD_LIVE_MESSAGES says otherwise.
  */
 const shown: HeraldPluginOptions = {
   ...(process.env.HERALD_REPORT_EVERY ? {} : { report: { every: '1d' } }),
-  liveMessages: true,
+  ...(process.env.HERALD_LIVE_MESSAGES ? {} : { liveMessages: true }),
 };
 const plugin = heraldPlugin({ ...shown, ...(await sandboxOptions()) });
 const host = new PaperHost();

@@ -56,6 +56,9 @@ export function createCliNotifier(options: CliNotifierOptions): Notifier {
     delivery: { giveUpAfterMs: options.timeoutMs },
     // A one-shot command must not open (or replay) the bot's outbox: HERALD_OUTBOX is the bot's.
     outbox: false,
+    // A one-shot command sends now and exits: no periodic report, and quiet hours do not hold or hush a test the user asked for.
+    report: false,
+    quiet: false,
     // Nor join the bots' fleet: it would take over leases and read their queues, and its results
     // are about each destination as it answers now.
     redis: false,

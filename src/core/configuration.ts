@@ -11,6 +11,7 @@ import { type MappingEntry, parseMapping } from '../config/mapping.js';
 import { type OutboxSetting, readOutboxSetting } from '../config/outbox-env.js';
 import { readRedisUrl } from '../config/redis-env.js';
 import type { ConfigProblem } from '../config/problems.js';
+import { readReportSettings, type ReportSettings } from '../reports/options.js';
 
 /** A mapping entry with the channel it names. */
 export interface MappedChannel {
@@ -43,6 +44,8 @@ export interface HeraldConfig {
   readonly outbox?: OutboxSetting;
   /** The Redis a fleet shares limits and queues through (`HERALD_REDIS_URL`). */
   readonly redisUrl?: string;
+  /** The periodic report (`HERALD_REPORT_EVERY`, `_AT`, `_TZ`) and quiet hours (`HERALD_QUIET`). */
+  readonly reports: ReportSettings;
   readonly problems: readonly ConfigProblem[];
 }
 
@@ -69,6 +72,8 @@ export function readConfig(env: Env, drivers: readonly Driver[] = DRIVERS): Hera
   problems.push(...outbox.problems);
   const redis = readRedisUrl(env);
   problems.push(...redis.problems);
+  const reports = readReportSettings({}, env);
+  problems.push(...reports.problems);
   return {
     general,
     error,
@@ -76,6 +81,7 @@ export function readConfig(env: Env, drivers: readonly Driver[] = DRIVERS): Hera
     settings: events.settings,
     ...(outbox.outbox ? { outbox: outbox.outbox } : {}),
     ...(redis.url ? { redisUrl: redis.url } : {}),
+    reports,
     problems: uniqueProblems(problems),
   };
 }

@@ -15,7 +15,7 @@ import { loadEnv } from '../config/env.js';
 import type { EventSettings } from '../config/events.js';
 import { type Attributes, chooseEntry, type MappingEntry, matches } from '../config/mapping.js';
 import { cleanTags, type Tags } from '../config/tags.js';
-import { type BotConfig, type HeraldConfig, readConfig } from './configuration.js';
+import { type BotConfig, type HeraldConfig, readConfig, uniqueProblems } from './configuration.js';
 import { HeraldConfigError } from '../config/problems.js';
 import { Delivery, type FlushReport } from '../delivery/delivery.js';
 import { type LiveUpdate, makeEntry, type OutboxEntry } from '../delivery/entry.js';
@@ -208,12 +208,17 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     super();
     this.env = options.env ?? loadEnv(options.envFile);
     const config = readConfig(this.env);
-    const extra = readReportSettings(
-      { ...(options.report !== undefined ? { report: options.report } : {}), ...(options.quiet !== undefined ? { quiet: options.quiet } : {}) },
-      this.env,
-    );
+    // Options win over the environment; re-read with them only when given (their problems then come with the env's).
+    const overridden = options.report !== undefined || options.quiet !== undefined;
+    const extra = overridden
+      ? readReportSettings(
+          { ...(options.report !== undefined ? { report: options.report } : {}), ...(options.quiet !== undefined ? { quiet: options.quiet } : {}) },
+          this.env,
+        )
+      : config.reports;
     // Every mistake at once: the destinations', the report's and the quiet hours'.
-    if (config.problems.length || extra.problems.length) throw new HeraldConfigError([...config.problems, ...extra.problems]);
+    const problems = overridden ? uniqueProblems([...config.problems.filter((p) => !isReportVariable(p.variable)), ...extra.problems]) : config.problems;
+    if (problems.length) throw new HeraldConfigError(problems);
     this.config = config;
     this.quietHours = extra.quiet;
     this.reportLine = options.diagnostics ?? ((line) => void process.stderr.write(line));
@@ -500,7 +505,9 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   /** Resolves when everything queued so far is delivered or definitely failed (or at the deadline). */
   flush(timeoutMs?: number): Promise<FlushReport> {
-    return this.delivery.flush(timeoutMs);
+    // A report being built (snapshot, chart) is as good as queued: wait for it first.
+    const start = Date.now();
+    return this.reporting.idle().then(() => this.delivery.flush(timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (Date.now() - start))));
   }
 
   /** Flushes (default deadline 10 s), then reports what is left and releases sockets and timers. */
@@ -760,6 +767,11 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'string' ? this.redactor.apply(v) : v;
     return out;
   }
+}
+
+/** The variables the report and quiet options replace: their problems are the options' to report when those are given. */
+function isReportVariable(variable: string): boolean {
+  return /^HERALD_(REPORT_|QUIET)/.test(variable);
 }
 
 /** First line of a message whose target could not be used. */

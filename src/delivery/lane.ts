@@ -65,6 +65,10 @@ interface Batch {
 const MAX_MOVES = 3;
 /** Live messages remembered per destination for edits; the oldest is forgotten first (its next update is a new message). */
 const MAX_LIVE_REFS = 1000;
+/** How far behind a live update the lane looks for later states of the same message. */
+const LIVE_LOOKAHEAD = 64;
+/** Entries waiting behind a live update from which it is coalesced with them instead of sent (and edited) alone. */
+const LIVE_CROWD = 10;
 /** Per process (or per outbox, which outlives it), so part keys (idempotency keys) never repeat across restarts. */
 const RUN_ID = randomBytes(6).toString('base64url');
 /** A limits store whose `reserve` failed (it should fall back itself): ask again after this. */
@@ -386,29 +390,65 @@ export class Lane {
       entries.push(this.takeHead());
     }
     const first = entries[0]!;
-    if (channel.coalesce === false || standalone(first)) return this.batchOf(entries);
-    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent && !standalone(next);
-    if (this.rich(first)) {
+    // A live update is its own request where it can be edited, unless a backlog has built up:
+    // then fewer messages matter more than edits, and it goes coalesced, as its own text.
+    const crowded = this.queue.length >= LIVE_CROWD;
+    const alone = (e: OutboxEntry): boolean => e.file !== undefined || (e.live !== undefined && channel.edits === true && !crowded);
+    if (first.live && entries.length === 1 && channel.edits && !crowded) return this.latestOf(first);
+    if (channel.coalesce === false || alone(first)) return this.batchOf(entries);
+    const sameKind = (next: OutboxEntry): boolean => next.level === first.level && next.silent === first.silent && !alone(next);
+    const head = plainOf(first);
+    if (this.rich(head)) {
       // Cards coalesce by the platform's own packing rules (embeds per message, blocks, total
       // size); plain lines between them ride along as text cards, so order is kept without a
       // request for every line.
-      const cards: Card[] = [first.card!];
+      const cards: Card[] = [head.card!];
       for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next); next = this.queue.peek()) {
-        if (!channel.cards!.fits([...cards, cardOf(next)])) break;
-        cards.push(cardOf(next));
+        const card = cardOf(plainOf(next));
+        if (!channel.cards!.fits([...cards, card])) break;
+        cards.push(card);
         entries.push(this.takeHead());
       }
       return this.batchOf(entries);
     }
     const newline = channel.measure('\n');
-    let length = channel.measure(first.text);
-    for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next) && !this.rich(next); next = this.queue.peek()) {
-      const add = newline + channel.measure(next.text);
+    let length = channel.measure(head.text);
+    for (let next = this.queue.peek(); next && this.solo.length === 0 && sameKind(next) && !this.rich(plainOf(next)); next = this.queue.peek()) {
+      const add = newline + channel.measure(plainOf(next).text);
       if (length + add > channel.maxLength) break;
       length += add;
       entries.push(this.takeHead());
     }
     return this.batchOf(entries);
+  }
+
+  /**
+   * A live update with later states of the same message already waiting behind it (a burst of
+   * fills while the lane waited for a rate slot): only the latest is sent, in this one's place,
+   * and it carries the alert of any state it replaces. One edit instead of several; the history
+   * in the latest state's text tells the rest.
+   */
+  private latestOf(first: OutboxEntry): Batch {
+    const key = first.live!.key;
+    const later: number[] = [];
+    for (let i = 0; i < Math.min(this.queue.length, LIVE_LOOKAHEAD); i++) {
+      const e = this.queue.at(i)!;
+      if (e.live?.key === key && e.level === first.level && !e.file) later.push(i);
+    }
+    if (later.length === 0) return this.batchOf([first]);
+    const entries = [first];
+    for (const i of later.reverse()) entries.splice(1, 0, this.takeAt(i));
+    const latest = entries[entries.length - 1]!;
+    const alert = latest.live!.alert ?? entries.map((e) => e.live?.alert).findLast((a) => a !== undefined);
+    const shown = alert === undefined ? latest : { ...latest, live: { ...latest.live!, alert } };
+    return this.batchOf(entries, undefined, shown);
+  }
+
+  private takeAt(i: number): OutboxEntry {
+    const e = this.queue.removeAt(i)!;
+    this.bytes -= e.bytes;
+    if (e.level === 'error') this.queuedErrors--;
+    return e;
   }
 
   /** True when this entry goes out as a card here. */
@@ -423,15 +463,16 @@ export class Lane {
     return e;
   }
 
-  private batchOf(entries: readonly OutboxEntry[], keyBase?: string): Batch {
-    const first = entries[0]!;
+  /** `content`: the one entry whose text the batch sends (a live update that replaces earlier states); default the entries, coalesced. */
+  private batchOf(entries: readonly OutboxEntry[], keyBase?: string, content: OutboxEntry | undefined = entries.length === 1 ? entries[0] : undefined): Batch {
+    const first = content ?? entries[0]!;
     const stem = keyBase ?? `${this.ctx.journal?.id ?? RUN_ID}${first.seq.toString(36)}.${entries.length.toString(36)}`;
     const key = (i: number): string => `${stem}.${i.toString(36)}`;
-    const live = entries.length === 1 ? first.live : undefined;
+    const live = content?.live;
     // Where nothing can be edited, each state goes as a message of its own, without the history.
-    const shown = live?.single && !this.channel.edits ? [withoutCard({ ...first, text: live.single.text }, live.single.card)] : entries;
+    const shown = content ? [live?.single && !this.channel.edits ? plainOf(content) : content] : entries.map(plainOf);
     let parts = this.partsOf(shown);
-    if (entries.length === 1) parts = this.withFile(shown[0]!, parts);
+    if (content) parts = this.withFile(shown[0]!, parts);
     const ref = live && this.channel.edits ? this.liveRefs.get(live.key) : undefined;
     // An update of a live message edits it when it still fits one message; the alert is a reply, since edits make no sound.
     if (live && ref !== undefined && parts.length === 1 && !parts[0]!.file) {
@@ -641,10 +682,12 @@ function cardOf(entry: OutboxEntry): Card {
   return entry.card ?? { title: '', tone: 'plain', fields: [], description: entry.text };
 }
 
-/** The entry with this card, or with none. */
-function withoutCard(entry: OutboxEntry, card: Card | undefined): OutboxEntry {
+/** A live update as a message of its own (its own text, without the history an edited message gathers); any other entry as it is. */
+function plainOf(entry: OutboxEntry): OutboxEntry {
+  const single = entry.live?.single;
+  if (!single) return entry;
   const { card: _old, ...rest } = entry;
-  return card ? { ...rest, card } : rest;
+  return single.card ? { ...rest, text: single.text, card: single.card } : { ...rest, text: single.text };
 }
 
 /** True for an entry that is sent alone: it carries a file, or it updates a live message. */

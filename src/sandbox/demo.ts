@@ -31,6 +31,29 @@ export const DEMO_SAMPLES: Readonly<Record<EventKind, Payload>> = {
   'session.terminated': { mode: 'paper', exchange: 'binance', strategy: 'ema-cross', reason: 'demo finished' },
 };
 
+/** The buy order fills in three parts before its `order.filled` sample completes it: one message, edited, then an alert. */
+export const DEMO_PARTIAL_FILLS: readonly Payload[] = [
+  { ...ctx, id: 'demo-1', side: 'buy', type: 'limit', qty: 0.5, filledQty: 0.2, avgPrice: 64_200 },
+  { ...ctx, id: 'demo-1', side: 'buy', type: 'limit', qty: 0.5, filledQty: 0.35, avgPrice: 64_204.3 },
+];
+
+/** Hourly equity over the two days before the demo: a curve for the report's chart. */
+export function demoSnapshot(now: number): Payload {
+  const hour = 3_600_000;
+  const start = now - 48 * hour;
+  // A drift up with a dip in the middle: deterministic, so every run draws the same chart.
+  const equity = Array.from({ length: 49 }, (_, i) => ({
+    t: start + i * hour,
+    value: Math.round((10_000 + i * 14 + 180 * Math.sin(i / 5) - (i > 20 && i < 30 ? 260 : 0)) * 100) / 100,
+  }));
+  return {
+    positions: [{ symbol: 'BTC-USDT', side: 'long', qty: 0.5, entryPrice: 64_105.25, markPrice: 65_120, exchange: 'binance', strategy: 'ema-cross' }],
+    balances: [{ asset: 'USDT', total: 10_507.38 }],
+    equity,
+    realisedPnl: 507.38,
+  };
+}
+
 /** The order the demo emits them in: a plausible session, start to end. */
 export const DEMO_ORDER: readonly EventKind[] = [
   'session.started',
@@ -56,6 +79,13 @@ export interface DemoOptions {
   signal?: AbortSignal;
   /** Herald's own report lines (failures, disabled destinations). */
   report?: (line: string) => void;
+  /**
+   * Keep the demo's bot answering `/status`, `/report`, `/mute` and `/unmute` (sent from the inbox
+   * page) after the demo, until `signal` aborts; `onDone` hears the result when the demo's
+   * notifications are delivered. Needs `signal`.
+   */
+  keepAnswering?: boolean;
+  onDone?: (result: DemoResult) => void;
   /** How long to wait for delivery, in all (ms). Default 60 000. */
   deadlineMs?: number;
   /**
@@ -79,12 +109,17 @@ export interface DemoResult {
 
 /** Emits every event kind once (order.submitted enabled) plus one log to a named target, and waits for delivery. */
 export async function runDemo(env: Env, options: DemoOptions = {}): Promise<DemoResult> {
+  const answering = options.keepAnswering === true && options.signal !== undefined;
   const plugin = heraldPlugin({
     env,
     drainOnExit: false,
     drainOnTerminate: false,
     events: { 'order.submitted': true },
     diagnostics: (line) => options.report?.(line),
+    // One message per order, edited as it fills; a report with a chart when the session ends.
+    liveMessages: true,
+    report: { every: '1d' },
+    commands: answering,
   });
   let delivered = 0;
   let failed = 0;
@@ -113,6 +148,18 @@ export async function runDemo(env: Env, options: DemoOptions = {}): Promise<Demo
   const paced = options.paced !== false;
   for (const kind of DEMO_ORDER) {
     if (signal?.aborted) break;
+    if (kind === 'order.filled') {
+      for (const partial of DEMO_PARTIAL_FILLS) {
+        events.emit(kind, partial);
+        notifications++;
+        if (paced) await settle();
+      }
+    }
+    if (kind === 'session.terminated') {
+      // The account as the session ends: the report lists it and draws its equity curve.
+      events.emit('report.snapshot', demoSnapshot(Date.now()));
+      notifications++; // the report
+    }
     events.emit(kind, DEMO_SAMPLES[kind]);
     notifications++;
     if (kind === 'position.opened' && strategy.log) {
@@ -122,7 +169,13 @@ export async function runDemo(env: Env, options: DemoOptions = {}): Promise<Demo
     // One at a time, as in a real session: Herald would otherwise (rightly) merge a burst into fewer messages.
     if (paced) await settle();
   }
+  // flush() also waits for the session-end report to be built (snapshot, chart) and queued.
   await settle();
+  const result = { notifications, delivered, failed, complete: true };
+  if (answering && !signal!.aborted) {
+    options.onDone?.({ ...result, delivered, failed, complete: plugin.notifier.backlog() === 0 });
+    await aborted;
+  }
   if (onAbort) signal?.removeEventListener('abort', onAbort);
   const report = await handle.close(signal?.aborted ? 500 : 2_000);
   return { notifications, delivered, failed, complete: report.complete };

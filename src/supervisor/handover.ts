@@ -96,7 +96,8 @@ export function libraryOutbox(options: HandOverNotifierOptions): OutboxAccess {
     countUndelivered: count,
     async deliver(path, deadlineMs) {
       try {
-        const notifier = createNotifier({ drainOnExit: false, ...options, outbox: { path, ...(fsync ? { fsync } : {}) } });
+        // It only delivers what the child left: no report of its own.
+        const notifier = createNotifier({ drainOnExit: false, ...options, report: false, outbox: { path, ...(fsync ? { fsync } : {}) } });
         const report = await notifier.close(deadlineMs);
         // The file is the truth (entries waiting on disk beyond the memory budget are not in the queues' report).
         const left = await count(path);

@@ -217,7 +217,7 @@ describe('valid configuration', () => {
       token: TOKEN,
       chatId: '-1001234567890',
     });
-    expect(readConfig({})).toEqual({ general: [], error: [], bots: [], settings: { events: {} }, problems: [] });
+    expect(readConfig({})).toEqual({ general: [], error: [], bots: [], settings: { events: {} }, reports: { digests: {}, problems: [] }, problems: [] });
   });
 
   it('only GENERAL set → no ERROR destinations', () => {
@@ -278,5 +278,16 @@ describe('TELEGRAM_API_BASE_URL', () => {
       ERROR_TELEGRAM_BOT_CHAT_ID: '43',
     });
     expect(both.problems.map((p) => p.variable)).toEqual(['TELEGRAM_API_BASE_URL']);
+  });
+});
+
+describe('report and quiet-hours variables', () => {
+  it('are read with the others, and their mistakes reported with the others', () => {
+    const config = readConfig({ HERALD_REPORT_EVERY: '2x', HERALD_QUIET: '23:00', GENERAL_TELEGRAM_BOT_TOKEN: 'nope', GENERAL_TELEGRAM_BOT_CHAT_ID: '1' });
+    expect(config.problems.map((p) => p.variable).sort()).toEqual(['GENERAL_TELEGRAM_BOT_TOKEN', 'HERALD_QUIET', 'HERALD_REPORT_EVERY']);
+    const good = readConfig({ HERALD_REPORT_EVERY: '4h', HERALD_REPORT_AT: '08:00', HERALD_REPORT_TZ: 'Europe/Berlin', HERALD_QUIET: '23:00-07:00,hold' });
+    expect(good.problems).toEqual([]);
+    expect(good.reports.report).toMatchObject({ everyMs: 4 * 3_600_000, at: 480, timeZone: 'Europe/Berlin' });
+    expect(good.reports.quiet).toMatchObject({ from: 23 * 60, to: 7 * 60, hold: true, timeZone: 'Europe/Berlin' });
   });
 });

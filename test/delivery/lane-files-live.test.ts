@@ -16,7 +16,7 @@ function setup(options: Partial<DeliveryOptions> = {}) {
   const send = (channels: ScriptedChannel[], text: string, extras?: EntryExtras, silent = false) =>
     delivery.enqueue(channels, makeEntry(delivery.nextSeq(), text, 'info', silent, Date.now(), extras));
   const failed = () => events.filter((e) => e.name === 'failed');
-  return { delivery, send, failed };
+  return { delivery, send, failed, events };
 }
 
 const png: Attachment = { name: 'equity.png', contentType: 'image/png', base64: Buffer.from('not really a png').toString('base64') };
@@ -232,6 +232,42 @@ describe('live messages', () => {
     ).toBe(long);
   });
 
+  it('sends only the latest of several waiting states of one message, with the alert of a state it replaces', async () => {
+    const ch = new ScriptedChannel('r', 500, [{ key: 'r', capacity: 1, intervalMs: 1000 }]);
+    ch.edits = true;
+    const { send, delivery, events } = setup();
+    send([ch], 'v1', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(0);
+    // A burst while the lane waits for its next slot: partial, filled (rings), position opened.
+    send([ch], 'v2', { live: { key: 'o' } });
+    send([ch], 'plain in between');
+    send([ch], 'v3', { live: { key: 'o', alert: '✅ filled' } });
+    send([ch], 'v4', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.delivered.map((r) => [r.text, r.edit, r.replyTo])).toEqual([
+      ['v1', undefined, undefined],
+      ['v4', 'm1', undefined],
+      ['✅ filled', undefined, 'm1'],
+      ['plain in between', undefined, undefined],
+    ]);
+    // Every state counts as delivered: the latest carries them.
+    const delivered = events.filter((e) => e.name === 'delivered').flatMap((e) => (e.payload as { seqs: number[] }).seqs);
+    expect(delivered.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps every state where the channel cannot edit', async () => {
+    const ch = new ScriptedChannel('w', 500, [{ key: 'w', capacity: 1, intervalMs: 1000 }]);
+    const { send, delivery } = setup();
+    send([ch], 'v1', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(0);
+    send([ch], 'v2', { live: { key: 'o' } });
+    send([ch], 'v3', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await delivery.flush();
+    expect(ch.lines()).toEqual(['v1', 'v2', 'v3']);
+  });
+
   it('counts edits against the rate limits like sends', async () => {
     const ch = new ScriptedChannel('r', 200, [{ key: 'r', capacity: 1, intervalMs: 1000 }]);
     ch.edits = true;
@@ -239,9 +275,15 @@ describe('live messages', () => {
     send([ch], 'v1', { live: { key: 'o' } });
     await vi.advanceTimersByTimeAsync(0);
     send([ch], 'v2', { live: { key: 'o' } });
+    await vi.advanceTimersByTimeAsync(1100);
     send([ch], 'v3', { live: { key: 'o' } });
     await vi.advanceTimersByTimeAsync(5000);
     await delivery.flush();
+    expect(ch.delivered.map((r) => [r.text, r.edit])).toEqual([
+      ['v1', undefined],
+      ['v2', 'm1'],
+      ['v3', 'm1'],
+    ]);
     const at = ch.delivered.map((r) => r.at);
     expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1000);
     expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1000);

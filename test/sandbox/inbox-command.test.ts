@@ -15,7 +15,7 @@ import { sandboxCommand } from '../../src/cli/commands/sandbox.js';
 import { runCli } from '../../src/cli/run.js';
 import { DEFAULT_CARDS } from '../../src/plugin/cards.js';
 import { DEFAULT_TEMPLATES, EVENT_KINDS } from '../../src/plugin/templates.js';
-import { DEMO_SAMPLES } from '../../src/sandbox/demo.js';
+import { DEMO_PARTIAL_FILLS, DEMO_SAMPLES } from '../../src/sandbox/demo.js';
 import type { InboxEvent } from '../../src/sandbox/inbox/server.js';
 import { SANDBOX_IDS, SANDBOX_VARIABLES } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
@@ -138,7 +138,9 @@ describe('herald sandbox', () => {
       40_000,
     );
     // 12 event kinds to 3 GENERAL webhooks/chats and 2 bots, the error to 3 ERROR ones, the alert to its webhook.
-    expect(stdout.text).toMatch(/Demo done: 13 notifications, 64 deliveries/);
+    // 12 event kinds, two partial fills and the report to 3 GENERAL webhooks/chats and 2 bots (the
+    // report to their default channels), the error to 3 ERROR ones, the alert to its webhook.
+    expect(stdout.text).toMatch(/Demo done: 16 notifications, 79 deliveries/);
     const url = /Inbox {2}(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout.text)![1]!;
     const events = await replay(url);
     controller.abort();
@@ -149,39 +151,70 @@ describe('herald sandbox', () => {
     expect(events.filter((e) => e.kind === 'error')).toEqual([]);
     /** What a message shows: its text, and the titles and descriptions of its embeds or the text of its blocks. */
     const shown = (e: InboxEvent): string => [e.text ?? '', JSON.stringify(e.embeds ?? []), JSON.stringify(e.blocks ?? [])].join('\n');
+    // Live order messages: the demo's buy order (submitted, two partial fills, filled, the position
+    // opened and increased) is one message edited in place, and so is the cancelled sell (with the
+    // position reduced, then closed); the fill and the close ring with a reply. A Slack webhook
+    // cannot edit: there each state is a message of its own.
+    const LIVE_FRESH = ['session.started', 'order.submitted', 'order.cancelled', 'exchange.reconnected', 'error', 'custom', 'session.terminated'];
     for (const platform of ['telegram', 'discord', 'slack'] as const) {
       const general = events.filter((e) => e.kind === 'message' && e.platform === platform && e.label?.startsWith('GENERAL'));
-      expect(general, platform).toHaveLength(EVENT_KINDS.length);
+      const fresh = general.filter((e) => !e.edits && !e.replyTo);
       for (const kind of EVENT_KINDS) {
-        // Custom events are plain text; the rest are cards headed by their title.
+        // Custom events are plain text; the rest are cards headed by their title (in some version of their message).
         const first =
           kind === 'custom' ? DEFAULT_TEMPLATES[kind](DEMO_SAMPLES[kind]).split(' · ')[0]!.split('\n')[0]! : DEFAULT_CARDS[kind](DEMO_SAMPLES[kind]).title;
         expect(
-          general.filter((e) => shown(e).includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || shown(e).includes(first)),
+          general.filter((e) => shown(e).includes(first.replace(/&/g, '&amp;').replace(/</g, '&lt;')) || shown(e).includes(first)).length,
           `${platform} ${kind}`,
-        ).toHaveLength(1);
+        ).toBeGreaterThanOrEqual(1);
+      }
+      if (platform === 'slack') {
+        // Every kind, the two partial fills and the report, each once.
+        expect(general, platform).toHaveLength(EVENT_KINDS.length + DEMO_PARTIAL_FILLS.length + 1);
+        expect(general.filter((e) => e.edits || e.replyTo)).toEqual([]);
+      } else {
+        // + the report; a Discord webhook cannot reply, so its two alerts are messages of their own.
+        expect(fresh, platform).toHaveLength(LIVE_FRESH.length + 1 + (platform === 'discord' ? 2 : 0));
+        const ids = new Set(fresh.map((e) => e.messageId));
+        const edits = general.filter((e) => e.edits);
+        expect(edits.length, platform).toBeGreaterThanOrEqual(6);
+        for (const e of edits) expect(ids.has(e.edits), `${platform} edit of ${e.edits}`).toBe(true);
+        const replies = general.filter((e) => e.replyTo);
+        // Discord webhooks cannot reply: the alerts are plain new messages there.
+        if (platform === 'telegram')
+          expect(replies.map((e) => shown(e).split('\n')[0])).toEqual([expect.stringContaining('FILLED BUY 0.5'), expect.stringContaining('CLOSED LONG')]);
       }
       expect(
-        general.filter((e) => e.silent),
+        fresh.filter((e) => e.silent),
         platform,
       ).toHaveLength(platform === 'slack' ? 0 : 1);
       expect(
         events.filter((e) => e.platform === platform && e.label?.startsWith('ERROR')),
         platform,
       ).toHaveLength(1);
+      // The report, with its chart where the destination takes files.
+      const reports = fresh.filter((e) => /📊 Report/.test(e.text ?? ''));
+      expect(
+        reports.map((e) => e.files?.map((f) => f.name) ?? []),
+        platform,
+      ).toEqual([platform === 'slack' ? [] : ['equity.png']]);
     }
-    // Each bot got every event once: the error in its #alerts, the rest of ema-cross's session in #ema.
+    // Each bot: the error in its #alerts, ema-cross's session in #ema (live order messages edited), the report in the default channel.
     for (const platform of ['discord', 'slack'] as const) {
       const bot = events.filter((e) => e.kind === 'message' && e.platform === platform && e.via === 'bot');
-      expect(bot, platform).toHaveLength(EVENT_KINDS.length);
       expect(
         bot.filter((e) => e.label?.endsWith('#alerts')).map((e) => shown(e)),
         platform,
       ).toEqual([expect.stringContaining('ERROR · ema-cross · BTC-USDT')]);
       expect(
-        bot.filter((e) => e.label?.endsWith('#ema')),
+        bot.filter((e) => e.label?.endsWith('#ema') && !e.edits && !e.replyTo),
         platform,
-      ).toHaveLength(EVENT_KINDS.length - 1);
+      ).toHaveLength(LIVE_FRESH.length - 1); // all but the error
+      expect(bot.filter((e) => e.label?.endsWith('#ema') && e.edits).length, platform).toBeGreaterThanOrEqual(6);
+      expect(
+        bot.filter((e) => e.label?.endsWith('#general')).map((e) => e.files?.map((f) => f.name)),
+        platform,
+      ).toEqual([['equity.png']]);
     }
     expect(events.filter((e) => e.label === 'EXAMPLE_ALERTS_WEBHOOK')).toHaveLength(1);
   }, 60_000);
@@ -230,7 +263,8 @@ describe('npm start with HERALD_SANDBOX=1', () => {
   it('sends the example strategy to a running sandbox: every platform, the alerts webhook, the error', async () => {
     const sandbox = await startSandbox({ port: 0 });
     try {
-      const r = await runExample({ HERALD_SANDBOX: '1', HERALD_SANDBOX_PORT: String(sandbox.port) });
+      // Live order messages off: every state is its own line, so the counts below follow from the notifications alone.
+      const r = await runExample({ HERALD_SANDBOX: '1', HERALD_SANDBOX_PORT: String(sandbox.port), HERALD_LIVE_MESSAGES: 'off' });
       const report = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
       expect(r.code, report).toBe(0);
       expect(r.stdout, report).toContain(`[example] HERALD_SANDBOX: sending to the sandbox at ${sandbox.url}`);
@@ -247,26 +281,42 @@ describe('npm start with HERALD_SANDBOX=1', () => {
         perDestination(() => 1),
         report,
       ).toEqual({
-        [`telegram ${SANDBOX_IDS.generalChatId}`]: 3, // 4096 visible characters a message
-        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 6, // 10 embeds a message
-        'slack T0SANDBOX/B0GENERAL': 5, // 50 blocks a message
+        // Each: the session's notifications coalesced, then the report.
+        [`telegram ${SANDBOX_IDS.generalChatId}`]: 4, // 4096 visible characters a message
+        [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 7, // 10 embeds a message
+        'slack T0SANDBOX/B0GENERAL': 6, // 50 blocks a message
         [`telegram ${SANDBOX_IDS.errorChatId}`]: 1,
         [`discord ${SANDBOX_IDS.errorDiscord.id}`]: 1,
         'slack T0SANDBOX/B0ERRORS': 1,
         [`discord ${SANDBOX_IDS.alertsDiscord.id}`]: 1, // EXAMPLE_ALERTS_WEBHOOK
-        // The bots: everything of ema-cross's session in #ema, the strategy error in #alerts.
+        // The bots: everything of ema-cross's session in #ema, the strategy error in #alerts, the
+        // report (about the whole account) in the default channel.
         [`discord ${discord.ema.id}`]: 6,
         [`slack ${slack.ema.id}`]: 4,
         [`discord ${discord.alerts.id}`]: 1,
         [`slack ${slack.alerts.id}`]: 1,
+        [`discord ${discord.general.id}`]: 1,
+        [`slack ${slack.general.id}`]: 1,
       });
+      // The report, with its equity chart where the destination takes files (a Slack webhook cannot).
+      const reports = fake.messages.filter((m) => /📊 Report \d\d:\d\d · end of session/.test(m.text));
+      expect(reports.map((m) => `${m.platform} ${m.destination} ${m.files?.map((f) => f.name).join() ?? 'text only'}`).sort(), report).toEqual(
+        [
+          `telegram ${SANDBOX_IDS.generalChatId} equity.png`,
+          `discord ${SANDBOX_IDS.generalDiscord.id} equity.png`,
+          'slack T0SANDBOX/B0GENERAL text only',
+          `discord ${discord.general.id} equity.png`,
+          `slack ${slack.general.id} equity.png`,
+        ].sort(),
+      );
       // The same fills everywhere: 14 (2 of them partial) to each GENERAL destination and to each bot's #ema.
-      const fills = (m: (typeof fake.messages)[number]): number => {
+      const count = (m: (typeof fake.messages)[number]): number => {
         const embeds = (m.body as { embeds?: { title?: string }[] }).embeds ?? [];
         const shown = m.platform === 'discord' ? [m.text, ...embeds.map((e) => e.title ?? '')].join('\n') : m.text;
         return (shown.match(/✅ FILLED|🟡 PARTIAL FILL/g) ?? []).length;
       };
-      expect(perDestination(fills), report).toEqual({
+      const fills = perDestination(count);
+      expect(fills, report).toEqual({
         [`telegram ${SANDBOX_IDS.generalChatId}`]: 14,
         [`discord ${SANDBOX_IDS.generalDiscord.id}`]: 14,
         'slack T0SANDBOX/B0GENERAL': 14,
@@ -278,6 +328,8 @@ describe('npm start with HERALD_SANDBOX=1', () => {
         [`slack ${slack.ema.id}`]: 14,
         [`discord ${discord.alerts.id}`]: 0,
         [`slack ${slack.alerts.id}`]: 0,
+        [`discord ${discord.general.id}`]: 0,
+        [`slack ${slack.general.id}`]: 0,
       });
       expect(
         fake.events.filter((e) => e.kind !== 'message'),

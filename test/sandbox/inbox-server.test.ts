@@ -9,7 +9,7 @@ import { EVENT_KINDS, DEFAULT_TEMPLATES } from '../../src/plugin/templates.js';
 import { DEFAULT_CARDS } from '../../src/plugin/cards.js';
 import { escapeTelegramHtml } from '../../src/channels/telegram.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
-import { DEMO_ALERT, DEMO_ORDER, DEMO_SAMPLES, runDemo } from '../../src/sandbox/demo.js';
+import { DEMO_ALERT, DEMO_ORDER, DEMO_PARTIAL_FILLS, DEMO_SAMPLES, runDemo } from '../../src/sandbox/demo.js';
 import type { InboxEvent } from '../../src/sandbox/inbox/server.js';
 import { SANDBOX_IDS, SANDBOX_VARIABLES, sandboxEnv } from '../../src/sandbox/sandbox-env.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
@@ -284,7 +284,8 @@ describe('demo', () => {
     const reports: string[] = [];
     const result = await runDemo(s.env, { paced: false, report: (l) => void reports.push(l) });
     expect(reports).toEqual([]);
-    expect(result).toMatchObject({ notifications: EVENT_KINDS.length + 1, failed: 0, complete: true });
+    // Every kind once, two partial fills before the fill, the report at the end, and the strategy's alert.
+    expect(result).toMatchObject({ notifications: EVENT_KINDS.length + DEMO_PARTIAL_FILLS.length + 2, failed: 0, complete: true });
     /** What a destination shows: message text, and for Discord the embeds' titles and descriptions too. */
     const all = (platform: 'telegram' | 'discord' | 'slack', dest?: string) =>
       s.fake
@@ -318,11 +319,16 @@ describe('demo', () => {
         .sort(),
     ).toEqual(['discord bot', 'discord webhook', 'telegram bot']);
     // The bots: the error goes where error=alerts says; everything else is ema-cross's (the session
-    // said so, which tags even the reconnect), so it goes to #ema and the default channel gets nothing.
+    // said so, which tags even the reconnect), so it goes to #ema and the default channel gets only
+    // the report (about the whole account, not one strategy).
     expect(all('slack', SANDBOX_IDS.slackChannels.alerts.id)).toContain('ERROR · ema-cross · BTC-USDT');
     expect(all('discord', SANDBOX_IDS.discordChannels.alerts.id)).toContain('notional 9.80 < minimum');
-    expect(all('slack', SANDBOX_IDS.slackChannels.ema.id)).toContain('FILLED BUY 0.5 BTC-USDT');
+    // The order's states arrived at once (paced: false): its one live message shows the latest, the fill in its history.
+    expect(JSON.stringify(s.fake.messagesFor('slack', SANDBOX_IDS.slackChannels.ema.id).map((m) => m.body))).toContain('FILLED BUY 0.5 BTC-USDT');
     expect(all('discord', SANDBOX_IDS.discordChannels.ema.id)).toContain('RECONNECTED to binance');
-    expect(all('discord', SANDBOX_IDS.discordChannels.general.id)).toBe('');
+    const defaultChannel = s.fake.messagesFor('discord', SANDBOX_IDS.discordChannels.general.id);
+    expect(defaultChannel.map((m) => m.text.split('\n')[0])).toEqual([expect.stringMatching(/^📊 Report \d\d:\d\d · end of session$/)]);
+    // With its chart, a PNG, as an upload.
+    expect(defaultChannel[0]!.files?.map((f) => [f.name, f.contentType])).toEqual([['equity.png', 'image/png']]);
   });
 });

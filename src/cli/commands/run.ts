@@ -233,7 +233,17 @@ async function run(ctx: CommandContext): Promise<number> {
   try {
     // outbox: false — HERALD_OUTBOX names the child's outbox, which only the child may hold while it runs.
     // redis: false — the supervisor delivers its own notices; the child is the one in the fleet.
-    notifier = createNotifier({ env, outbox: false, redis: false, drainOnExit: false, diagnostics: report, console: (text) => void ctx.stderr.write(text), limits });
+    notifier = createNotifier({
+      env,
+      outbox: false,
+      redis: false,
+      // The child reports on itself; a report from the supervisor would be a second, empty one.
+      report: false,
+      drainOnExit: false,
+      diagnostics: report,
+      console: (text) => void ctx.stderr.write(text),
+      limits,
+    });
   } catch (err) {
     ui.warn(`herald run: ${(err as Error).message}`);
     return EXIT_PROBLEM;

@@ -257,14 +257,19 @@ async function run(ctx: CommandContext): Promise<number> {
           'Demo: sending one sample of every notification through Herald, one at a time (about 10 s; one Slack 429 is injected on purpose: Herald waits and resends)…',
         ),
       );
-      demo = runDemo(sandbox.env, { signal: ctx.signal, report: (line) => void ctx.stderr.write(line) })
-        .then((r) => {
-          if (ctx.signal.aborted) return;
+      demo = runDemo(sandbox.env, {
+        signal: ctx.signal,
+        report: (line) => void ctx.stderr.write(line),
+        // The demo's bot keeps answering commands typed on the inbox page until Ctrl-C.
+        keepAnswering: true,
+        onDone: (r) => {
           const verdict = r.complete && r.failed === 0 ? noteColor.green('done') : noteColor.yellow('incomplete');
           note(
-            `Demo ${verdict}: ${r.notifications} notifications, ${r.delivered} deliveries${r.failed ? `, ${r.failed} failed` : ''}. See them in ${sandbox.inboxUrl}`,
+            `Demo ${verdict}: ${r.notifications} notifications, ${r.delivered} deliveries${r.failed ? `, ${r.failed} failed` : ''}. See them in ${sandbox.inboxUrl}; send the bot /status, /report or /mute 1h from the Telegram column.`,
           );
-        })
+        },
+      })
+        .then(() => undefined)
         .catch((err: unknown) => note(`herald sandbox: the demo failed: ${redact((err as Error)?.message ?? String(err))}`));
     }
 
