@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 /**
- * Runs commands at once and fails if any fails: in `npm test`, the build, type check and format
- * check share the two cores with the (type-aware, slowest) lint instead of taking turns. Each
- * command's output is printed whole when it ends, so the outputs do not interleave.
+ * Runs commands at once and fails if any fails: in `npm test`, the build, type check, format
+ * check and tests share the two cores with the (type-aware, slowest) lint instead of taking
+ * turns. The first command's output streams as it comes (the test run's progress); the others'
+ * is printed whole when they end, so the outputs do not interleave line by line.
  */
 import { spawn } from 'node:child_process';
 
 const commands = process.argv.slice(2);
 const results = await Promise.all(
   commands.map(
-    (command) =>
+    (command, i) =>
       new Promise((resolve) => {
-        const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } });
+        const live = i === 0;
+        const child = spawn(command, {
+          shell: true,
+          stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'],
+          env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
+        });
         const out = [];
-        child.stdout.on('data', (d) => out.push(d));
-        child.stderr.on('data', (d) => out.push(d));
+        child.stdout?.on('data', (d) => out.push(d));
+        child.stderr?.on('data', (d) => out.push(d));
         child.on('close', (code) => {
-          process.stdout.write(`\n> ${command}\n${Buffer.concat(out).toString()}`);
+          if (!live) process.stdout.write(`\n> ${command}\n${Buffer.concat(out).toString()}`);
           resolve(code ?? 1);
         });
       }),

@@ -1,5 +1,5 @@
 /** Small helpers drivers share for reading HTTP answers; no platform knowledge here. */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Attachment, SendOutcome } from './channel.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { redact } from '../config/redact.js';
@@ -52,6 +52,46 @@ export async function postForm(
 ): Promise<HttpResponse | SendOutcome> {
   try {
     return await http.request(url, { method: options.method ?? 'POST', headers: options.headers ?? {}, body: form, signal });
+  } catch (err) {
+    return { kind: 'transient', reason: (err as Error).message };
+  }
+}
+
+/**
+ * A multipart/form-data body written by hand: text fields exactly as given. (A `FormData` body
+ * turns every line break in a field into CRLF, as HTML forms do; a caption then reaches the
+ * platform with characters it did not have, and counts them against its length limit.)
+ */
+export function multipartBody(
+  fields: readonly (readonly [string, string])[],
+  file: { field: string; attachment: Attachment },
+): { body: Uint8Array; contentType: string } {
+  const boundary = `----herald${randomBytes(12).toString('hex')}`;
+  const quote = (v: string): string => v.replace(/["\r\n\\]/g, (c) => encodeURIComponent(c));
+  const chunks: Buffer[] = [];
+  for (const [name, value] of fields)
+    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`, 'utf8'));
+  const { field, attachment } = file;
+  chunks.push(
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="${quote(field)}"; filename="${quote(attachment.name)}"\r\ncontent-type: ${attachment.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`,
+      'utf8',
+    ),
+    Buffer.from(attachment.base64, 'base64'),
+    Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
+  );
+  return { body: new Uint8Array(Buffer.concat(chunks)), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Sends a body made by {@link multipartBody}; a network failure becomes a `transient` outcome. */
+export async function postMultipart(
+  http: HttpClient,
+  url: string,
+  encoded: { body: Uint8Array; contentType: string },
+  signal: AbortSignal,
+): Promise<HttpResponse | SendOutcome> {
+  try {
+    return await http.request(url, { method: 'POST', headers: { 'content-type': encoded.contentType }, body: encoded.body, signal });
   } catch (err) {
     return { kind: 'transient', reason: (err as Error).message };
   }

@@ -46,7 +46,10 @@ export interface HttpResponse {
 
 /** Minimal client the drivers use; network failures reject with an Error whose message is readable. */
 export interface HttpClient {
-  request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | FormData; signal?: AbortSignal }): Promise<HttpResponse>;
+  request(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string | FormData | Uint8Array; signal?: AbortSignal },
+  ): Promise<HttpResponse>;
   /** Closes idle sockets and refuses new requests. */
   close(): Promise<void>;
 }

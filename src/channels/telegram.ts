@@ -16,7 +16,7 @@ export { escapeTelegramHtml } from './telegram-format.js';
 import { appriseBool, appriseList, parseAppriseUrl } from '../config/apprise-url.js';
 import { type Env, unquote } from '../config/env.js';
 import { readBaseUrl } from '../config/urls.js';
-import { attachmentBlob, fingerprint, genericOutcome, isOutcome, parseJson, postForm, postJson, retryAfterHeaderMs } from './answers.js';
+import { fingerprint, genericOutcome, isOutcome, multipartBody, parseJson, postJson, postMultipart, retryAfterHeaderMs } from './answers.js';
 import type { HttpResponse } from './http.js';
 import { codePoints } from './split.js';
 import { maskSecret } from '../config/redact.js';
@@ -360,15 +360,15 @@ class TelegramChannel implements Channel {
       res = await postJson(this.ctx.http, url('editMessageText'), payload, signal);
     } else if (part.file) {
       const field = isPicture(part) && !how.document ? 'photo' : 'document';
-      const form = new FormData();
-      form.set('chat_id', this.chatId);
-      if (text !== '') form.set('caption', text);
-      if (how.html) form.set('parse_mode', 'HTML');
-      if (silent) form.set('disable_notification', 'true');
-      if (this.spec.topicId) form.set('message_thread_id', this.spec.topicId);
-      if (replyParameters) form.set('reply_parameters', JSON.stringify(replyParameters));
-      form.set(field, attachmentBlob(part.file), part.file.name);
-      res = await postForm(this.ctx.http, url(field === 'photo' ? 'sendPhoto' : 'sendDocument'), form, signal);
+      // Written by hand, not as FormData: that would turn the caption's line breaks into CRLF.
+      const fields: [string, string][] = [['chat_id', this.chatId]];
+      if (text !== '') fields.push(['caption', text]);
+      if (how.html) fields.push(['parse_mode', 'HTML']);
+      if (silent) fields.push(['disable_notification', 'true']);
+      if (this.spec.topicId) fields.push(['message_thread_id', this.spec.topicId]);
+      if (replyParameters) fields.push(['reply_parameters', JSON.stringify(replyParameters)]);
+      const body = multipartBody(fields, { field, attachment: part.file });
+      res = await postMultipart(this.ctx.http, url(field === 'photo' ? 'sendPhoto' : 'sendDocument'), body, signal);
     } else {
       const payload: Record<string, unknown> = {
         chat_id: this.chatId,

@@ -51,7 +51,7 @@ export function attachCommandBot(
     lease: notifier.commandLease(setup.token),
     handlers: {
       status: () => notifier.status(),
-      report: () => notifier.sendReport(),
+      report: () => notifier.sendReport({ asked: true }),
       mute: (ms) => {
         const until = notifier.mute(ms);
         return `🔕 Muted for ${describeDuration(ms)}, until ${clockText(until, zone)}. Errors still come through; what is held arrives as one message at the end. /unmute ends it now.`;
@@ -59,7 +59,10 @@ export function attachCommandBot(
       unmute: () => {
         const was = notifier.mutedUntil !== undefined;
         notifier.unmute();
-        return was ? '🔔 Unmuted. What was held while muted follows as one message.' : '🔔 Not muted.';
+        if (!was) return '🔔 Not muted.';
+        return notifier.quietHoldUntil !== undefined
+          ? `🔔 Unmuted. Quiet hours hold notifications until ${clockText(notifier.quietHoldUntil, zone)}; what was held arrives then, as one message.`
+          : '🔔 Unmuted. What was held while muted follows as one message.';
       },
     },
   });

@@ -203,6 +203,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   /** Info notifications held by quiet hours (with hold) or a mute, per set of destinations. */
   private readonly held = new Map<string, { channels: readonly Channel[]; buffer: HoldBuffer; heading: string }>();
   private releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a notification that must not be hushed is queued (a report asked for). */
+  private unhushed = false;
 
   constructor(options: NotifierOptions = {}) {
     super();
@@ -342,7 +344,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
    * is never held (it would lose its file or its message to edit): it goes silent. Errors always go.
    */
   private admit(channels: readonly Channel[], entry: OutboxEntry): void {
-    if (entry.level === 'error' || channels.length === 0) {
+    if (entry.level === 'error' || channels.length === 0 || this.unhushed) {
       this.delivery.enqueue(channels, entry);
       return;
     }
@@ -420,6 +422,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.armRelease(Date.now());
   }
 
+  /** When quiet hours that hold notifications end (epoch ms), while they are on; otherwise undefined. */
+  get quietHoldUntil(): number | undefined {
+    const now = Date.now();
+    return this.quietHours?.hold && this.quietAt(now) ? this.quietNow.endsAt : undefined;
+  }
+
   /** When the mute ends (epoch ms), or undefined when not muted. */
   get mutedUntil(): number | undefined {
     return this.mutedUntilMs > Date.now() ? this.mutedUntilMs : undefined;
@@ -439,7 +447,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   }
 
   /** Builds the report now (with its chart, when there is an equity curve) and queues it. Never rejects. */
-  sendReport(options: { periodEnd?: boolean; label?: string } = {}): Promise<void> {
+  sendReport(options: { periodEnd?: boolean; label?: string; asked?: boolean } = {}): Promise<void> {
     return this.reporting.send(options);
   }
 
@@ -490,7 +498,13 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   private sendReportMessage(report: ReportMessage): void {
     const file = report.chart ? { file: { name: report.chart.name, data: report.chart.png, contentType: 'image/png' } } : {};
-    this.notify(report.text, { tags: { event: 'report' }, ...file });
+    // A report someone asked for (/report) is the answer: a mute or quiet hours do not hold it.
+    this.unhushed = report.asked === true;
+    try {
+      this.notify(report.text, { tags: { event: 'report' }, ...file });
+    } finally {
+      this.unhushed = false;
+    }
   }
 
   /** A caller's file as an attachment; a malformed one is reported and the text goes without it. */

@@ -27,6 +27,8 @@ export interface ReportMessage {
   readonly text: string;
   /** The equity chart, when there is a curve to draw and the chart library is installed. */
   readonly chart?: { readonly name: string; readonly png: Uint8Array };
+  /** Someone asked for it (`/report`): it goes out now, even while muted or held by quiet hours. */
+  readonly asked?: boolean;
 }
 
 /** What {@link Reporting} needs from the notifier around it. */
@@ -111,7 +113,7 @@ export class Reporting {
    * Builds the report now and queues it; resolves once it is queued. `periodEnd` closes the
    * period (a scheduled report, the session's end); `label` replaces `last 24 h` in the headline.
    */
-  send(options: { periodEnd?: boolean; label?: string } = {}): Promise<void> {
+  send(options: { periodEnd?: boolean; label?: string; asked?: boolean } = {}): Promise<void> {
     // Tracked whoever asked (the schedule included), so close() can wait for it: a report being built is not lost.
     const sending = this.sendNow(options);
     this.building.add(sending);
@@ -134,11 +136,11 @@ export class Reporting {
     return done;
   }
 
-  private async sendNow(options: { periodEnd?: boolean; label?: string }): Promise<void> {
+  private async sendNow(options: { periodEnd?: boolean; label?: string; asked?: boolean }): Promise<void> {
     try {
       const report = await this.build(options.periodEnd === true, options.label);
       const chart = report.equity ? await this.chart(report) : undefined;
-      this.ctx.send({ text: report.text, ...(chart ? { chart } : {}) });
+      this.ctx.send({ text: report.text, ...(chart ? { chart } : {}), ...(options.asked ? { asked: true } : {}) });
     } catch (err) {
       // A bug here must not reach the host's timer or event loop; say it instead.
       this.ctx.diagnostics(`herald: the report could not be built: ${(err as Error).message}\n`);

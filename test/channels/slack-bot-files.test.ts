@@ -306,8 +306,11 @@ describe('Slack bot through the notifier', () => {
   it('a live message: new, edited twice with chat.update, and the alert a broadcast reply in its thread', async () => {
     channels();
     const { n, failed } = notifier();
+    // One state at a time, as fills come (states already waiting together would be one edit).
     n.notify('🟡 PARTIAL 0.3 of 1 BTC', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('🟡 PARTIAL 0.6 of 1 BTC', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('✅ FILLED 1 BTC', { live: { key: 'order:1', alert: '✅ Filled BUY 1 BTC/USDT' } });
     await n.flush();
     expect(failed).toEqual([]);
@@ -328,6 +331,7 @@ describe('Slack bot through the notifier', () => {
     await n.flush();
     server.deleteMessage('slack', GENERAL, server.messages[0]!.id!, 'bot');
     n.notify('v2', { live: { key: 'order:2', alert: 'filled' } });
+    await n.flush();
     n.notify('v3', { live: { key: 'order:2' } });
     await n.flush();
     expect(failed).toEqual([]);

@@ -78,8 +78,11 @@ describe('Slack webhook: files and live updates arrive as text', () => {
 
   it('every update of a live message is a new message; nothing is edited', async () => {
     const { n, failed } = notifier();
+    // One state at a time (states waiting together would be coalesced into one message, as any text).
     n.notify('🟡 PARTIAL 0.3 of 1 BTC', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('🟡 PARTIAL 0.6 of 1 BTC', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('✅ FILLED 1 BTC', { live: { key: 'order:1', alert: '✅ Filled BUY 1 BTC/USDT' } });
     await n.flush();
     expect(failed).toEqual([]);

@@ -190,8 +190,11 @@ describe('Telegram live messages', () => {
   it('three updates of one key: one new message, two edits of its id, and the alert as a reply to it', async () => {
     const n = notifier();
     const seen = outcomes(n);
+    // One state at a time, as fills come (states already waiting together would be one edit).
     n.notify('BTC/USDT buy 1 @ 50 000: open', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('BTC/USDT buy 1 @ 50 000: 0.4 filled', { live: { key: 'order:1' } });
+    await n.flush();
     n.notify('BTC/USDT buy 1 @ 50 000: filled', { live: { key: 'order:1', alert: '✅ Filled: BTC/USDT buy 1 @ 50 000' } });
     await n.flush();
     expect(messages().map((m) => ({ id: m.id, edits: m.edits, replyTo: m.replyTo, text: m.text }))).toEqual([
@@ -235,6 +238,7 @@ describe('Telegram live messages', () => {
     const n = notifier();
     const seen = outcomes(n);
     n.notify('position: flat', { live: { key: 'position' } });
+    await n.flush();
     n.notify('position: flat', { live: { key: 'position' } });
     await n.flush();
     expect(messages()).toHaveLength(1);

@@ -385,7 +385,8 @@ const ROWS: Row[] = [
   {
     via: 'log',
     input: 'a 1 MB string (10 000 lines and one 100 KB line)',
-    expected: 'split into parts within every limit, in order, nothing lost',
+    expected:
+      'its first part plus the whole text as message.txt where files go (Telegram, Discord); split into parts within every limit, in order, where they cannot (a Slack webhook); nothing lost',
     run: async () => {
       const lines = Array.from({ length: 10_000 }, (_, i) => `line ${String(i).padStart(5, '0')} <&> ${'x'.repeat(80)}`);
       lines.splice(5000, 0, `${'long '.repeat(20_000)}end`);
@@ -394,12 +395,18 @@ const ROWS: Row[] = [
       const o = await deliver((n) => n.log(text), threeEnv(), { limits: NO_LIMITS });
       expect(o.threw).toEqual([]);
       expect(o.failed).toEqual([]);
-      for (const w of ['telegram', 'discord', 'slack'] as const) {
-        const parts = o.parts(w);
-        expect(parts.length, w).toBeGreaterThan(200);
-        // Parts join with the line break they were split at, or with nothing inside the long line.
-        expect(parts.join('').replace(/\n/g, ''), w).toBe(text.replace(/\n/g, ''));
+      for (const w of ['telegram', 'discord'] as const) {
+        const sent = o.messages.filter((m) => m.platform === w);
+        expect(sent, w).toHaveLength(2);
+        expect(text.startsWith(o.parts(w)[0]!), w).toBe(true);
+        const file = sent[1]!.files?.[0];
+        expect(file?.name, w).toBe('message.txt');
+        expect(Buffer.from(file!.base64, 'base64').toString('utf8'), w).toBe(text);
       }
+      const parts = o.parts('slack');
+      expect(parts.length).toBeGreaterThan(200);
+      // Parts join with the line break they were split at, or with nothing inside the long line.
+      expect(parts.join('').replace(/\n/g, '')).toBe(text.replace(/\n/g, ''));
       for (const m of o.messages.filter((x) => x.platform === 'discord')) expect(m.text.length).toBeLessThanOrEqual(2000);
     },
   },

@@ -110,6 +110,18 @@ describe('commands through the plugin', () => {
     expect(replies()).toHaveLength(2);
   });
 
+  it('/report while muted: the report is the answer, so it arrives at once; other info stays held', async () => {
+    const { host, notifier } = install();
+    write(CHAT, '/mute 2h');
+    await until(() => expect(replies()).toHaveLength(1));
+    host.emit('order.filled', { symbol: 'ETH/USDT', side: 'sell', qty: 2, price: 3100 });
+    write(CHAT, '/report');
+    await until(() => expect(noted().some((t) => t.startsWith('📊 Report'))).toBe(true));
+    await handlesFlush();
+    expect(noted().join('\n')).not.toContain('FILLED');
+    expect(notifier.mutedUntil).toBeDefined();
+  });
+
   it('a chat that is not allowed gets no answer, and one alert goes to the error route', async () => {
     const { notifier } = install();
     write(STRANGER, '/status');

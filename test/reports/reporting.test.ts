@@ -37,7 +37,7 @@ const hourly = { every: '1h', timeZone: 'UTC' } as const;
 const sent = (): ReceivedMessage[] => fake.messagesFor('telegram', CHAT);
 const reports = (): ReceivedMessage[] => sent().filter((m) => m.text.startsWith('📊 Report'));
 /** The text as written: HTML entities decoded, and a caption's CRLF (multipart form fields carry line breaks as CRLF) back to LF. */
-const unescape = (t: string): string => t.replaceAll('\r\n', '\n').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+const unescape = (t: string): string => t.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 
 const BTC = { symbol: 'BTC/USDT', side: 'long', qty: 0.5, entryPrice: 64210.5, markPrice: 65100 };
 const ETH = { symbol: 'ETH/USDT', side: 'short', qty: 2, entryPrice: 3100, markPrice: 3150 };
@@ -75,7 +75,9 @@ describe('scheduled reports', () => {
       'Fills: 3 · 1 buy, 2 sells',
       'Herald: 1 delivered, 0 failed, 0 dropped, backlog 0',
     ]);
-    expect(report!.text.replaceAll('\r\n', '\n')).toBe(escapeTelegramHtml(text));
+    // The caption arrives exactly as written: line breaks stay LF (a FormData body would make them CRLF).
+    expect(report!.text).not.toContain('\r');
+    expect(report!.text).toBe(escapeTelegramHtml(text));
     expect(report!.files).toEqual([expect.objectContaining({ field: 'photo', name: 'equity.png', contentType: 'image/png' })]);
     const png = decodePng(Buffer.from(report!.files![0]!.base64, 'base64'));
     expect([png.width, png.height]).toEqual([1600, 800]);
