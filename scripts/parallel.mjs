@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Runs commands at once and fails if any fails: in `npm test`, the build, type check, format
- * check and tests share the two cores with the (type-aware, slowest) lint instead of taking
+ * Runs commands at once and fails if any fails: in `npm test`, the build, type check and tests
+ * share the two cores with the (type-aware, slowest) lint and the format check instead of taking
  * turns. The first command's output streams as it comes (the test run's progress); the others'
  * is printed whole when they end, so the outputs do not interleave line by line.
  */
