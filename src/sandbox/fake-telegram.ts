@@ -171,6 +171,21 @@ function parseModeOf(params: Params): string | undefined {
 }
 
 /** A text or caption after entity parsing, or Telegram's refusal of its markup. */
+/**
+ * A message's `text` as Telegram checks it: present, parsed by its parse mode, not empty once
+ * the markup is gone (Telegram trims it), within the length limit (`tooLong` is the method's own answer).
+ */
+function readText(params: Params, tooLong: string): { text: string; parseMode: string | undefined; plain: string } | { error: InternalReply } {
+  const text = stringParam(params.values['text']);
+  const parseMode = parseModeOf(params);
+  if (text.trim() === '') return { error: tgError(400, 'Bad Request: message text is empty') };
+  const parsed = parse(text, parseMode);
+  if ('error' in parsed) return parsed;
+  if (parsed.text.trim() === '') return { error: tgError(400, 'Bad Request: message text is empty') };
+  if (codePointLength(parsed.text) > MAX_TEXT) return { error: tgError(400, tooLong) };
+  return { text, parseMode, plain: parsed.text };
+}
+
 function parse(text: string, parseMode: string | undefined): { text: string } | { error: InternalReply } {
   const parsed = plainText(text, parseMode);
   if (parsed.ok) return { text: parsed.text };
@@ -350,15 +365,9 @@ export class FakeTelegram implements InternalHandler {
   private sendMessage(token: string, params: Params): InternalReply {
     const to = this.target(params);
     if ('error' in to) return to.error;
-    const text = stringParam(params.values['text']);
-    const parseMode = parseModeOf(params);
-    if (text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
-    const parsed = parse(text, parseMode);
-    if ('error' in parsed) return parsed.error;
-    // Telegram trims the text; markup that leaves nothing is an empty message too.
-    if (parsed.text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
-    if (codePointLength(parsed.text) > MAX_TEXT) return tgError(400, 'Bad Request: message is too long');
-    return this.accept(token, to, params, { kind: 'text', raw: text, parseMode, plain: parsed.text });
+    const read = readText(params, 'Bad Request: message is too long');
+    if ('error' in read) return read.error;
+    return this.accept(token, to, params, { kind: 'text', raw: read.text, parseMode: read.parseMode, plain: read.plain });
   }
 
   /** sendPhoto / sendDocument: a multipart upload, or a file id this fake gave out before. */
@@ -490,20 +499,16 @@ export class FakeTelegram implements InternalHandler {
     if (rawId === undefined || rawId === null || rawId === '') return tgError(400, 'Bad Request: message identifier is not specified');
     const messageId = toInt(rawId);
     if (messageId === undefined || messageId <= 0) return tgError(400, 'Bad Request: MESSAGE_ID_INVALID');
-    const text = stringParam(params.values['text']);
-    const parseMode = parseModeOf(params);
-    if (text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
-    const parsed = parse(text, parseMode);
-    if ('error' in parsed) return parsed.error;
-    if (parsed.text.trim() === '') return tgError(400, 'Bad Request: message text is empty');
     // The edit's own answer for a long text: the server's error name, unlike sendMessage's.
-    if (codePointLength(parsed.text) > MAX_TEXT) return tgError(400, 'Bad Request: MESSAGE_TOO_LONG');
+    const read = readText(params, 'Bad Request: MESSAGE_TOO_LONG');
+    if ('error' in read) return read.error;
+    const { text, parseMode, plain } = read;
     const botId = token.split(':')[0]!;
     const message = this.sent.get(chatId)?.get(messageId);
     if (!message) return tgError(400, 'Bad Request: message to edit not found');
     if (message.botId !== botId) return tgError(400, "Bad Request: message can't be edited");
     if (message.kind !== 'text') return tgError(400, 'Bad Request: there is no text in the message to edit');
-    const content = contentOf(text, parseMode, parsed.text);
+    const content = contentOf(text, parseMode, plain);
     if (content === message.content) return tgError(400, NOT_MODIFIED);
     const limited = this.checkRate(token, chatId);
     if (limited) return limited;
@@ -513,7 +518,7 @@ export class FakeTelegram implements InternalHandler {
       ...tgOk({
         ...this.messageObject(botId, chatId, messageId, message.date, message.thread),
         edit_date: Math.floor(this.clock() / 1000),
-        text: parsed.text,
+        text: plain,
       }),
       accepted: {
         destination: chatId,

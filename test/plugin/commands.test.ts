@@ -4,13 +4,12 @@
  * a stranger's chat is refused with one alert to the error route, start-up mistakes are reported
  * together, and close() ends the long poll at once.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config/env.js';
 import { HeraldConfigError, heraldPlugin, type HeraldHandle, type HeraldPluginOptions } from '../../src/index.js';
 import { clockText } from '../../src/reports/zoned.js';
 import { FakePlatformServer, type ReceivedMessage } from '../../src/sandbox/fake-platforms.js';
-import { CHAT, noLimits, notifications, roomyLimits, telegramEnv, until } from '../fixtures/wiring.js';
+import { CHAT, notifications, roomyLimits, until, installPlugin } from '../fixtures/wiring.js';
 
 const STRANGER = '-1009876543210';
 const SLACK_ERROR_PATH = 'T0AAAAAAA/B0CCCCCCC/zyxwvutsrqponmlkjihgfedc';
@@ -28,21 +27,7 @@ afterEach(async () => {
 });
 
 function install(options: Omit<HeraldPluginOptions, 'env'> = {}, extra: Env = {}) {
-  const lines: string[] = [];
-  const host = { events: new EventEmitter() };
-  const plugin = heraldPlugin({
-    env: telegramEnv(fake, { HERALD_FORMAT: 'plain', ERROR_SLACK_WEBHOOK: fake.slackWebhookUrl(SLACK_ERROR_PATH), ...extra }),
-    drainOnExit: false,
-    outbox: false,
-    redis: false,
-    limits: noLimits,
-    diagnostics: (l) => void lines.push(l),
-    commands: true,
-    ...options,
-  });
-  const handle = plugin.install(host);
-  handles.push(handle);
-  return { host: host.events, handle, notifier: handle.notifier, lines };
+  return installPlugin(fake, handles, { commands: true, ...options }, { ERROR_SLACK_WEBHOOK: fake.slackWebhookUrl(SLACK_ERROR_PATH), ...extra });
 }
 
 let nextMessageId = 100;

@@ -4,12 +4,11 @@
  * digested, the session's end sends an open window before the drain, and digest mistakes are
  * start-up errors reported with the environment's.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../src/config/env.js';
 import { HeraldConfigError, heraldPlugin, type HeraldHandle, type HeraldPluginOptions } from '../../src/index.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
-import { advanceTo, CHAT, fakeClock, noLimits, realPause, roomyLimits, telegramEnv, until } from '../fixtures/wiring.js';
+import { advanceTo, CHAT, fakeClock, realPause, roomyLimits, telegramEnv, until, installPlugin } from '../fixtures/wiring.js';
 
 let fake: FakePlatformServer;
 const handles: HeraldHandle[] = [];
@@ -26,21 +25,7 @@ afterEach(async () => {
 });
 
 function install(options: Omit<HeraldPluginOptions, 'env'> = {}, extra: Env = {}) {
-  const lines: string[] = [];
-  const host = { events: new EventEmitter() };
-  const plugin = heraldPlugin({
-    env: telegramEnv(fake, { HERALD_FORMAT: 'plain', ...extra }),
-    drainOnExit: false,
-    outbox: false,
-    redis: false,
-    limits: noLimits,
-    diagnostics: (l) => void lines.push(l),
-    events: { 'order.filled': { digest: '15m' } },
-    ...options,
-  });
-  const handle = plugin.install(host);
-  handles.push(handle);
-  return { host: host.events, handle, lines };
+  return installPlugin(fake, handles, { events: { 'order.filled': { digest: '15m' } }, ...options }, extra);
 }
 
 const texts = (): string[] => fake.messagesFor('telegram', CHAT).map((m) => m.text);

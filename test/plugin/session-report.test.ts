@@ -3,11 +3,10 @@
  * session.terminated queues a final report before the drain, and close() waits for a report
  * still being built (a slow snapshot function) so it is not lost; without reports, none is sent.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { heraldPlugin, type HeraldHandle, type HeraldPluginOptions } from '../../src/index.js';
+import { type HeraldHandle, type HeraldPluginOptions } from '../../src/index.js';
 import { FakePlatformServer } from '../../src/sandbox/fake-platforms.js';
-import { CHAT, fakeClock, noLimits, realPause, roomyLimits, telegramEnv, until } from '../fixtures/wiring.js';
+import { CHAT, fakeClock, realPause, roomyLimits, until, installPlugin } from '../fixtures/wiring.js';
 
 let fake: FakePlatformServer;
 const handles: HeraldHandle[] = [];
@@ -24,19 +23,7 @@ afterEach(async () => {
 });
 
 function install(options: Omit<HeraldPluginOptions, 'env'> = {}) {
-  const host = { events: new EventEmitter() };
-  const plugin = heraldPlugin({
-    env: telegramEnv(fake, { HERALD_FORMAT: 'plain' }),
-    drainOnExit: false,
-    outbox: false,
-    redis: false,
-    limits: noLimits,
-    diagnostics: () => {},
-    ...options,
-  });
-  const handle = plugin.install(host);
-  handles.push(handle);
-  return { host: host.events, handle };
+  return installPlugin(fake, handles, options);
 }
 
 const texts = (): string[] => fake.messagesFor('telegram', CHAT).map((m) => m.text);
