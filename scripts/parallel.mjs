@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Runs commands at once and fails if any fails: in `npm test`, the build, type check and tests
- * share the two cores with the (type-aware, slowest) lint and the format check instead of taking
- * turns. The first command's output streams as it comes (the test run's progress); the others'
+ * Runs commands at once and fails if any fails: in `npm test`, the build and the tests share the
+ * two cores with the (type-aware, slowest) lint, the format check and the type check instead of
+ * taking turns. The first command's output streams as it comes (the test run's progress); the others'
  * is printed whole when they end, so the outputs do not interleave line by line.
  */
 import { spawn } from 'node:child_process';
