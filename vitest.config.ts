@@ -11,6 +11,10 @@ export default defineConfig({
     // generous hook timeouts for spawned processes.
     pool: 'forks',
     maxWorkers: 3,
+    // Test files share a worker's module cache instead of importing everything anew: the suite's
+    // import time went from ~74 s to ~23 s (vitest 220 s → 177 s). Each file starts and stops its
+    // own servers, timers and msw, so nothing carries over (the whole suite passes either way).
+    isolate: false,
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // An unhandled rejection anywhere fails the run (vitest's default, stated on purpose).
