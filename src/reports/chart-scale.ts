@@ -131,7 +131,7 @@ export function formatValue(value: number): string {
 }
 
 /**
- * Writes the change over the period: `+12.34 %`, `−3.21 %`, `±0.00 %`. Relative to the first
+ * Writes the change over the period: `+12.34%`, `−3.21%`, `±0.00%` (written like the messages' percentages). Relative to the first
  * value's size, so a loss reads as a loss even when the series is negative; `undefined` when
  * the first value is 0 (no percentage of nothing).
  */
@@ -139,6 +139,6 @@ export function formatChange(first: number, last: number): { text: string; direc
   if (first === 0) return undefined;
   const pct = ((last - first) / Math.abs(first)) * 100;
   const text = Math.abs(pct) >= HUGE ? scientific(Math.abs(pct)) : fixed(Math.abs(pct), 2);
-  if (text === '0.00' || last === first) return { text: '\u00b10.00 %', direction: 'flat' };
-  return pct > 0 ? { text: `+${text} %`, direction: 'up' } : { text: `${MINUS}${text} %`, direction: 'down' };
+  if (text === '0.00' || last === first) return { text: '\u00b10.00%', direction: 'flat' };
+  return pct > 0 ? { text: `+${text}%`, direction: 'up' } : { text: `${MINUS}${text}%`, direction: 'down' };
 }

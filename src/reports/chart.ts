@@ -75,7 +75,7 @@ const AXIS_SIZE = 11;
  * Builds the SVG of an equity curve: the line with the area under it, 4 to 6 value ticks on
  * nice numbers, times or dates along the bottom in `timeZone`, the lowest and highest points
  * marked, the last value tagged on the right, and the heading with the period and the change
- * over it (`+x.xx %` in green, red when down). Pure: the same input gives the same text.
+ * over it (`+x.xx%` in green, red when down). Pure: the same input gives the same text.
  *
  * Points that are not finite are dropped and the rest sorted by time. With none left the SVG
  * says "No equity data" ({@link renderEquityChart} answers a reason instead of such a picture);

@@ -73,10 +73,10 @@ describe('formatting', () => {
   });
 
   it('the change over the period, signed, relative to the size of the first value', () => {
-    expect(formatChange(100, 112.346)).toEqual({ text: '+12.35 %', direction: 'up' });
-    expect(formatChange(100, 96.79)).toEqual({ text: '\u22123.21 %', direction: 'down' });
-    expect(formatChange(-100, -50)).toEqual({ text: '+50.00 %', direction: 'up' });
-    expect(formatChange(100, 100)).toEqual({ text: '\u00b10.00 %', direction: 'flat' });
+    expect(formatChange(100, 112.346)).toEqual({ text: '+12.35%', direction: 'up' });
+    expect(formatChange(100, 96.79)).toEqual({ text: '\u22123.21%', direction: 'down' });
+    expect(formatChange(-100, -50)).toEqual({ text: '+50.00%', direction: 'up' });
+    expect(formatChange(100, 100)).toEqual({ text: '\u00b10.00%', direction: 'flat' });
     expect(formatChange(0, 5)).toBeUndefined();
   });
 });

@@ -32,8 +32,8 @@ describe('equityChartSvg', () => {
     expect(svg).toContain('fill="url(#area)"');
     const all = texts(svg);
     expect(all).toContain('Grid bot');
-    expect(all).toContain('+10.00 %');
-    expect(fillOf(svg, '+10.00 %')).toBe(CHART_COLORS.up);
+    expect(all).toContain('+10.00%');
+    expect(fillOf(svg, '+10.00%')).toBe(CHART_COLORS.up);
     expect(all).toContain('11,000.00 USDT');
     expect(all).toContain('Mar 1, 09:00 \u2013 Mar 3, 08:00 UTC');
     const gridLines = svg.match(new RegExp(`<line [^>]*stroke="${CHART_COLORS.grid}" stroke-width="1"/>`, 'g')) ?? [];
@@ -49,7 +49,7 @@ describe('equityChartSvg', () => {
     points.splice(5, 0, { t: T0 + 4.5 * H, value: 620 });
     points.splice(12, 0, { t: T0 + 10.5 * H, value: 350 });
     const svg = equityChartSvg(points, { now: NOW });
-    expect(fillOf(svg, '\u221220.00 %')).toBe(CHART_COLORS.down);
+    expect(fillOf(svg, '\u221220.00%')).toBe(CHART_COLORS.down);
     expect(texts(svg)).toContain('max 620.00');
     expect(texts(svg)).toContain('min 350.00');
   });
@@ -78,7 +78,7 @@ describe('equityChartSvg', () => {
     const svg = equityChartSvg([{ t: T0, value: 1234.5 }], { now: NOW });
     expect(svg).not.toContain('<path');
     expect(svg).toContain(`fill="${CHART_COLORS.curve}" stroke="${CHART_COLORS.background}"`);
-    expect(texts(svg)).toContain('\u00b10.00 %');
+    expect(texts(svg)).toContain('\u00b10.00%');
     expect(texts(svg)).toContain('Mar 1, 09:00 UTC');
     expect(texts(svg)).toContain('09:00');
   });
@@ -88,14 +88,14 @@ describe('equityChartSvg', () => {
       Array.from({ length: 10 }, (_, i) => ({ t: T0 + i * H, value: 250 })),
       { now: NOW },
     );
-    expect(fillOf(svg, '\u00b10.00 %')).toBe(CHART_COLORS.muted);
+    expect(fillOf(svg, '\u00b10.00%')).toBe(CHART_COLORS.muted);
     expect(texts(svg)).toContain('250');
     expect(texts(svg).some((t) => /^(min|max) /.test(t))).toBe(false);
   });
 
   it('negative values: a true minus on the axis and the labels; the change relative to the size of the first value', () => {
     const svg = equityChartSvg(series(20, -1000, -500), { now: NOW });
-    expect(texts(svg)).toContain('+50.00 %');
+    expect(texts(svg)).toContain('+50.00%');
     expect(texts(svg).some((t) => /^\u2212\d/.test(t))).toBe(true);
     expect(svg).not.toMatch(/>-\d/);
   });
