@@ -91,3 +91,8 @@ export function formatField(key: string, v: unknown): string {
   if (/(?:^ms|[a-z0-9]Ms)$/.test(key)) return formatDuration(v); // downtimeMs, not "items"
   return inline(v);
 }
+
+/** `1 fill`, `3 fills`, `2 notifications`: a count with its word. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -7,8 +7,9 @@
 import { Buffer } from 'node:buffer';
 import type { Card } from '../channels/card.js';
 import { describeDuration } from '../config/duration.js';
-import { formatQty, formatSigned } from '../plugin/format.js';
+import { formatQty, formatSigned, plural } from '../plugin/format.js';
 import { describeQuietHours, type QuietHours } from './quiet.js';
+import { formatBytes } from '../delivery/lane.js';
 import { FillSizes } from './fill-size.js';
 import { readNumber } from './snapshot.js';
 import { splitSymbol } from './symbols.js';
@@ -74,7 +75,6 @@ interface Window {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const label = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
@@ -337,10 +337,8 @@ export class HoldBuffer {
     this.items = [];
     this.head = this.bytes = this.droppedCount = 0;
     if (count === 0) return undefined;
-    const note = dropped ? ` (the oldest ${dropped} left out: over the ${formatKiB(this.maxBytes)} hold limit)` : '';
+    const note = dropped ? ` (the oldest ${dropped} left out: over the ${formatBytes(this.maxBytes)} hold limit)` : '';
     const body = kept.map((i) => `${clockText(i.at, this.timeZone)} ${i.text}`).join('\n\n');
     return { text: `${heading}: ${plural(count, 'notification')}${note}\n\n${body}`, count, dropped };
   }
 }
-
-const formatKiB = (bytes: number): string => (bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);

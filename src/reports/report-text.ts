@@ -6,7 +6,7 @@
  */
 import type { Card, CardField } from '../channels/card.js';
 import { describeDuration } from '../config/duration.js';
-import { formatPct, formatPrice, formatQty, formatSigned } from '../plugin/format.js';
+import { formatPct, formatPrice, formatQty, formatSigned, plural } from '../plugin/format.js';
 import type { ActivityFigures } from './activity.js';
 import type { HeraldHealth } from './health.js';
 import type { QuietState } from './quiet.js';
@@ -79,7 +79,6 @@ interface Line {
 }
 
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** `🟢 BTC/USDT LONG 0.5 · 64,210.50 → 65,100.00 · +444.75 (+1.39%)`. */
 function positionLine(p: SnapshotPosition): string {

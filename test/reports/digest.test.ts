@@ -175,7 +175,7 @@ describe('HoldBuffer', () => {
     for (let i = 0; i < 30; i++) h.hold(`${String(i).padStart(2, '0')} ${'€'.repeat(32)}`, T0 + i * MIN); // 99 bytes each
     const held = h.take('🔕 Held while muted')!;
     expect(held).toMatchObject({ count: 30, dropped: 20 });
-    expect(held.text.split('\n')[0]).toBe('🔕 Held while muted: 30 notifications (the oldest 20 left out: over the 1 KB hold limit)');
+    expect(held.text.split('\n')[0]).toBe('🔕 Held while muted: 30 notifications (the oldest 20 left out: over the 1000 B hold limit)');
     expect(
       held.text
         .split('\n\n')
@@ -191,7 +191,7 @@ describe('HoldBuffer', () => {
     expect(h.take('H')).toMatchObject({
       count: 2,
       dropped: 1,
-      text: 'H: 2 notifications (the oldest 1 left out: over the 1 KB hold limit)\n\n10:00 a much longer second one',
+      text: 'H: 2 notifications (the oldest 1 left out: over the 10 B hold limit)\n\n10:00 a much longer second one',
     });
   });
 
